@@ -1,0 +1,128 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Where the server keeps its state and how it is reached. The one place environment variables are read. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Embedded database files (PGlite) and filesystem artifacts live here. */
+  dataDir: string;
+  /** PostgreSQL connection string; absent means embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Connections in the PostgreSQL pool of each replica. */
+  databasePoolSize: number;
+  s3:
+    | { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string }
+    | undefined;
+  redisUrl: string | undefined;
+  bootstrapToken: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Seconds before an abandoned PENDING upload is cleaned up. */
+  artifactUploadTtlSeconds: number;
+}
+
+/** Start-up refused because of the environment; the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const postgresUrl = optionalString.refine(
+  (value) => value === undefined || /^postgres(ql)?:\/\/.+/.test(value),
+  "must be a postgres:// or postgresql:// URL",
+);
+
+const port = (fallback: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, "must be an integer")
+      .transform(Number)
+      .refine((n) => n >= 0 && n <= 65535, "must be between 0 and 65535")
+      .optional(),
+  ).transform((n) => n ?? fallback);
+
+const positiveInt = (fallback: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d*$/, "must be a positive integer")
+      .transform(Number)
+      .optional(),
+  ).transform((n) => n ?? fallback);
+
+const httpUrl = optionalString.refine(
+  (value) => value === undefined || /^https?:\/\/[^/]+/.test(value),
+  "must be an http:// or https:// URL",
+);
+
+const EnvSchema = z.object({
+  PORT: port(4000),
+  HOST: optionalString.transform((v) => v ?? "0.0.0.0"),
+  DATA_DIR: optionalString.transform((v) => path.resolve(v ?? "./.modelgraph")),
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_SIZE: positiveInt(10),
+  S3_ENDPOINT: httpUrl,
+  S3_BUCKET: optionalString,
+  S3_ACCESS_KEY: optionalString,
+  S3_SECRET_KEY: optionalString,
+  S3_REGION: optionalString,
+  REDIS_URL: optionalString.refine(
+    (value) => value === undefined || /^rediss?:\/\/.+/.test(value),
+    "must be a redis:// or rediss:// URL",
+  ),
+  MODELGRAPH_BOOTSTRAP_TOKEN: optionalString.refine(
+    (value) => value === undefined || /^mg_[A-Za-z0-9_-]{20,}$/.test(value),
+    "must start with mg_ followed by at least 20 characters of [A-Za-z0-9_-]",
+  ),
+  LOG_LEVEL: optionalString.pipe(z.enum(["debug", "info", "warn", "error", "silent"]).optional()),
+  ARTIFACT_UPLOAD_TTL: positiveInt(24 * 3600),
+});
+
+/**
+ * Reads and validates the configuration. Throws a ConfigError naming each invalid variable,
+ * so that a misconfigured replica refuses to start instead of misbehaving later.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  let s3: Config["s3"];
+  if (e.S3_ENDPOINT) {
+    const missing = (["S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY"] as const).filter((k) => !e[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((k) => `  ${k}: required when S3_ENDPOINT is set`).join("\n")}`,
+      );
+    }
+    s3 = {
+      endpoint: e.S3_ENDPOINT,
+      bucket: e.S3_BUCKET!,
+      accessKey: e.S3_ACCESS_KEY!,
+      secretKey: e.S3_SECRET_KEY!,
+      region: e.S3_REGION ?? "us-east-1",
+    };
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    s3,
+    redisUrl: e.REDIS_URL,
+    bootstrapToken: e.MODELGRAPH_BOOTSTRAP_TOKEN,
+    logLevel: e.LOG_LEVEL ?? "info",
+    artifactUploadTtlSeconds: e.ARTIFACT_UPLOAD_TTL,
+  };
+}
+
+/** Every environment variable the loader reads (checked against docker-compose.yml by a test). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);

@@ -1,0 +1,98 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { applyMigrations, type SqlRunner } from "./migrate.ts";
+
+/** The Prisma client the server uses, with query logging enabled so statements can be counted. */
+export type Prisma = PrismaClient<"query">;
+
+/** An open database: the Prisma client, a raw SQL runner for migrations and the count of statements sent. */
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: Prisma;
+  /** Statements Prisma has sent since start (observability and the N+1 tests). */
+  readonly stats: { statements: number };
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; absent means embedded PGlite stored under `dataDir/db`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolSize: number;
+}
+
+/** Opens the database named by the configuration and brings its schema up to date. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize);
+  return openPglite(path.join(options.dataDir, "db"));
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const migrationClient = new pg.Client({ connectionString: url });
+  await migrationClient.connect();
+  try {
+    await applyMigrations(pgRunner(migrationClient));
+  } finally {
+    await migrationClient.end();
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const prisma = newPrismaClient(new PrismaPg(pool));
+  return withStats("postgres", prisma, async () => {
+    await prisma.$disconnect();
+    await pool.end();
+  });
+}
+
+async function openPglite(dir: string): Promise<Database> {
+  await fs.mkdir(dir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir: dir });
+  await applyMigrations(pgliteRunner(pglite));
+  const prisma = newPrismaClient(new PrismaPGlite(pglite));
+  return withStats("pglite", prisma, async () => {
+    await prisma.$disconnect();
+    await pglite.close();
+  });
+}
+
+function newPrismaClient(adapter: SqlDriverAdapterFactory): Prisma {
+  return new PrismaClient({
+    adapter,
+    log: [{ emit: "event", level: "query" } as const],
+    // Many writers can queue on one model's row lock; let them wait rather than fail.
+    transactionOptions: { maxWait: 60_000, timeout: 30_000 },
+  });
+}
+
+function withStats(kind: Database["kind"], prisma: Prisma, close: () => Promise<void>): Database {
+  const stats = { statements: 0 };
+  prisma.$on("query", () => {
+    stats.statements++;
+  });
+  return { kind, prisma, stats, close };
+}
+
+function pgRunner(client: pg.Client): SqlRunner {
+  return {
+    query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+  };
+}
+
+function pgliteRunner(db: PGlite): SqlRunner {
+  return {
+    query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows,
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// Expected failures of the domain. Each becomes a GraphQL error type (graphql/errors.ts) that
+// implements `interface Error { message }`; services throw them and mutations return them as data.
+// Messages never name objects the caller did not name itself (no leaks across projects).
+
+/** One broken rule of an input. `path` locates the offending input field, e.g. ["input", "tags", "3", "key"]. */
+export interface ValidationIssue {
+  path: string[];
+  message: string;
+}
+
+/** Base of every expected failure. */
+export abstract class DomainError extends Error {
+  override name = "DomainError";
+}
+
+/** The input breaks one or more rules; nothing was changed. */
+export class ValidationError extends DomainError {
+  override name = "ValidationError";
+  constructor(public readonly issues: ValidationIssue[]) {
+    super(issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
+  }
+
+  static single(path: string[], message: string): ValidationError {
+    return new ValidationError([{ path, message }]);
+  }
+}
+
+/** Nothing with this id (or name) exists that the viewer may see. */
+export class NotFoundError extends DomainError {
+  override name = "NotFoundError";
+  constructor(
+    public readonly kind: string,
+    public readonly ref: string,
+  ) {
+    super(`${kind} ${JSON.stringify(ref)} was not found`);
+  }
+}
+
+/** The object is archived: read-only, and cannot receive new children. */
+export class ArchivedObjectError extends DomainError {
+  override name = "ArchivedObjectError";
+  constructor(
+    public readonly kind: string,
+    public readonly ref: string,
+  ) {
+    super(`${kind} ${JSON.stringify(ref)} is archived and read-only`);
+  }
+}
+
+/** Another non-archived object of the same scope already has this name (compared case-insensitively). */
+export class NameConflictError extends DomainError {
+  override name = "NameConflictError";
+  constructor(
+    public readonly kind: string,
+    public readonly conflictingName: string,
+  ) {
+    super(`A ${kind.toLowerCase()} named ${JSON.stringify(conflictingName)} already exists (names are case-insensitive)`);
+  }
+}
+
+/** A lineage reference (iteration, resource, parent version) belongs to another project than the model. */
+export class CrossProjectLineageError extends DomainError {
+  override name = "CrossProjectLineageError";
+  constructor(public readonly field: string) {
+    super(`${field} must belong to the same project as the model`);
+  }
+}
+
+/** The stage machine does not allow this move. */
+export class InvalidStageTransitionError extends DomainError {
+  override name = "InvalidStageTransitionError";
+  constructor(
+    public readonly fromStage: string,
+    public readonly toStage: string,
+    reason?: string,
+  ) {
+    super(reason ?? `A version cannot move from ${fromStage} to ${toStage}`);
+  }
+}
+
+/** Compare-and-set failed: the version is no longer in the expected stage. */
+export class StaleStageError extends DomainError {
+  override name = "StaleStageError";
+  constructor(
+    public readonly expectedStage: string,
+    public readonly actualStage: string,
+  ) {
+    super(`Expected the version to be in ${expectedStage}, but it is in ${actualStage}`);
+  }
+}
+
+/** The model's policy requires an approved transition request to enter this stage. */
+export class ApprovalRequiredError extends DomainError {
+  override name = "ApprovalRequiredError";
+  constructor(public readonly stage: string) {
+    super(`Moving into ${stage} requires an approved transition request (requestModelVersionTransition)`);
+  }
+}
+
+/** The viewer may see the object but lacks the role for this action. */
+export class ForbiddenError extends DomainError {
+  override name = "ForbiddenError";
+  constructor(
+    public readonly action: string,
+    public readonly requiredRole?: string,
+  ) {
+    super(requiredRole ? `${action} requires the ${requiredRole} role` : `You may not ${action}`);
+  }
+}
+
+/** Uploaded bytes do not match the declared size or sha256. */
+export class ChecksumMismatchError extends DomainError {
+  override name = "ChecksumMismatchError";
+  constructor(
+    public readonly expected: string,
+    public readonly actual: string,
+    what = "sha256",
+  ) {
+    super(`The uploaded ${what} ${actual} does not match the declared ${expected}`);
+  }
+}
+
+/** The resource is still referenced by a model version. */
+export class ResourceInUseError extends DomainError {
+  override name = "ResourceInUseError";
+  constructor(public readonly versionCount: number) {
+    super(`The resource is referenced by ${versionCount} model version(s); delete or re-point them first`);
+  }
+}

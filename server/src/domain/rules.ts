@@ -1,0 +1,113 @@
+// Pure rules on names, descriptions and tags (DESIGN.md §1 "Object rules"). No I/O.
+import { ValidationError, type ValidationIssue } from "./errors.ts";
+
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+export const MAX_DESCRIPTION_LENGTH = 32_768;
+export const MAX_TAGS = 64;
+export const MAX_TAG_KEY_LENGTH = 128;
+export const MAX_TAG_VALUE_LENGTH = 4_096;
+export const MAX_METRIC_NAME_LENGTH = 255;
+export const MAX_COMMENT_LENGTH = 4_096;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface NamedValue {
+  name: string;
+  value: number;
+}
+
+/** Collects every broken rule of an input, then throws them together so the caller can fix all at once. */
+export class Checker {
+  readonly issues: ValidationIssue[] = [];
+
+  name(path: string[], value: string | null | undefined): this {
+    if (value == null) return this;
+    if (!NAME_PATTERN.test(value)) {
+      this.issues.push({
+        path,
+        message:
+          value.length > 255
+            ? `must be at most 255 characters (got ${value.length})`
+            : "must start with a letter or digit and contain only letters, digits, '_' and '-' (pattern ^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$)",
+      });
+    }
+    return this;
+  }
+
+  maxLength(path: string[], value: string | null | undefined, max: number): this {
+    if (value != null && value.length > max) {
+      this.issues.push({ path, message: `must be at most ${max} characters (got ${value.length})` });
+    }
+    return this;
+  }
+
+  description(path: string[], value: string | null | undefined): this {
+    return this.maxLength(path, value, MAX_DESCRIPTION_LENGTH);
+  }
+
+  /** Tags and string maps: bounded count and lengths, non-empty unique keys. */
+  keyValues(path: string[], entries: readonly KeyValue[] | null | undefined, max = MAX_TAGS): this {
+    if (entries == null) return this;
+    if (entries.length > max) {
+      this.issues.push({ path, message: `must have at most ${max} entries (got ${entries.length})` });
+    }
+    const seen = new Set<string>();
+    entries.forEach((entry, i) => {
+      const at = [...path, String(i)];
+      if (entry.key.length === 0) this.issues.push({ path: [...at, "key"], message: "must not be empty" });
+      this.maxLength([...at, "key"], entry.key, MAX_TAG_KEY_LENGTH);
+      this.maxLength([...at, "value"], entry.value, MAX_TAG_VALUE_LENGTH);
+      if (seen.has(entry.key)) this.issues.push({ path: [...at, "key"], message: `duplicate key ${JSON.stringify(entry.key)}` });
+      seen.add(entry.key);
+    });
+    return this;
+  }
+
+  metrics(path: string[], entries: readonly NamedValue[] | null | undefined): this {
+    if (entries == null) return this;
+    entries.forEach((entry, i) => {
+      const at = [...path, String(i)];
+      if (entry.name.length === 0) this.issues.push({ path: [...at, "name"], message: "must not be empty" });
+      this.maxLength([...at, "name"], entry.name, MAX_METRIC_NAME_LENGTH);
+      if (!Number.isFinite(entry.value)) this.issues.push({ path: [...at, "value"], message: "must be a finite number" });
+    });
+    return this;
+  }
+
+  require(condition: boolean, path: string[], message: string): this {
+    if (!condition) this.issues.push({ path, message });
+    return this;
+  }
+
+  /** Throws a ValidationError with every issue found, if any. */
+  done(): void {
+    if (this.issues.length > 0) throw new ValidationError(this.issues);
+  }
+}
+
+export function check(): Checker {
+  return new Checker();
+}
+
+/** Tags arrive as a list of {key, value}; they are stored as a JSON object. */
+export function toMap(entries: readonly KeyValue[]): Record<string, string> {
+  return Object.fromEntries(entries.map((e) => [e.key, e.value]));
+}
+
+export function fromMap(map: unknown): KeyValue[] {
+  if (map === null || typeof map !== "object") return [];
+  return Object.entries(map as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value) }));
+}
+
+export function metricsToMap(entries: readonly NamedValue[]): Record<string, number> {
+  return Object.fromEntries(entries.map((e) => [e.name, e.value]));
+}
+
+export function metricsFromMap(map: unknown): NamedValue[] {
+  if (map === null || typeof map !== "object") return [];
+  return Object.entries(map as Record<string, unknown>).map(([name, value]) => ({ name, value: Number(value) }));
+}

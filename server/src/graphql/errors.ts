@@ -1,0 +1,142 @@
+// The GraphQL face of the domain errors (domain/errors.ts): `interface Error { message }` and one object type
+// per error. Services throw; the errors plugin turns listed errors into members of each mutation's result union.
+import {
+  ApprovalRequiredError,
+  ArchivedObjectError,
+  ChecksumMismatchError,
+  CrossProjectLineageError,
+  DomainError,
+  ForbiddenError,
+  InvalidStageTransitionError,
+  NameConflictError,
+  NotFoundError,
+  ResourceInUseError,
+  StaleStageError,
+  ValidationError,
+  type ValidationIssue,
+} from "../domain/errors.ts";
+import { builder } from "./builder.ts";
+import { StageEnum } from "./common.ts";
+
+export const ErrorInterface = builder.interfaceRef<DomainError>("Error").implement({
+  description: "Every expected failure implements Error; `message` says which rule was broken.",
+  fields: (t) => ({ message: t.exposeString("message", { description: "What went wrong, for humans." }) }),
+});
+
+const IssueRef = builder.objectRef<ValidationIssue>("ValidationIssue").implement({
+  description: "One broken rule of an input.",
+  fields: (t) => ({
+    path: t.exposeStringList("path", { description: "Where in the input, e.g. [\"input\", \"tags\", \"3\", \"key\"]." }),
+    message: t.exposeString("message", { description: "The rule that was broken." }),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: "ValidationError",
+  description: "The input breaks one or more rules; nothing was changed.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ issues: t.field({ type: [IssueRef], description: "Every broken rule.", resolve: (e) => e.issues }) }),
+});
+
+builder.objectType(NotFoundError, {
+  name: "NotFoundError",
+  description: "No object with this id or name exists that you can see.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    kind: t.exposeString("kind", { description: "The type that was looked up." }),
+    ref: t.exposeString("ref", { description: "The id or name that was given." }),
+  }),
+});
+
+builder.objectType(ArchivedObjectError, {
+  name: "ArchivedObjectError",
+  description: "The object (or its project or model) is archived, hence read-only.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    kind: t.exposeString("kind", { description: "Type of the archived object." }),
+    ref: t.exposeString("ref", { description: "Global id of the archived object." }),
+  }),
+});
+
+builder.objectType(NameConflictError, {
+  name: "NameConflictError",
+  description: "Another non-archived object of the same scope has this name (case-insensitively).",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    kind: t.exposeString("kind", { description: "Type of the object." }),
+    name: t.exposeString("conflictingName", { description: "The name that is taken." }),
+  }),
+});
+
+builder.objectType(CrossProjectLineageError, {
+  name: "CrossProjectLineageError",
+  description: "A lineage reference belongs to another project than the model.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ field: t.exposeString("field", { description: "The input field holding the reference." }) }),
+});
+
+builder.objectType(InvalidStageTransitionError, {
+  name: "InvalidStageTransitionError",
+  description: "The stage machine does not allow this move.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fromStage: t.exposeString("fromStage", { description: "The version's current stage." }),
+    toStage: t.exposeString("toStage", { description: "The stage asked for." }),
+  }),
+});
+
+builder.objectType(StaleStageError, {
+  name: "StaleStageError",
+  description: "The version moved meanwhile: it is no longer in `expectedStage`.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    expectedStage: t.field({ type: StageEnum, description: "The stage you expected.", resolve: (e) => e.expectedStage as never }),
+    actualStage: t.field({ type: StageEnum, description: "The stage it is in.", resolve: (e) => e.actualStage as never }),
+  }),
+});
+
+builder.objectType(ApprovalRequiredError, {
+  name: "ApprovalRequiredError",
+  description: "The model's policy requires an approved transition request for this stage.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ stage: t.field({ type: StageEnum, description: "The gated stage.", resolve: (e) => e.stage as never }) }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: "ForbiddenError",
+  description: "You can see the object but your role does not allow this action.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    requiredRole: t.exposeString("requiredRole", { nullable: true, description: "The least role that may do it." }),
+  }),
+});
+
+builder.objectType(ChecksumMismatchError, {
+  name: "ChecksumMismatchError",
+  description: "Uploaded bytes do not match the declared size or sha256.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    expected: t.exposeString("expected", { description: "What was declared." }),
+    actual: t.exposeString("actual", { description: "What arrived." }),
+  }),
+});
+
+builder.objectType(ResourceInUseError, {
+  name: "ResourceInUseError",
+  description: "A model version still references the resource.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ versionCount: t.exposeInt("versionCount", { description: "How many versions reference it." }) }),
+});
+
+/** Errors any mutation can return. */
+export const COMMON_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ArchivedObjectError] as const;
+export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError] as const;
+export {
+  ApprovalRequiredError,
+  ChecksumMismatchError,
+  CrossProjectLineageError,
+  InvalidStageTransitionError,
+  NameConflictError,
+  ResourceInUseError,
+  StaleStageError,
+};

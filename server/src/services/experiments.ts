@@ -1,0 +1,88 @@
+import { authorize, type Action } from "../access/permissions.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { idOf } from "../domain/ids.ts";
+import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import { transaction, type Tx } from "../db/transaction.ts";
+import type { ServiceContext } from "./context.ts";
+import { assertNotArchived, withNameGuard } from "./named-objects.ts";
+import { loadProjectForWrite } from "./projects.ts";
+
+export interface CreateExperimentInput {
+  projectId: string;
+  name: string;
+  description?: string | null;
+  tags?: KeyValue[] | null;
+}
+
+export async function createExperiment(ctx: ServiceContext, input: CreateExperimentInput) {
+  check()
+    .name(["input", "name"], input.name)
+    .description(["input", "description"], input.description)
+    .keyValues(["input", "tags"], input.tags)
+    .done();
+  return withNameGuard("Experiment", input.name, () =>
+    transaction(ctx.prisma, async (tx) => {
+      const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");
+      return tx.experiment.create({
+        data: {
+          projectId: project.id,
+          name: input.name,
+          description: input.description ?? "",
+          tags: toMap(input.tags ?? []),
+          createdById: ctx.viewer.userId,
+        },
+      });
+    }),
+  );
+}
+
+export interface UpdateExperimentInput {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  tags?: KeyValue[] | null;
+  status?: "ACTIVE" | "DEPRECATED" | null;
+}
+
+export async function updateExperiment(ctx: ServiceContext, input: UpdateExperimentInput) {
+  check()
+    .name(["input", "name"], input.name)
+    .description(["input", "description"], input.description)
+    .keyValues(["input", "tags"], input.tags)
+    .done();
+  return withNameGuard("Experiment", input.name, () =>
+    transaction(ctx.prisma, async (tx) => {
+      const experiment = await loadExperimentForWrite(ctx, tx, input.id, "write");
+      return tx.experiment.update({
+        where: { id: experiment.id },
+        data: {
+          name: input.name ?? undefined,
+          description: input.description ?? undefined,
+          tags: input.tags ? toMap(input.tags) : undefined,
+          status: input.status ?? undefined,
+        },
+      });
+    }),
+  );
+}
+
+export async function archiveExperiment(ctx: ServiceContext, input: { id: string }) {
+  return transaction(ctx.prisma, async (tx) => {
+    const experiment = await loadExperimentForWrite(ctx, tx, input.id, "delete");
+    return tx.experiment.update({ where: { id: experiment.id }, data: { status: "ARCHIVED" } });
+  });
+}
+
+/** Loads an experiment the viewer may change; archived experiments and projects are read-only. */
+export async function loadExperimentForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: Action) {
+  const notFound = () => new NotFoundError("Experiment", ref);
+  const experiment = await tx.experiment.findUnique({
+    where: { id: idOf("Experiment", ref) },
+    include: { project: { select: { status: true, name: true, id: true } } },
+  });
+  if (!experiment) throw notFound();
+  await authorize(tx, ctx.viewer, experiment.projectId, action, notFound);
+  assertNotArchived("Project", experiment.project);
+  assertNotArchived("Experiment", experiment);
+  return experiment;
+}

@@ -1,0 +1,88 @@
+import { authorize } from "../access/permissions.ts";
+import { NotFoundError, ValidationError } from "../domain/errors.ts";
+import { idOf } from "../domain/ids.ts";
+import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import { transaction, type Tx } from "../db/transaction.ts";
+import type { ServiceContext } from "./context.ts";
+import { loadExperimentForWrite } from "./experiments.ts";
+
+export const MAX_PARAMS = 1_000;
+export const MAX_METRIC_POINTS_PER_CALL = 10_000;
+
+export interface CreateIterationInput {
+  experimentId: string;
+  params?: KeyValue[] | null;
+  tags?: KeyValue[] | null;
+}
+
+/** Starts a training run; its number is the next for the experiment, assigned in this transaction. */
+export async function createIteration(ctx: ServiceContext, input: CreateIterationInput) {
+  check().keyValues(["input", "params"], input.params, MAX_PARAMS).keyValues(["input", "tags"], input.tags).done();
+  return transaction(ctx.prisma, async (tx) => {
+    const experiment = await loadExperimentForWrite(ctx, tx, input.experimentId, "write");
+    // The row lock taken by this increment serialises concurrent creators, so numbers stay contiguous.
+    const { nextIterationNumber } = await tx.experiment.update({
+      where: { id: experiment.id },
+      data: { nextIterationNumber: { increment: 1 } },
+      select: { nextIterationNumber: true },
+    });
+    return tx.iteration.create({
+      data: {
+        projectId: experiment.projectId,
+        experimentId: experiment.id,
+        number: nextIterationNumber - 1,
+        params: toMap(input.params ?? []),
+        tags: toMap(input.tags ?? []),
+        createdById: ctx.viewer.userId,
+      },
+    });
+  });
+}
+
+export interface MetricPointInput {
+  name: string;
+  value: number;
+  step?: number | null;
+}
+
+export async function logIterationMetrics(ctx: ServiceContext, input: { iterationId: string; metrics: MetricPointInput[] }) {
+  check()
+    .metrics(["input", "metrics"], input.metrics)
+    .require(input.metrics.length <= MAX_METRIC_POINTS_PER_CALL, ["input", "metrics"], `must have at most ${MAX_METRIC_POINTS_PER_CALL} points per call`)
+    .require(input.metrics.every((m) => m.step == null || m.step >= 0), ["input", "metrics"], "steps must be non-negative")
+    .done();
+  return transaction(ctx.prisma, async (tx) => {
+    const iteration = await loadIterationForWrite(ctx, tx, input.iterationId);
+    if (iteration.status !== "RUNNING") {
+      throw ValidationError.single(["input", "iterationId"], `the iteration is ${iteration.status}; metrics can only be logged while it is RUNNING`);
+    }
+    await tx.metricPoint.createMany({
+      data: input.metrics.map((m) => ({ iterationId: iteration.id, name: m.name, value: m.value, step: m.step ?? 0 })),
+    });
+    return iteration;
+  });
+}
+
+export async function finishIteration(
+  ctx: ServiceContext,
+  input: { iterationId: string; status?: "COMPLETED" | "FAILED" | null },
+) {
+  return transaction(ctx.prisma, async (tx) => {
+    const iteration = await loadIterationForWrite(ctx, tx, input.iterationId);
+    if (iteration.status !== "RUNNING") {
+      throw ValidationError.single(["input", "iterationId"], `the iteration already finished as ${iteration.status}`);
+    }
+    return tx.iteration.update({
+      where: { id: iteration.id },
+      data: { status: input.status ?? "COMPLETED", endedAt: new Date() },
+    });
+  });
+}
+
+async function loadIterationForWrite(ctx: ServiceContext, tx: Tx, ref: string) {
+  const notFound = () => new NotFoundError("Iteration", ref);
+  const iteration = await tx.iteration.findUnique({ where: { id: idOf("Iteration", ref) } });
+  if (!iteration) throw notFound();
+  await authorize(tx, ctx.viewer, iteration.projectId, "write", notFound);
+  return iteration;
+}

@@ -1,0 +1,131 @@
+import { authorize, type Action } from "../access/permissions.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { idOf } from "../domain/ids.ts";
+import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import type { Stage } from "../domain/stages.ts";
+import { transaction, type Tx } from "../db/transaction.ts";
+import { appendEvent } from "../events/log.ts";
+import type { ServiceContext } from "./context.ts";
+import { assertNotArchived, withNameGuard } from "./named-objects.ts";
+import { loadProjectForWrite } from "./projects.ts";
+
+export interface CreateModelInput {
+  projectId: string;
+  name: string;
+  description?: string | null;
+  tags?: KeyValue[] | null;
+  requireApprovalFor?: Stage[] | null;
+}
+
+export async function createModel(ctx: ServiceContext, input: CreateModelInput) {
+  check()
+    .name(["input", "name"], input.name)
+    .description(["input", "description"], input.description)
+    .keyValues(["input", "tags"], input.tags)
+    .done();
+  return withNameGuard("Model", input.name, () =>
+    transaction(ctx.prisma, async (tx) => {
+      const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");
+      const model = await tx.model.create({
+        data: {
+          projectId: project.id,
+          name: input.name,
+          description: input.description ?? "",
+          tags: toMap(input.tags ?? []),
+          requireApprovalFor: [...new Set(input.requireApprovalFor ?? [])],
+          createdById: ctx.viewer.userId,
+        },
+      });
+      await appendEvent(tx, {
+        projectId: project.id,
+        type: "MODEL_CREATED",
+        actorId: ctx.viewer.userId,
+        modelId: model.id,
+        payload: { name: model.name },
+      });
+      return model;
+    }),
+  );
+}
+
+export interface UpdateModelInput {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  tags?: KeyValue[] | null;
+  /** Only ACTIVE is accepted here: it lifts a deprecation. Use deprecateModel / archiveModel otherwise. */
+  status?: "ACTIVE" | "DEPRECATED" | null;
+  requireApprovalFor?: Stage[] | null;
+}
+
+export async function updateModel(ctx: ServiceContext, input: UpdateModelInput) {
+  check()
+    .name(["input", "name"], input.name)
+    .description(["input", "description"], input.description)
+    .keyValues(["input", "tags"], input.tags)
+    .done();
+  return withNameGuard("Model", input.name, () =>
+    transaction(ctx.prisma, async (tx) => {
+      // Changing the approval policy is an admin decision; other edits need EDITOR.
+      const model = await loadModelForWrite(ctx, tx, input.id, input.requireApprovalFor ? "manage" : "write");
+      const updated = await tx.model.update({
+        where: { id: model.id },
+        data: {
+          name: input.name ?? undefined,
+          description: input.description ?? undefined,
+          tags: input.tags ? toMap(input.tags) : undefined,
+          status: input.status ?? undefined,
+          requireApprovalFor: input.requireApprovalFor ? [...new Set(input.requireApprovalFor)] : undefined,
+        },
+      });
+      if (input.name != null && input.name !== model.name) {
+        await appendEvent(tx, {
+          projectId: model.projectId,
+          type: "MODEL_RENAMED",
+          actorId: ctx.viewer.userId,
+          modelId: model.id,
+          payload: { from: model.name, to: updated.name },
+        });
+      }
+      if (input.status === "DEPRECATED" && model.status !== "DEPRECATED") {
+        await appendEvent(tx, { projectId: model.projectId, type: "MODEL_DEPRECATED", actorId: ctx.viewer.userId, modelId: model.id });
+      }
+      return updated;
+    }),
+  );
+}
+
+export async function deprecateModel(ctx: ServiceContext, input: { id: string }) {
+  return updateModel(ctx, { id: input.id, status: "DEPRECATED" });
+}
+
+export async function archiveModel(ctx: ServiceContext, input: { id: string }) {
+  return transaction(ctx.prisma, async (tx) => {
+    const model = await loadModelForWrite(ctx, tx, input.id, "delete");
+    const archived = await tx.model.update({ where: { id: model.id }, data: { status: "ARCHIVED" } });
+    await appendEvent(tx, { projectId: model.projectId, type: "MODEL_ARCHIVED", actorId: ctx.viewer.userId, modelId: model.id });
+    return archived;
+  });
+}
+
+/** Loads a model the viewer may change; archived models (and models of archived projects) are read-only. */
+export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: Action) {
+  const notFound = () => new NotFoundError("Model", ref);
+  const model = await tx.model.findUnique({
+    where: { id: idOf("Model", ref) },
+    include: { project: { select: { id: true, name: true, status: true } } },
+  });
+  if (!model) throw notFound();
+  await authorize(tx, ctx.viewer, model.projectId, action, notFound);
+  assertNotArchived("Project", model.project);
+  assertNotArchived("Model", model);
+  return model;
+}
+
+/**
+ * Takes the model's row lock for the rest of the transaction. Everything that changes a model's versions'
+ * stages or numbers holds it, so those changes are serialised per model and their history has one order.
+ */
+export async function lockModel(tx: Tx, modelId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Model" WHERE "id" = ${modelId} FOR UPDATE`;
+}

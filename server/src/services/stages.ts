@@ -1,0 +1,183 @@
+import { authorize } from "../access/permissions.ts";
+import {
+  ApprovalRequiredError,
+  InvalidStageTransitionError,
+  NotFoundError,
+  StaleStageError,
+  ValidationError,
+} from "../domain/errors.ts";
+import { idOf } from "../domain/ids.ts";
+import { assertAllowedTransition, type Stage } from "../domain/stages.ts";
+import { check, MAX_COMMENT_LENGTH } from "../domain/rules.ts";
+import { transaction, type Tx } from "../db/transaction.ts";
+import type { TransitionCause } from "../generated/prisma/enums.ts";
+import type { ModelVersion } from "../generated/prisma/client.ts";
+import { appendEvent } from "../events/log.ts";
+import type { ServiceContext } from "./context.ts";
+import { lockModel, loadModelForWrite } from "./models.ts";
+import { loadVersionForWrite } from "./versions.ts";
+
+export interface TransitionInput {
+  modelVersionId: string;
+  stage: Stage;
+  expectedStage?: Stage | null;
+  archiveExisting?: boolean | null;
+  comment?: string | null;
+}
+
+/** What a stage move changed: the version, the versions archived with it, and the recorded transition. */
+export interface TransitionOutcome {
+  modelVersion: ModelVersion;
+  archivedVersions: ModelVersion[];
+  transitionId: string;
+}
+
+/** Moves a version to another stage (compare-and-set with `expectedStage`), enforcing the model's approval policy. */
+export async function transitionModelVersionStage(ctx: ServiceContext, input: TransitionInput): Promise<TransitionOutcome> {
+  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  return transaction(ctx.prisma, async (tx) => {
+    const found = await loadVersionForWrite(ctx, tx, input.modelVersionId, "transition");
+    await lockModel(tx, found.modelId);
+    const version = await reloadLocked(tx, found.id, input.modelVersionId);
+    if (input.expectedStage != null && version.stage !== input.expectedStage) {
+      throw new StaleStageError(input.expectedStage, version.stage);
+    }
+    assertAllowedTransition(version.stage, input.stage);
+    if (found.model.requireApprovalFor.includes(input.stage)) throw new ApprovalRequiredError(input.stage);
+    return applyTransition(ctx, tx, {
+      version,
+      to: input.stage,
+      cause: "MANUAL",
+      comment: input.comment ?? null,
+      archiveExisting: input.archiveExisting ?? false,
+    });
+  });
+}
+
+export interface RollbackInput {
+  modelId: string;
+  /** The version to bring back; by default the one most recently moved out of PRODUCTION. */
+  toVersionId?: string | null;
+  comment?: string | null;
+}
+
+/**
+ * Puts back into PRODUCTION a version that has been there before, archiving the current one. Rollback is the
+ * emergency path: it skips the approval policy (the version was approved once) but then needs the ADMIN role.
+ */
+export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): Promise<TransitionOutcome> {
+  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  return transaction(ctx.prisma, async (tx) => {
+    const model = await loadModelForWrite(ctx, tx, input.modelId, "transition");
+    if (model.requireApprovalFor.includes("PRODUCTION")) {
+      await authorize(tx, ctx.viewer, model.projectId, "approve", () => new NotFoundError("Model", input.modelId));
+    }
+    await lockModel(tx, model.id);
+    let targetId: string;
+    if (input.toVersionId != null) {
+      targetId = idOf("ModelVersion", input.toVersionId);
+      const wasInProduction = await tx.stageTransition.findFirst({
+        where: { modelVersionId: targetId, modelId: model.id, toStage: "PRODUCTION" },
+        select: { seq: true },
+      });
+      const target = await tx.modelVersion.findUnique({ where: { id: targetId } });
+      if (!target || target.deletedAt || target.modelId !== model.id) throw new NotFoundError("ModelVersion", input.toVersionId);
+      if (!wasInProduction) {
+        throw new InvalidStageTransitionError(target.stage, "PRODUCTION", "Rollback only returns to a version that was in PRODUCTION before; use transitionModelVersionStage");
+      }
+    } else {
+      // The latest version to have left PRODUCTION that is still around and not in PRODUCTION now.
+      const left = await tx.stageTransition.findFirst({
+        where: {
+          modelId: model.id,
+          fromStage: "PRODUCTION",
+          modelVersion: { deletedAt: null, stage: { not: "PRODUCTION" } },
+        },
+        orderBy: { seq: "desc" },
+        select: { modelVersionId: true },
+      });
+      if (!left) {
+        throw ValidationError.single(["input", "modelId"], "no earlier PRODUCTION version to roll back to");
+      }
+      targetId = left.modelVersionId;
+    }
+    const version = await reloadLocked(tx, targetId, input.toVersionId ?? input.modelId);
+    if (version.stage === "PRODUCTION") {
+      throw new InvalidStageTransitionError("PRODUCTION", "PRODUCTION", "The version is already in PRODUCTION");
+    }
+    assertAllowedTransition(version.stage, "PRODUCTION");
+    return applyTransition(ctx, tx, { version, to: "PRODUCTION", cause: "ROLLBACK", comment: input.comment ?? null, archiveExisting: false });
+  });
+}
+
+async function reloadLocked(tx: Tx, id: string, ref: string): Promise<ModelVersion> {
+  const version = await tx.modelVersion.findUnique({ where: { id } });
+  if (!version || version.deletedAt) throw new NotFoundError("ModelVersion", ref);
+  return version;
+}
+
+interface Move {
+  version: ModelVersion;
+  to: Stage;
+  cause: TransitionCause;
+  comment: string | null;
+  archiveExisting: boolean;
+}
+
+/**
+ * The single place where a stage changes. Runs under the model lock: archives the PRODUCTION incumbent (or,
+ * with archiveExisting, the other STAGING versions), moves the version, records each move and its event.
+ */
+export async function applyTransition(ctx: ServiceContext, tx: Tx, move: Move): Promise<TransitionOutcome> {
+  const { version, to } = move;
+  const displaced =
+    to === "PRODUCTION" || (to === "STAGING" && move.archiveExisting)
+      ? await tx.modelVersion.findMany({
+          where: { modelId: version.modelId, stage: to, deletedAt: null, id: { not: version.id } },
+          orderBy: { number: "asc" },
+        })
+      : [];
+  const archivedVersions: ModelVersion[] = [];
+  for (const other of displaced) {
+    const archived = await recordMove(ctx, tx, other, "ARCHIVED", "AUTO_ARCHIVE", `archived when version ${version.number} entered ${to}`);
+    archivedVersions.push(archived.version);
+  }
+  const moved = await recordMove(ctx, tx, version, to, move.cause, move.comment);
+  return { modelVersion: moved.version, archivedVersions, transitionId: moved.transitionId };
+}
+
+async function recordMove(
+  ctx: ServiceContext,
+  tx: Tx,
+  version: ModelVersion,
+  to: Stage,
+  cause: TransitionCause,
+  comment: string | null,
+): Promise<{ version: ModelVersion; transitionId: string }> {
+  const moved = await tx.modelVersion.update({
+    where: { id: version.id },
+    data: { stage: to, stageChangedAt: new Date() },
+  });
+  const transition = await tx.stageTransition.create({
+    select: { id: true },
+    data: {
+      projectId: version.projectId,
+      modelId: version.modelId,
+      modelVersionId: version.id,
+      fromStage: version.stage,
+      toStage: to,
+      cause,
+      actorId: ctx.viewer.userId,
+      comment,
+    },
+  });
+  await appendEvent(tx, {
+    projectId: version.projectId,
+    type: "MODEL_VERSION_STAGE_CHANGED",
+    actorId: ctx.viewer.userId,
+    modelId: version.modelId,
+    modelVersionId: version.id,
+    payload: { number: version.number, fromStage: version.stage, toStage: to, cause },
+  });
+  return { version: moved, transitionId: transition.id };
+}
