@@ -1,4 +1,5 @@
 import type { Viewer } from "./access/viewer.ts";
+import type { Config } from "./config.ts";
 import type { Prisma } from "./db/database.ts";
 import type { ServiceContext } from "./services/context.ts";
 
@@ -13,6 +14,7 @@ export interface Warning {
 export interface RequestContext extends ServiceContext {
   prisma: Prisma;
   viewer: Viewer;
+  config: Config;
   requestId: string;
   warnings: Map<string, Warning>;
 }

@@ -18,6 +18,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: false;
   Scalars: {
+    ID: { Input: string; Output: string | number | bigint };
     DateTime: { Input: Date; Output: Date };
     BigInt: { Input: bigint; Output: bigint | number };
   };

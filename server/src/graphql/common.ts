@@ -94,19 +94,59 @@ export const MetricInput = builder.inputType("MetricInput", {
 });
 
 export const TagFilterInput = builder.inputType("TagFilter", {
-  description: "Matches objects having this tag (and value, if given).",
+  description: "Matches objects whose tag `key` has exactly `value`.",
   fields: (t) => ({
     key: t.string({ required: true, description: "Tag key." }),
-    value: t.string({ description: "Tag value; any value when absent." }),
+    value: t.string({ required: true, description: "Tag value." }),
   }),
 });
 
+export const NamedObjectFilter = builder.inputType("NamedObjectFilter", {
+  description: "Filters projects, experiments or models. By default only ACTIVE objects are listed.",
+  fields: (t) => ({
+    status: t.field({ type: [ObjectStatusEnum], description: "Statuses to include (default [ACTIVE])." }),
+    nameContains: t.string({ description: "Case-insensitive substring of the name." }),
+    tag: t.field({ type: TagFilterInput, description: "Only objects with this tag." }),
+  }),
+});
+
+export const NamedObjectOrderField = builder.enumType("NamedObjectOrderField", {
+  description: "Sort keys of projects, experiments and models.",
+  values: {
+    NAME: { value: "name", description: "By name." },
+    CREATED_AT: { value: "createdAt", description: "By creation time." },
+    UPDATED_AT: { value: "updatedAt", description: "By last change." },
+  } as const,
+});
+
+export const NamedObjectOrder = builder.inputType("NamedObjectOrder", {
+  description: "Sort order (default: NAME ASC).",
+  fields: (t) => ({
+    field: t.field({ type: NamedObjectOrderField, required: true, description: "Sort key." }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: "ASC", description: "Direction." }),
+  }),
+});
+
+type Direction = "ASC" | "DESC";
+
+/** Prisma `where` of a NamedObjectFilter: hides deprecated and archived objects unless asked. */
+export function namedObjectWhere(filter: { status?: readonly string[] | null; nameContains?: string | null; tag?: { key: string; value: string } | null } | null | undefined) {
+  return {
+    status: { in: (filter?.status ?? ["ACTIVE"]) as ("ACTIVE" | "DEPRECATED" | "ARCHIVED")[] },
+    ...(filter?.nameContains ? { name: { contains: filter.nameContains, mode: "insensitive" as const } } : {}),
+    ...tagWhere(filter?.tag),
+  };
+}
+
+/** Prisma `orderBy` with the id as tie-breaker, so cursors are stable. */
+export function orderBy<F extends string>(order: { field: F; direction?: Direction | null } | null | undefined, fallback: F) {
+  const direction = (order?.direction ?? "ASC") === "ASC" ? ("asc" as const) : ("desc" as const);
+  return [{ [order?.field ?? fallback]: direction }, { id: direction }] as { [K in F | "id"]?: "asc" | "desc" }[];
+}
+
 /** Prisma `where` for a JSON tag map. */
-export function tagWhere(tag: { key: string; value?: string | null } | null | undefined) {
-  if (!tag) return {};
-  return tag.value == null
-    ? { tags: { path: [tag.key], not: "__absent__never__" as never } }
-    : { tags: { path: [tag.key], equals: tag.value } };
+export function tagWhere(tag: { key: string; value: string } | null | undefined) {
+  return tag ? { tags: { path: [tag.key], equals: tag.value } } : {};
 }
 
 export const tagsField = (map: unknown) => fromMap(map);

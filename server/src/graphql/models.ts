@@ -1,0 +1,157 @@
+import { inVisibleProjectWhere } from "../access/permissions.ts";
+import { archiveModel, createModel, deprecateModel, updateModel } from "../services/models.ts";
+import { versionHolding } from "../services/history.ts";
+import { builder } from "./builder.ts";
+import { KeyValueInput, KeyValueRef, ObjectStatusEnum, OrderDirectionEnum, SettableStatusEnum, StageEnum, tagsField } from "./common.ts";
+import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
+import { ModelVersionFilter, ModelVersionOrder, modelVersionWhere, versionOrderBy } from "./versions.ts";
+
+export const ModelRef = builder.prismaNode("Model", {
+  description: "A named model of a project; its versions move through stages.",
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id, ...inVisibleProjectWhere(ctx.viewer) }),
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "Unique case-insensitively among the project's non-archived models." }),
+    description: t.exposeString("description", { description: "Free text." }),
+    status: t.expose("status", { type: ObjectStatusEnum, description: "ACTIVE, DEPRECATED or ARCHIVED." }),
+    tags: t.field({ type: [KeyValueRef], description: "Tags.", resolve: (m) => tagsField(m.tags) }),
+    requireApprovalFor: t.field({
+      type: [StageEnum],
+      description: "Stages a version may only enter through an approved transition request.",
+      resolve: (m) => m.requireApprovalFor,
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "Creation time." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "Last change." }),
+    project: t.relation("project", { description: "The owning project." }),
+    createdBy: t.prismaField({
+      type: "User",
+      nullable: true,
+      description: "Who created it.",
+      resolve: (query, m, _args, ctx) => ctx.prisma.user.findUnique({ ...query, where: { id: m.createdById } }),
+    }),
+    versions: t.relatedConnection("versions", {
+      description: "Versions, newest first by default; deleted ones left out unless asked.",
+      cursor: "id",
+      totalCount: true,
+      args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
+      query: (args) => ({ where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) }),
+    }),
+    version: t.prismaField({
+      type: "ModelVersion",
+      nullable: true,
+      description: "The version with this number (null if deleted, unless includeDeleted).",
+      args: { number: t.arg.int({ required: true }), includeDeleted: t.arg.boolean({ defaultValue: false }) },
+      resolve: async (query, m, args, ctx) => {
+        const v = await ctx.prisma.modelVersion.findUnique({ ...query, where: { modelId_number: { modelId: m.id, number: args.number } } });
+        return v && (args.includeDeleted || !v.deletedAt) ? v : null;
+      },
+    }),
+    latestVersion: t.prismaField({
+      type: "ModelVersion",
+      nullable: true,
+      description: "The highest-numbered live version, optionally among some stages.",
+      args: { stages: t.arg({ type: [StageEnum] }) },
+      resolve: (query, m, args, ctx) =>
+        ctx.prisma.modelVersion.findFirst({
+          ...query,
+          where: { modelId: m.id, deletedAt: null, ...(args.stages ? { stage: { in: args.stages } } : {}) },
+          orderBy: { number: "desc" },
+        }),
+    }),
+    productionVersion: t.prismaField({
+      type: "ModelVersion",
+      nullable: true,
+      description: "The version in PRODUCTION, if any.",
+      resolve: (query, m, _args, ctx) => ctx.prisma.modelVersion.findFirst({ ...query, where: { modelId: m.id, stage: "PRODUCTION" } }),
+    }),
+    versionAt: t.prismaField({
+      type: "ModelVersion",
+      nullable: true,
+      description: "Which version held `stage` at instant `at` (the latest to enter it, for STAGING).",
+      args: { stage: t.arg({ type: StageEnum, required: true }), at: t.arg({ type: "DateTime", required: true }) },
+      resolve: async (query, m, args, ctx) => {
+        const id = await versionHolding(ctx.prisma, m.id, args.stage, args.at);
+        return id ? ctx.prisma.modelVersion.findUnique({ ...query, where: { id } }) : null;
+      },
+    }),
+    stageHistory: t.relatedConnection("stageTransitions", {
+      description: "Every stage move of every version of the model, oldest first (replayable).",
+      cursor: "seq",
+      totalCount: true,
+      args: { direction: t.arg({ type: OrderDirectionEnum, defaultValue: "ASC", description: "Order." }) },
+      query: (args) => ({ orderBy: { seq: args.direction === "DESC" ? "desc" : "asc" } }),
+    }),
+  }),
+});
+
+// ---- mutations ----
+
+const ModelPayload = (name: string) =>
+  builder.objectRef<{ model: { id: string } }>(name).implement({
+    description: "The model after the change.",
+    fields: (t) => ({ model: t.field({ type: ModelRef, description: "The model.", resolve: (p) => p.model as never }) }),
+  });
+
+const CreateModelInput = builder.inputType("CreateModelInput", {
+  fields: (t) => ({
+    projectId: t.id({ required: true, description: "The project." }),
+    name: t.string({ required: true, description: "Pattern ^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$." }),
+    description: t.string({ description: "≤ 32,768 characters." }),
+    tags: t.field({ type: [KeyValueInput], description: "≤ 64 tags." }),
+    requireApprovalFor: t.field({ type: [StageEnum], description: "Stages that need an approved request, e.g. [PRODUCTION]." }),
+  }),
+});
+
+builder.mutationField("createModel", (t) =>
+  t.field({
+    type: ModelPayload("CreateModelPayload"),
+    description: "Creates a model in a project.",
+    args: { input: t.arg({ type: CreateModelInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS, NameConflictError] },
+    resolve: async (_root, { input }, ctx) => ({ model: await createModel(ctx, input) }),
+  }),
+);
+
+const UpdateModelInput = builder.inputType("UpdateModelInput", {
+  fields: (t) => ({
+    id: t.id({ required: true, description: "The model." }),
+    name: t.string({ description: "New name (renaming keeps the id)." }),
+    description: t.string({ description: "New description." }),
+    tags: t.field({ type: [KeyValueInput], description: "Replaces all tags." }),
+    status: t.field({ type: SettableStatusEnum, description: "Deprecate or un-deprecate." }),
+    requireApprovalFor: t.field({ type: [StageEnum], description: "New approval policy (ADMIN only)." }),
+  }),
+});
+
+builder.mutationField("updateModel", (t) =>
+  t.field({
+    type: ModelPayload("UpdateModelPayload"),
+    description: "Renames, re-describes, re-tags a model or changes its approval policy.",
+    args: { input: t.arg({ type: UpdateModelInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS, NameConflictError] },
+    resolve: async (_root, { input }, ctx) => ({ model: await updateModel(ctx, input) }),
+  }),
+);
+
+const ModelIdInput = (name: string) =>
+  builder.inputType(name, { fields: (t) => ({ id: t.id({ required: true, description: "The model." }) }) });
+
+builder.mutationField("deprecateModel", (t) =>
+  t.field({
+    type: ModelPayload("DeprecateModelPayload"),
+    description: "Deprecates a model: still usable, hidden from default lists, reads warn.",
+    args: { input: t.arg({ type: ModelIdInput("DeprecateModelInput"), required: true }) },
+    errors: { types: [...COMMON_ERRORS] },
+    resolve: async (_root, { input }, ctx) => ({ model: await deprecateModel(ctx, input) }),
+  }),
+);
+
+builder.mutationField("archiveModel", (t) =>
+  t.field({
+    type: ModelPayload("ArchiveModelPayload"),
+    description: "Archives a model: read-only, no new versions, its name free again.",
+    args: { input: t.arg({ type: ModelIdInput("ArchiveModelInput"), required: true }) },
+    errors: { types: [...COMMON_ERRORS] },
+    resolve: async (_root, { input }, ctx) => ({ model: await archiveModel(ctx, input) }),
+  }),
+);

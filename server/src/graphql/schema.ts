@@ -1,0 +1,15 @@
+// The schema: importing each feature file registers its types on the builder.
+import { builder } from "./builder.ts";
+import "./common.ts";
+import "./errors.ts";
+import "./users.ts";
+import "./projects.ts";
+import "./experiments.ts";
+import "./models.ts";
+import "./versions.ts";
+import "./resources.ts";
+
+builder.queryType({ description: "Reads." });
+builder.mutationType({ description: "Writes: one input, a result union of payload and errors." });
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,19 @@
+import { builder } from "./builder.ts";
+
+export const UserRef = builder.prismaNode("User", {
+  description: "A person or machine identity.",
+  id: { field: "id" },
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "Login name." }),
+    displayName: t.exposeString("displayName", { nullable: true, description: "Name to show." }),
+    isAdmin: t.exposeBoolean("isAdmin", { description: "Instance administrator." }),
+  }),
+});
+
+builder.queryField("viewer", (t) =>
+  t.prismaField({
+    type: "User",
+    description: "Who you are.",
+    resolve: (query, _root, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } }),
+  }),
+);
