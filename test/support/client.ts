@@ -1,0 +1,57 @@
+// A minimal GraphQL-over-HTTP client for tests: real requests to the real server.
+import http from "node:http";
+
+export interface GraphQLResponse<T = any> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, any>;
+}
+
+export class GraphQLClient {
+  constructor(
+    readonly url: string,
+    /** A dedicated keep-alive agent makes this client its own set of connections. */
+    readonly agent: http.Agent = new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  ) {}
+
+  /** Sends one operation; returns the whole response (data, errors, extensions). */
+  raw<T = any>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+    const body = JSON.stringify({ query, variables });
+    const target = new URL("/graphql", this.url);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        target,
+        {
+          method: "POST",
+          agent: this.agent,
+          headers: { "content-type": "application/json", accept: "application/json", "content-length": Buffer.byteLength(body), ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            try {
+              resolve(JSON.parse(text) as GraphQLResponse<T>);
+            } catch {
+              reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 500)}`));
+            }
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
+  /** Sends one operation and returns `data`; top-level errors fail the test. */
+  async request<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await this.raw<T>(query, variables);
+    if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+    return res.data as T;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

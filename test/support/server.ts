@@ -1,0 +1,94 @@
+// Starts a real modelgraph server for a test file: on a fresh PGlite data directory, or on a fresh
+// database of the machine's PostgreSQL, depending on the vitest project (MG_TEST_DB).
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startApp, type App } from "../../server/src/app.ts";
+import { loadConfig } from "../../server/src/config.ts";
+
+export type DbKind = "pglite" | "postgres";
+
+export const dbKind: DbKind = process.env.MG_TEST_DB === "postgres" ? "postgres" : "pglite";
+
+/** Admin connection used to create one database per test server. */
+export const POSTGRES_ADMIN_URL = process.env.MG_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+let postgresReachable: Promise<boolean> | undefined;
+
+/** Whether the machine's PostgreSQL answers. On CI it must (the suite fails rather than skip). */
+export function isPostgresReachable(): Promise<boolean> {
+  postgresReachable ??= (async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch {
+      if (process.env.CI) throw new Error(`PostgreSQL is required on CI but ${POSTGRES_ADMIN_URL} is unreachable`);
+      return false;
+    }
+  })();
+  return postgresReachable;
+}
+
+/** True when this project's database is available; tests of the postgres project skip without one locally. */
+export const databaseAvailable = dbKind === "pglite" ? true : await isPostgresReachable();
+if (!databaseAvailable) {
+  console.warn(`[modelgraph tests] PostgreSQL at ${POSTGRES_ADMIN_URL} is unreachable: the postgres project is skipped`);
+}
+
+export interface TestServer {
+  app: App;
+  url: string;
+  /** The database this server uses: a PGlite data dir or a PostgreSQL URL. */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Creates an empty database (or data directory) for a server; returns the environment to point at it. */
+export async function freshDatabase(): Promise<{ env: Record<string, string>; dataDir: string; databaseUrl?: string; drop(): Promise<void> }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "modelgraph-test-"));
+  if (dbKind === "pglite") {
+    return { env: { DATA_DIR: dataDir }, dataDir, drop: () => fs.rm(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `mg_test_${randomUUID().replaceAll("-", "")}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
+    dataDir,
+    databaseUrl,
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a server on a fresh database, listening on a free port of 127.0.0.1. */
+export async function startTestServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
+  const db = await freshDatabase();
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_POOL_SIZE: "8", ...db.env, ...extraEnv });
+  const app = await startApp(config);
+  return {
+    app,
+    url: app.url,
+    dataDir: db.dataDir,
+    databaseUrl: db.databaseUrl,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
