@@ -10,9 +10,13 @@ import type { Config } from "./config.ts";
 import type { RequestContext } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { schema } from "./graphql/schema.ts";
+import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { ensureLocalAdmin } from "./services/bootstrap.ts";
+import { sweepExpiredUploads } from "./services/resources.ts";
+import { openArtifactStore } from "./storage/index.ts";
+import type { ArtifactStore } from "./storage/store.ts";
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => ReturnType<Parameters<typeof useServer>[0]["execute"] & object>;
@@ -23,6 +27,7 @@ interface EnvelopedRoot {
 export interface App {
   url: string;
   db: Database;
+  store: ArtifactStore;
   log: Logger;
   close(): Promise<void>;
 }
@@ -42,6 +47,27 @@ export async function startApp(config: Config): Promise<App> {
   const log = createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const viewer = await ensureLocalAdmin(db.prisma);
+  const store = await openArtifactStore(config);
+
+  // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
+  const sweep = () =>
+    sweepExpiredUploads(db.prisma, store, config.artifactUploadTtlSeconds).catch((error) =>
+      log.warn("upload sweep failed", { error: (error as Error).message }),
+    );
+  await sweep();
+  const sweeper = setInterval(sweep, Math.min(60, Math.max(1, config.artifactUploadTtlSeconds / 2)) * 1000);
+  sweeper.unref();
+
+  const baseContext = (origin: string) => ({
+    prisma: db.prisma,
+    viewer,
+    store,
+    config,
+    uploadTtlSeconds: config.artifactUploadTtlSeconds,
+    requestId: randomUUID(),
+    origin,
+    warnings: new Map(),
+  });
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -51,17 +77,15 @@ export async function startApp(config: Config): Promise<App> {
     logging: false,
     plugins: [warningsPlugin],
     context: ({ request }) => ({
-      prisma: db.prisma,
-      viewer,
-      config,
+      ...baseContext(new URL(request.url).origin),
       requestId: request.headers.get("x-request-id") ?? randomUUID(),
-      warnings: new Map(),
     }),
   });
 
   const server = http.createServer(async (req, res) => {
     try {
       if (await handleHealth(req, res, db)) return;
+      if (await handleArtifacts(req, res, () => baseContext(`http://${req.headers.host ?? "localhost"}`))) return;
       await yoga.requestListener(req, res);
     } catch (error) {
       log.error("request failed", { error: (error as Error).message });
@@ -109,8 +133,10 @@ export async function startApp(config: Config): Promise<App> {
   return {
     url,
     db,
+    store,
     log,
     async close() {
+      clearInterval(sweeper);
       await wsServer.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

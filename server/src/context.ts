@@ -1,7 +1,8 @@
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { Prisma } from "./db/database.ts";
-import type { ServiceContext } from "./services/context.ts";
+import type { ArtifactContext } from "./services/resources.ts";
+import type { ArtifactStore } from "./storage/store.ts";
 
 /** A non-fatal notice returned in the response's `extensions.warnings` (e.g. reading a deprecated model). */
 export interface Warning {
@@ -11,10 +12,13 @@ export interface Warning {
 }
 
 /** The per-request context every resolver receives (HTTP, SSE and WebSocket alike). */
-export interface RequestContext extends ServiceContext {
+export interface RequestContext extends ArtifactContext {
   prisma: Prisma;
   viewer: Viewer;
+  store: ArtifactStore;
   config: Config;
   requestId: string;
+  /** Scheme, host and port the client used to reach this server, for absolute URLs. */
+  origin: string;
   warnings: Map<string, Warning>;
 }

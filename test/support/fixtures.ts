@@ -1,5 +1,5 @@
 // Test data built through the public GraphQL API, never by writing to the database.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { GraphQLClient } from "./client.ts";
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -38,9 +38,23 @@ export async function createVersion(client: GraphQLClient, modelId: string, extr
   return (await mutate(client, "createModelVersion", "CreateModelVersionInput", { modelId, ...extra }, "modelVersion { id number stage }")).modelVersion;
 }
 
-export async function createResource(client: GraphQLClient, projectId: string, extra: Record<string, unknown> = {}): Promise<{ id: string; status: string }> {
-  const input = { projectId, name: "model.onnx", sizeBytes: "3", sha256: "a".repeat(64), ...extra };
-  return (await mutate(client, "createResourceUpload", "CreateResourceUploadInput", input, "resource { id status }")).resource;
+/**
+ * Declares a resource and, unless `upload: false`, streams its bytes to the returned uploadUrl so it is READY.
+ * `bytes` defaults to a small unique payload; `extra` overrides input fields (e.g. a wrong sha256).
+ */
+export async function createResource(
+  client: GraphQLClient,
+  projectId: string,
+  { bytes = Buffer.from(`artifact ${randomUUID()}`), upload = true, ...extra }: { bytes?: Buffer; upload?: boolean } & Record<string, unknown> = {},
+): Promise<{ id: string; status: string; sha256: string; uploadUrl: string }> {
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const input = { projectId, name: "model.onnx", sizeBytes: String(bytes.length), sha256, ...extra };
+  const result = await mutate(client, "createResourceUpload", "CreateResourceUploadInput", input, "resource { id status sha256 } uploadUrl");
+  if (!upload) return { ...result.resource, uploadUrl: result.uploadUrl };
+  const response = await fetch(result.uploadUrl, { method: "PUT", body: new Uint8Array(bytes) });
+  const body = (await response.json()) as { resource?: { status: string }; error?: { type: string; message: string } };
+  if (!response.ok) throw new Error(`upload failed: ${response.status} ${JSON.stringify(body)}`);
+  return { ...result.resource, status: body.resource!.status, uploadUrl: result.uploadUrl };
 }
 
 /** Moves a version; returns the whole result so callers can assert on errors too. */

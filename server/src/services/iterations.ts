@@ -5,6 +5,7 @@ import { check, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadExperimentForWrite } from "./experiments.ts";
+import { assertNotArchived } from "./named-objects.ts";
 
 export const MAX_PARAMS = 1_000;
 export const MAX_METRIC_POINTS_PER_CALL = 10_000;
@@ -79,10 +80,16 @@ export async function finishIteration(
   });
 }
 
+/** Loads an iteration the viewer may change; iterations of archived experiments (or projects) are read-only. */
 async function loadIterationForWrite(ctx: ServiceContext, tx: Tx, ref: string) {
   const notFound = () => new NotFoundError("Iteration", ref);
-  const iteration = await tx.iteration.findUnique({ where: { id: idOf("Iteration", ref) } });
+  const iteration = await tx.iteration.findUnique({
+    where: { id: idOf("Iteration", ref) },
+    include: { experiment: { select: { id: true, status: true, project: { select: { id: true, status: true } } } } },
+  });
   if (!iteration) throw notFound();
   await authorize(tx, ctx.viewer, iteration.projectId, "write", notFound);
+  assertNotArchived("Project", iteration.experiment.project);
+  assertNotArchived("Experiment", iteration.experiment);
   return iteration;
 }

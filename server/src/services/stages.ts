@@ -130,6 +130,9 @@ interface Move {
  */
 export async function applyTransition(ctx: ServiceContext, tx: Tx, move: Move): Promise<TransitionOutcome> {
   const { version, to } = move;
+  // One instant for every move of this change: they commit together, so the past (versionAt) must not show a
+  // state between them (e.g. no PRODUCTION version). Read under the model lock, so times still follow `seq`.
+  const [{ at }] = (await tx.$queryRaw<{ at: Date }[]>`SELECT clock_timestamp()::timestamptz(3) AS at`) as [{ at: Date }];
   const displaced =
     to === "PRODUCTION" || (to === "STAGING" && move.archiveExisting)
       ? await tx.modelVersion.findMany({
@@ -139,10 +142,10 @@ export async function applyTransition(ctx: ServiceContext, tx: Tx, move: Move): 
       : [];
   const archivedVersions: ModelVersion[] = [];
   for (const other of displaced) {
-    const archived = await recordMove(ctx, tx, other, "ARCHIVED", "AUTO_ARCHIVE", `archived when version ${version.number} entered ${to}`);
+    const archived = await recordMove(ctx, tx, other, "ARCHIVED", "AUTO_ARCHIVE", `archived when version ${version.number} entered ${to}`, at);
     archivedVersions.push(archived.version);
   }
-  const moved = await recordMove(ctx, tx, version, to, move.cause, move.comment);
+  const moved = await recordMove(ctx, tx, version, to, move.cause, move.comment, at);
   return { modelVersion: moved.version, archivedVersions, transitionId: moved.transitionId };
 }
 
@@ -153,10 +156,11 @@ async function recordMove(
   to: Stage,
   cause: TransitionCause,
   comment: string | null,
+  at: Date,
 ): Promise<{ version: ModelVersion; transitionId: string }> {
   const moved = await tx.modelVersion.update({
     where: { id: version.id },
-    data: { stage: to, stageChangedAt: new Date() },
+    data: { stage: to, stageChangedAt: at },
   });
   const transition = await tx.stageTransition.create({
     select: { id: true },
@@ -169,6 +173,7 @@ async function recordMove(
       cause,
       actorId: ctx.viewer.userId,
       comment,
+      at,
     },
   });
   await appendEvent(tx, {

@@ -126,8 +126,8 @@ async function resolveLineage(ctx: ServiceContext, tx: Tx, projectId: string, in
         select: { projectId: true, status: true, deletedAt: true },
       });
       await sameProject("resourceId", "Resource", input.resourceId, row && !row.deletedAt ? row : null);
-      if (row!.status === "FAILED") {
-        throw ValidationError.single(["input", "resourceId"], "the resource failed verification and cannot be attached");
+      if (row!.status !== "READY") {
+        throw ValidationError.single(["input", "resourceId"], `the resource is ${row!.status}; only READY resources (bytes uploaded and verified) can be attached`);
       }
       result.resourceId = id;
     }
