@@ -74,7 +74,14 @@ export async function startApp(config: Config): Promise<App> {
     graphqlEndpoint: "/graphql",
     graphiql: { title: "modelgraph", subscriptionsProtocol: "WS" },
     landingPage: false,
-    logging: false,
+    // Unexpected errors are masked in responses ("Unexpected error.") and logged here with the request id.
+    logging: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => log.warn(String(args[0]), { details: args.slice(1).map(String) }),
+      error: (...args: unknown[]) =>
+        log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") }),
+    },
     plugins: [warningsPlugin],
     context: ({ request }) => ({
       ...baseContext(new URL(request.url).origin),

@@ -234,7 +234,7 @@ async function discardStagedOf(store: ArtifactStore, resourceId: string): Promis
 }
 
 async function lockContent(tx: Tx, projectId: string, sha256: string): Promise<void> {
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${projectId}:${sha256}`}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${projectId}:${sha256}`}, 0))`;
 }
 
 async function loadResourceForWrite(ctx: ServiceContext, db: Prisma | Tx, ref: string, action: "write" | "delete"): Promise<Resource> {
