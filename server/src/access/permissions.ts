@@ -61,3 +61,20 @@ export async function authorize(
 export function authorizeCreateProject(viewer: Viewer): void {
   if (!viewer.isAdmin) throw new ForbiddenError("create projects", "instance admin");
 }
+
+const roleCache = new WeakMap<object, Map<string, Promise<Role | null>>>();
+
+/** The viewer's role in a project, memoised for the life of one request context. */
+export function cachedRoleIn(ctx: { prisma: Prisma; viewer: Viewer }, projectId: string): Promise<Role | null> {
+  let perRequest = roleCache.get(ctx);
+  if (!perRequest) roleCache.set(ctx, (perRequest = new Map()));
+  let role = perRequest.get(projectId);
+  if (!role) perRequest.set(projectId, (role = roleIn(ctx.prisma, ctx.viewer, projectId)));
+  return role;
+}
+
+/** Whether the viewer may perform `action` in the project (for `viewerCan…` fields; never throws). */
+export async function can(ctx: { prisma: Prisma; viewer: Viewer }, projectId: string, action: Action): Promise<boolean> {
+  const role = await cachedRoleIn(ctx, projectId);
+  return role !== null && RANK[role] >= RANK[REQUIRED_ROLE[action]];
+}

@@ -1,7 +1,9 @@
-/** Who is making a request. Until tokens exist (access issue) every request acts as the local admin. */
+/** Who is making a request, resolved from their API token. */
 export interface Viewer {
   userId: string;
   name: string;
   /** Instance administrator: sees and manages every project. */
   isAdmin: boolean;
+  /** The token the request authenticated with. */
+  tokenId?: string;
 }

@@ -40,8 +40,9 @@ export const builder = new SchemaBuilder<{
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
     decodeGlobalID: (globalID) => {
       const decoded = decodeGlobalId(globalID);
-      // An undecodable id names no object: node(id) answers null.
-      return decoded ?? { typename: "", id: "" };
+      // An undecodable id, or one naming no node type, names no object: node(id) answers null. The relay plugin
+      // throws on a type name it cannot load, so such ids become an id no row has, of a node type.
+      return decoded && isNodeType(decoded.typename) ? decoded : { typename: "User", id: "" };
     },
     defaultConnectionTypeOptions: {},
     nodesOnConnection: {},
@@ -53,3 +54,20 @@ export const builder = new SchemaBuilder<{
     },
   },
 });
+
+// node(id) answers null for an id that names no row the viewer may see. The prisma plugin loads nodes with
+// findUniqueOrThrow unless a node is `nullable`, which turned such ids into (masked) errors: default it here,
+// for every node type.
+const prismaNode = builder.prismaNode.bind(builder);
+builder.prismaNode = ((type: never, options: { nullable?: boolean }) =>
+  prismaNode(type, { nullable: true, ...options } as never)) as unknown as typeof builder.prismaNode;
+
+/** Whether node(id) can load objects of this type (a registered object type with a node loader). */
+function isNodeType(typename: string): boolean {
+  try {
+    const options = builder.configStore.getTypeConfig(typename, "Object").pothosOptions as Record<string, unknown>;
+    return ["loadOne", "loadMany", "loadWithoutCache", "loadManyWithoutCache"].some((key) => typeof options[key] === "function");
+  } catch {
+    return false;
+  }
+}

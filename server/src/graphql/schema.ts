@@ -8,6 +8,7 @@ import "./experiments.ts";
 import "./models.ts";
 import "./versions.ts";
 import "./resources.ts";
+import "./access.ts";
 
 builder.queryType({ description: "Reads." });
 builder.mutationType({ description: "Writes: one input, a result union of payload and errors." });

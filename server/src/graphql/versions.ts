@@ -232,7 +232,7 @@ const ComparisonRef = builder.objectRef<Comparison>("ModelVersionComparison").im
       resolve: (c) => changes(fromMap(c.a.iteration?.params), fromMap(c.b.iteration?.params)),
     }),
     tagChanges: t.field({ type: [ValueChangeRef], description: "Tags that differ.", resolve: (c) => changes(fromMap(c.a.tags), fromMap(c.b.tags)) }),
-    sameResource: t.boolean({ description: "Whether both point at the same artifact.", resolve: (c) => c.a.resourceId === c.b.resourceId }),
+    sameResource: t.boolean({ description: "Whether both point at the same artifact.", resolve: (c) => c.a.resourceId != null && c.a.resourceId === c.b.resourceId }),
   }),
 });
 

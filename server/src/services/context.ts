@@ -5,4 +5,6 @@ import type { Prisma } from "../db/database.ts";
 export interface ServiceContext {
   prisma: Prisma;
   viewer: Viewer;
+  /** Correlates log lines and audit entries of one request. */
+  requestId?: string;
 }

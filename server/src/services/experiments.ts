@@ -3,6 +3,7 @@ import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
 import { check, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { assertNotArchived, withNameGuard } from "./named-objects.ts";
 import { loadProjectForWrite } from "./projects.ts";
@@ -23,7 +24,7 @@ export async function createExperiment(ctx: ServiceContext, input: CreateExperim
   return withNameGuard("Experiment", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");
-      return tx.experiment.create({
+      const experiment = await tx.experiment.create({
         data: {
           projectId: project.id,
           name: input.name,
@@ -32,6 +33,8 @@ export async function createExperiment(ctx: ServiceContext, input: CreateExperim
           createdById: ctx.viewer.userId,
         },
       });
+      await audit(tx, ctx, { action: "createExperiment", targetType: "Experiment", targetId: experiment.id, projectId: project.id, after: experiment });
+      return experiment;
     }),
   );
 }
@@ -53,7 +56,8 @@ export async function updateExperiment(ctx: ServiceContext, input: UpdateExperim
   return withNameGuard("Experiment", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const experiment = await loadExperimentForWrite(ctx, tx, input.id, "write");
-      return tx.experiment.update({
+      const { project: _project, ...before } = experiment;
+      const updated = await tx.experiment.update({
         where: { id: experiment.id },
         data: {
           name: input.name ?? undefined,
@@ -62,6 +66,8 @@ export async function updateExperiment(ctx: ServiceContext, input: UpdateExperim
           status: input.status ?? undefined,
         },
       });
+      await audit(tx, ctx, { action: "updateExperiment", targetType: "Experiment", targetId: experiment.id, projectId: experiment.projectId, before, after: updated });
+      return updated;
     }),
   );
 }
@@ -69,7 +75,9 @@ export async function updateExperiment(ctx: ServiceContext, input: UpdateExperim
 export async function archiveExperiment(ctx: ServiceContext, input: { id: string }) {
   return transaction(ctx.prisma, async (tx) => {
     const experiment = await loadExperimentForWrite(ctx, tx, input.id, "delete");
-    return tx.experiment.update({ where: { id: experiment.id }, data: { status: "ARCHIVED" } });
+    const archived = await tx.experiment.update({ where: { id: experiment.id }, data: { status: "ARCHIVED" } });
+    await audit(tx, ctx, { action: "archiveExperiment", targetType: "Experiment", targetId: experiment.id, projectId: experiment.projectId, after: archived });
+    return archived;
   });
 }
 

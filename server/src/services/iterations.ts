@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
 import { check, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadExperimentForWrite } from "./experiments.ts";
 import { assertNotArchived } from "./named-objects.ts";
@@ -27,7 +28,7 @@ export async function createIteration(ctx: ServiceContext, input: CreateIteratio
       data: { nextIterationNumber: { increment: 1 } },
       select: { nextIterationNumber: true },
     });
-    return tx.iteration.create({
+    const iteration = await tx.iteration.create({
       data: {
         projectId: experiment.projectId,
         experimentId: experiment.id,
@@ -37,6 +38,8 @@ export async function createIteration(ctx: ServiceContext, input: CreateIteratio
         createdById: ctx.viewer.userId,
       },
     });
+    await audit(tx, ctx, { action: "createIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, after: iteration });
+    return iteration;
   });
 }
 
@@ -60,6 +63,7 @@ export async function logIterationMetrics(ctx: ServiceContext, input: { iteratio
     await tx.metricPoint.createMany({
       data: input.metrics.map((m) => ({ iterationId: iteration.id, name: m.name, value: m.value, step: m.step ?? 0 })),
     });
+    await audit(tx, ctx, { action: "logIterationMetrics", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, after: { metrics: input.metrics } });
     return iteration;
   });
 }
@@ -73,10 +77,12 @@ export async function finishIteration(
     if (iteration.status !== "RUNNING") {
       throw ValidationError.single(["input", "iterationId"], `the iteration already finished as ${iteration.status}`);
     }
-    return tx.iteration.update({
+    const finished = await tx.iteration.update({
       where: { id: iteration.id },
       data: { status: input.status ?? "COMPLETED", endedAt: new Date() },
     });
+    await audit(tx, ctx, { action: "finishIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, before: iteration, after: finished });
+    return finished;
   });
 }
 

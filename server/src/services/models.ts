@@ -5,6 +5,7 @@ import { check, toMap, type KeyValue } from "../domain/rules.ts";
 import type { Stage } from "../domain/stages.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { assertNotArchived, withNameGuard } from "./named-objects.ts";
 import { loadProjectForWrite } from "./projects.ts";
@@ -43,6 +44,7 @@ export async function createModel(ctx: ServiceContext, input: CreateModelInput) 
         modelId: model.id,
         payload: { name: model.name },
       });
+      await audit(tx, ctx, { action: "createModel", targetType: "Model", targetId: model.id, projectId: project.id, after: model });
       return model;
     }),
   );
@@ -58,7 +60,7 @@ export interface UpdateModelInput {
   requireApprovalFor?: Stage[] | null;
 }
 
-export async function updateModel(ctx: ServiceContext, input: UpdateModelInput) {
+export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, action = "updateModel") {
   check()
     .name(["input", "name"], input.name)
     .description(["input", "description"], input.description)
@@ -90,13 +92,15 @@ export async function updateModel(ctx: ServiceContext, input: UpdateModelInput) 
       if (input.status === "DEPRECATED" && model.status !== "DEPRECATED") {
         await appendEvent(tx, { projectId: model.projectId, type: "MODEL_DEPRECATED", actorId: ctx.viewer.userId, modelId: model.id });
       }
+      const { project: _project, ...before } = model;
+      await audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: updated });
       return updated;
     }),
   );
 }
 
 export async function deprecateModel(ctx: ServiceContext, input: { id: string }) {
-  return updateModel(ctx, { id: input.id, status: "DEPRECATED" });
+  return updateModel(ctx, { id: input.id, status: "DEPRECATED" }, "deprecateModel");
 }
 
 export async function archiveModel(ctx: ServiceContext, input: { id: string }) {
@@ -104,6 +108,7 @@ export async function archiveModel(ctx: ServiceContext, input: { id: string }) {
     const model = await loadModelForWrite(ctx, tx, input.id, "delete");
     const archived = await tx.model.update({ where: { id: model.id }, data: { status: "ARCHIVED" } });
     await appendEvent(tx, { projectId: model.projectId, type: "MODEL_ARCHIVED", actorId: ctx.viewer.userId, modelId: model.id });
+    await audit(tx, ctx, { action: "archiveModel", targetType: "Model", targetId: model.id, projectId: model.projectId, after: archived });
     return archived;
   });
 }

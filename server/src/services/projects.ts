@@ -3,6 +3,7 @@ import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
 import { check, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { assertNotArchived, withNameGuard } from "./named-objects.ts";
 
@@ -31,6 +32,7 @@ export async function createProject(ctx: ServiceContext, input: CreateProjectInp
       });
       // The creator administers the project they created.
       await tx.membership.create({ data: { projectId: project.id, userId: ctx.viewer.userId, role: "ADMIN" } });
+      await audit(tx, ctx, { action: "createProject", targetType: "Project", targetId: project.id, projectId: project.id, after: project });
       return project;
     }),
   );
@@ -53,7 +55,7 @@ export async function updateProject(ctx: ServiceContext, input: UpdateProjectInp
   return withNameGuard("Project", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const project = await loadProjectForWrite(ctx, tx, input.id, "write");
-      return tx.project.update({
+      const updated = await tx.project.update({
         where: { id: project.id },
         data: {
           name: input.name ?? undefined,
@@ -62,6 +64,8 @@ export async function updateProject(ctx: ServiceContext, input: UpdateProjectInp
           status: input.status ?? undefined,
         },
       });
+      await audit(tx, ctx, { action: "updateProject", targetType: "Project", targetId: project.id, projectId: project.id, before: project, after: updated });
+      return updated;
     }),
   );
 }
@@ -69,7 +73,9 @@ export async function updateProject(ctx: ServiceContext, input: UpdateProjectInp
 export async function archiveProject(ctx: ServiceContext, input: { id: string }) {
   return transaction(ctx.prisma, async (tx) => {
     const project = await loadProjectForWrite(ctx, tx, input.id, "delete");
-    return tx.project.update({ where: { id: project.id }, data: { status: "ARCHIVED" } });
+    const archived = await tx.project.update({ where: { id: project.id }, data: { status: "ARCHIVED" } });
+    await audit(tx, ctx, { action: "archiveProject", targetType: "Project", targetId: project.id, projectId: project.id, before: project, after: archived });
+    return archived;
   });
 }
 

@@ -13,6 +13,7 @@ import { appendEvent } from "../events/log.ts";
 import type { Resource } from "../generated/prisma/client.ts";
 import { newAttemptId } from "../storage/filesystem.ts";
 import { contentKey, resourceIdOfStagingKey, SizeExceeded, stagingKeyFor, type ArtifactStore, type PresignedUpload } from "../storage/store.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadProjectForWrite } from "./projects.ts";
 
@@ -63,7 +64,7 @@ export async function createResourceUpload(
       iterationId = iteration.id;
     }
     await lockContent(tx, project.id, sha256);
-    return tx.resource.create({
+    const created = await tx.resource.create({
       data: {
         projectId: project.id,
         iterationId,
@@ -76,6 +77,8 @@ export async function createResourceUpload(
         expiresAt: new Date(Date.now() + ctx.uploadTtlSeconds * 1000),
       },
     });
+    await audit(tx, ctx, { action: "createResourceUpload", targetType: "Resource", targetId: created.id, projectId: project.id, after: created });
+    return created;
   });
   let presignedUpload: PresignedUpload | null = null;
   if (ctx.store.presignUpload) {
@@ -93,6 +96,7 @@ export async function createResourceUpload(
  * A broken stream (client gone) keeps nothing and leaves the resource PENDING for a retry.
  */
 export async function receiveResourceBytes(ctx: ArtifactContext, ref: string, body: Readable): Promise<Resource> {
+  const action = "uploadResourceBytes";
   const resource = await loadResourceForWrite(ctx, ctx.prisma, ref, "write");
   if (resource.status === "READY") {
     throw ValidationError.single(["resourceId"], "the resource is already READY; declare a new resource to upload other bytes");
@@ -109,7 +113,7 @@ export async function receiveResourceBytes(ctx: ArtifactContext, ref: string, bo
     }
     throw error;
   }
-  return verifyAndFinish(ctx, resource, staged.stagingKey, staged);
+  return verifyAndFinish(ctx, resource, staged.stagingKey, staged, action);
 }
 
 /**
@@ -118,7 +122,12 @@ export async function receiveResourceBytes(ctx: ArtifactContext, ref: string, bo
  */
 export async function completeResourceUpload(ctx: ArtifactContext, input: { resourceId: string }): Promise<Resource> {
   const resource = await loadResourceForWrite(ctx, ctx.prisma, input.resourceId, "write");
-  if (resource.status === "READY") return resource;
+  if (resource.status === "READY") {
+    await transaction(ctx.prisma, (tx) =>
+      audit(tx, ctx, { action: "completeResourceUpload", targetType: "Resource", targetId: resource.id, projectId: resource.projectId, after: resource }),
+    );
+    return resource;
+  }
   if (resource.status === "FAILED") {
     throw new ChecksumMismatchError(resource.sha256, resource.failureReason ?? "verification failed");
   }
@@ -134,7 +143,7 @@ export async function completeResourceUpload(ctx: ArtifactContext, input: { reso
   if (!staged) {
     throw ValidationError.single(["input", "resourceId"], "no bytes have been uploaded yet: PUT them to uploadUrl (or the presigned URLs) first");
   }
-  return verifyAndFinish(ctx, resource, stagingKey, staged);
+  return verifyAndFinish(ctx, resource, stagingKey, staged, "completeResourceUpload");
 }
 
 async function verifyAndFinish(
@@ -142,6 +151,7 @@ async function verifyAndFinish(
   resource: Resource,
   stagingKey: string,
   staged: { sha256: string; sizeBytes: bigint },
+  action: string,
 ): Promise<Resource> {
   if (staged.sizeBytes !== resource.sizeBytes || staged.sha256 !== resource.sha256) {
     await ctx.store.discardStaged(stagingKey);
@@ -165,6 +175,7 @@ async function verifyAndFinish(
       actorId: ctx.viewer.userId,
       payload: { resourceId: encodeGlobalId("Resource", resource.id), sha256: resource.sha256, sizeBytes: String(resource.sizeBytes) },
     });
+    await audit(tx, ctx, { action, targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: ready });
     return ready;
   });
 }
@@ -179,7 +190,9 @@ export async function deleteResource(ctx: ArtifactContext, input: { id: string }
     const resource = await loadResourceForWrite(ctx, tx, input.id, "delete");
     const users = await tx.modelVersion.count({ where: { resourceId: resource.id, deletedAt: null } });
     if (users > 0) throw new ResourceInUseError(users);
-    return tx.resource.update({ where: { id: resource.id }, data: { deletedAt: new Date() } });
+    const gone = await tx.resource.update({ where: { id: resource.id }, data: { deletedAt: new Date() } });
+    await audit(tx, ctx, { action: "deleteResource", targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: gone });
+    return gone;
   });
   await discardStagedOf(ctx.store, deleted.id);
   await collectGarbage(ctx.prisma, ctx.store, deleted.projectId, deleted.sha256);

@@ -13,6 +13,7 @@ import { transaction, type Tx } from "../db/transaction.ts";
 import type { TransitionCause } from "../generated/prisma/enums.ts";
 import type { ModelVersion } from "../generated/prisma/client.ts";
 import { appendEvent } from "../events/log.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { lockModel, loadModelForWrite } from "./models.ts";
 import { loadVersionForWrite } from "./versions.ts";
@@ -44,7 +45,7 @@ export async function transitionModelVersionStage(ctx: ServiceContext, input: Tr
     }
     assertAllowedTransition(version.stage, input.stage);
     if (found.model.requireApprovalFor.includes(input.stage)) throw new ApprovalRequiredError(input.stage);
-    return applyTransition(ctx, tx, {
+    return auditedTransition(ctx, tx, "transitionModelVersionStage", {
       version,
       to: input.stage,
       cause: "MANUAL",
@@ -106,8 +107,22 @@ export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): 
       throw new InvalidStageTransitionError("PRODUCTION", "PRODUCTION", "The version is already in PRODUCTION");
     }
     assertAllowedTransition(version.stage, "PRODUCTION");
-    return applyTransition(ctx, tx, { version, to: "PRODUCTION", cause: "ROLLBACK", comment: input.comment ?? null, archiveExisting: false });
+    return auditedTransition(ctx, tx, "rollbackModel", { version, to: "PRODUCTION", cause: "ROLLBACK", comment: input.comment ?? null, archiveExisting: false });
   });
+}
+
+/** Applies a move and records the mutation that asked for it in the audit log. */
+export async function auditedTransition(ctx: ServiceContext, tx: Tx, action: string, move: Move): Promise<TransitionOutcome> {
+  const outcome = await applyTransition(ctx, tx, move);
+  await audit(tx, ctx, {
+    action,
+    targetType: "ModelVersion",
+    targetId: move.version.id,
+    projectId: move.version.projectId,
+    before: move.version,
+    after: { ...outcome.modelVersion, archivedVersionIds: outcome.archivedVersions.map((v) => v.id) },
+  });
+  return outcome;
 }
 
 async function reloadLocked(tx: Tx, id: string, ref: string): Promise<ModelVersion> {

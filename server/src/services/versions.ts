@@ -4,6 +4,7 @@ import { encodeGlobalId, idOf } from "../domain/ids.ts";
 import { check, MAX_IDEMPOTENCY_KEY_LENGTH, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
+import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite } from "./models.ts";
 
@@ -68,6 +69,7 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
         modelVersionId: version.id,
         payload: { number: version.number },
       });
+      await audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: model.projectId, after: version });
       return version;
     });
   } catch (error) {
@@ -86,6 +88,10 @@ async function findByIdempotencyKey(ctx: ServiceContext, modelId: string, key: s
   });
   if (!version) return null;
   await authorize(ctx.prisma, ctx.viewer, version.projectId, "write", () => new NotFoundError("Model", ref));
+  // A replay is a successful call too: it is audited, marked as such.
+  await transaction(ctx.prisma, (tx) =>
+    audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, after: { ...version, idempotentReplay: true } }),
+  );
   return version;
 }
 
@@ -180,6 +186,8 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
       modelVersionId: version.id,
       payload: { number: version.number },
     });
+    const { model: _model, ...before } = version;
+    await audit(tx, ctx, { action: "updateModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, before, after: updated });
     return updated;
   });
 }
@@ -200,6 +208,7 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
       modelVersionId: version.id,
       payload: { number: version.number },
     });
+    await audit(tx, ctx, { action: "deleteModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, after: deleted });
     return deleted;
   });
 }

@@ -1,0 +1,83 @@
+// Who is calling: resolves `Authorization: Bearer mg_…` (or graphql-ws connectionParams.authorization)
+// to a Viewer. Failures are counted per client address and rate limited.
+import type { Prisma } from "../db/database.ts";
+import { hashesEqual, hashToken, isWellFormedToken } from "./tokens.ts";
+import type { Viewer } from "./viewer.ts";
+
+/** Why a request was refused before it reached the API. */
+export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "rate_limited";
+
+export class AuthenticationError extends Error {
+  override name = "AuthenticationError";
+  constructor(readonly reason: AuthFailure) {
+    super(
+      {
+        missing: "Authentication required: send Authorization: Bearer <token>",
+        malformed: "The token is malformed (expected mg_ followed by the secret)",
+        unknown: "The token is not valid",
+        revoked: "The token has been revoked",
+        expired: "The token has expired",
+        rate_limited: "Too many failed authentication attempts; try again later",
+      }[reason],
+    );
+  }
+}
+
+/** lastUsedAt is written at most this often per token, so reads do not each cost a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Fixed-window counter of failed attempts per client key (in memory, per replica). */
+export class FailedAuthLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly maxFailures = 20,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  isBlocked(key: string, now = Date.now()): boolean {
+    const w = this.windows.get(key);
+    return !!w && now - w.start < this.windowMs && w.count >= this.maxFailures;
+  }
+
+  recordFailure(key: string, now = Date.now()): void {
+    const w = this.windows.get(key);
+    if (!w || now - w.start >= this.windowMs) this.windows.set(key, { start: now, count: 1 });
+    else w.count++;
+    if (this.windows.size > 10_000) this.prune(now);
+  }
+
+  private prune(now: number): void {
+    for (const [key, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(key);
+  }
+}
+
+/** Extracts the token from an Authorization header value (`Bearer <token>`, or the bare token). */
+export function tokenFromHeader(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
+  return match ? match[1]! : value.trim() || null;
+}
+
+/**
+ * Resolves a token to its user. Throws AuthenticationError on any failure, counting it against `clientKey`.
+ */
+export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, token: string | null, clientKey: string): Promise<Viewer> {
+  if (limiter.isBlocked(clientKey)) throw new AuthenticationError("rate_limited");
+  const fail = (reason: AuthFailure): never => {
+    limiter.recordFailure(clientKey);
+    throw new AuthenticationError(reason);
+  };
+  if (!token) return fail("missing");
+  if (!isWellFormedToken(token)) return fail("malformed");
+  const hash = hashToken(token);
+  const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash }, include: { user: true } });
+  if (!row || !hashesEqual(row.tokenHash, hash)) return fail("unknown");
+  if (row.revokedAt) return fail("revoked");
+  const now = Date.now();
+  if (row.expiresAt && row.expiresAt.getTime() <= now) return fail("expired");
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+  }
+  return { userId: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, tokenId: row.id };
+}
