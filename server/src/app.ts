@@ -43,6 +43,9 @@ const warningsPlugin: Plugin<RequestContext> = {
   }),
 };
 
+/** Pending connections the kernel may queue before the server accepts them (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 export async function startApp(config: Config): Promise<App> {
   const log = createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
@@ -131,7 +134,9 @@ export async function startApp(config: Config): Promise<App> {
     wss,
   );
 
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  // A deep accept queue: Node's default backlog (511) overflows when many clients connect at once while the event
+  // loop is busy, and the kernel then drops (later resets) the connections it could not queue.
+  await new Promise<void>((resolve) => server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, resolve));
   const address = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host}:${address.port}`;

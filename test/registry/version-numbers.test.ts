@@ -34,6 +34,7 @@ const VERSIONS_PAGE = `query($id: ID!, $after: String) {
 interface Created {
   id: string;
   number: number;
+  idempotencyKey?: string | null;
 }
 
 /** Sends one createModelVersion; any answer but the payload (top-level error, error type) is returned as a failure. */
@@ -96,7 +97,7 @@ describe.runIf(databaseAvailable)("version numbers under concurrency", () => {
 
     const failures = results.flatMap((r) => (r.ok ? [] : [r.failure]));
     expect(failures, `failed calls (first 5): ${failures.slice(0, 5).join(" | ")}`).toEqual([]);
-    const created = results.map((r) => (r as { version: Created }).version);
+    const created = results.flatMap((r) => (r.ok ? [r.version] : []));
     expect(new Set(created.map((v) => v.id)).size).toBe(TOTAL);
     const numbers = created.map((v) => v.number).sort((a, b) => a - b);
     expect(numbers).toEqual(range(1, TOTAL));
@@ -132,9 +133,14 @@ describe.runIf(databaseAvailable)("version numbers under concurrency", () => {
 
     const failures = results.flatMap((r) => (r.ok ? [] : [r.failure]));
     expect(failures).toEqual([]);
-    const versions = results.map((r) => (r as { version: Created & { idempotencyKey: string } }).version);
+    const versions = results.flatMap((r) => (r.ok ? [r.version] : []));
     expect(new Set(versions.map((v) => v.id)).size).toBe(1);
     expect(versions.every((v) => v.number === last + 1 && v.idempotencyKey === key)).toBe(true);
+    // Exactly one creation committed: one MODEL_VERSION_CREATED event for it (observed in the database).
+    const createdEvents = await server.app.db.prisma.event.count({
+      where: { modelVersionId: idOf("ModelVersion", versions[0]!.id), type: "MODEL_VERSION_CREATED" },
+    });
+    expect(createdEvents).toBe(1);
 
     // A later retry with the key still returns it, and the next keyless version takes the very next number.
     const again = await create(clients[3]!, { modelId, idempotencyKey: key });

@@ -67,7 +67,7 @@ function newPrismaClient(adapter: SqlDriverAdapterFactory): Prisma {
     adapter,
     log: [{ emit: "event", level: "query" } as const],
     // Many writers can queue on one model's row lock; let them wait rather than fail.
-    transactionOptions: { maxWait: 60_000, timeout: 30_000 },
+    transactionOptions: { maxWait: 120_000, timeout: 60_000 },
   });
 }
 

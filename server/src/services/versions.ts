@@ -6,7 +6,7 @@ import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
-import { loadModelForWrite } from "./models.ts";
+import { loadModelForWrite, lockModel } from "./models.ts";
 
 export interface CreateModelVersionInput {
   modelId: string;
@@ -195,7 +195,10 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
 /** Soft delete: the version leaves lists, keeps its number, and its resource stays. */
 export async function deleteModelVersion(ctx: ServiceContext, input: { id: string }) {
   return transaction(ctx.prisma, async (tx) => {
-    const version = await loadVersionForWrite(ctx, tx, input.id, "delete");
+    const found = await loadVersionForWrite(ctx, tx, input.id, "delete");
+    // Under the model lock, so a concurrent promotion cannot put the version in PRODUCTION meanwhile.
+    await lockModel(tx, found.modelId);
+    const version = { ...found, ...(await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } })) };
     if (version.stage === "PRODUCTION") {
       throw ValidationError.single(["input", "id"], "a PRODUCTION version cannot be deleted; move it out of PRODUCTION first");
     }
