@@ -111,6 +111,10 @@ export async function receiveResourceBytes(ctx: ArtifactContext, ref: string, bo
       await failResource(ctx.prisma, resource.id, "more bytes than declared");
       throw new ChecksumMismatchError(`${resource.sizeBytes} bytes`, `more than ${resource.sizeBytes} bytes`, "size");
     }
+    // Deleted or expired while the bytes arrived (its staging file is then removed under the writer): say so.
+    const current = await ctx.prisma.resource.findUnique({ where: { id: resource.id }, select: { status: true, deletedAt: true } });
+    if (!current || current.deletedAt) throw new NotFoundError("Resource", ref);
+    if (current.status !== "PENDING") throw ValidationError.single(["resourceId"], `the resource became ${current.status} during the upload; declare a new one`);
     throw error;
   }
   return verifyAndFinish(ctx, resource, staged.stagingKey, staged, action);
@@ -164,11 +168,14 @@ async function verifyAndFinish(
   }
   const key = contentKey(resource.projectId, resource.sha256);
   await ctx.store.promote(stagingKey, key);
-  return transaction(ctx.prisma, async (tx) => {
-    const ready = await tx.resource.update({
-      where: { id: resource.id },
+  const finished = await transaction(ctx.prisma, async (tx) => {
+    // Only a resource still PENDING becomes READY: it may have been deleted or expired while its bytes arrived.
+    const { count } = await tx.resource.updateMany({
+      where: { id: resource.id, status: "PENDING", deletedAt: null },
       data: { status: "READY", storageKey: key, readyAt: new Date(), expiresAt: null, uploadId: null },
     });
+    if (count === 0) return null;
+    const ready = await tx.resource.findUniqueOrThrow({ where: { id: resource.id } });
     await appendEvent(tx, {
       projectId: resource.projectId,
       type: "RESOURCE_READY",
@@ -178,6 +185,19 @@ async function verifyAndFinish(
     await audit(tx, ctx, { action, targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: ready });
     return ready;
   });
+  return finished ?? settleLateUpload(ctx, resource);
+}
+
+/**
+ * Bytes were promoted for a resource that is no longer PENDING (deleted or expired meanwhile): they stay only
+ * if a live resource needs them, and the uploader learns why its upload did not count.
+ */
+async function settleLateUpload(ctx: ArtifactContext, resource: Resource): Promise<Resource> {
+  await collectGarbage(ctx.prisma, ctx.store, resource.projectId, resource.sha256);
+  const current = await ctx.prisma.resource.findUnique({ where: { id: resource.id } });
+  if (!current || current.deletedAt) throw new NotFoundError("Resource", encodeGlobalId("Resource", resource.id));
+  if (current.status === "READY") return current; // a concurrent upload of the same resource finished first
+  throw ValidationError.single(["resourceId"], `the resource is ${current.status} (${current.failureReason ?? "no reason given"}); declare a new one`);
 }
 
 async function failResource(prisma: Prisma, id: string, reason: string): Promise<void> {

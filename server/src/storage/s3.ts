@@ -1,4 +1,5 @@
-import type { Readable } from "node:stream";
+import { PassThrough, Writable, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import * as Minio from "minio";
 import { HashingStream } from "./hashing.ts";
 import type { ArtifactStore, PresignedUpload, StagedUpload } from "./store.ts";
@@ -65,18 +66,36 @@ export class S3Store implements ArtifactStore {
   }
 
   async stage(stagingKey: string, body: Readable, maxBytes: bigint): Promise<StagedUpload> {
+    // body → hashing → feed → minio. minio's multipart path pipes `feed` on without listening for its
+    // errors, and its 0-byte path never reads it: a failing source (client gone, more bytes than declared)
+    // must not error `feed` (an unhandled 'error' kills the process, and the upload would never settle).
+    // The failure is kept here instead, `feed` is ended so minio settles, and the staged object is discarded.
     const hashing = new HashingStream(maxBytes);
-    body.on("error", (error) => hashing.destroy(error));
-    body.pipe(hashing);
-    try {
-      await this.client.putObject(this.bucket, this.staged(stagingKey), hashing, Number(maxBytes));
-    } catch (error) {
-      await this.discardStaged(stagingKey);
+    const feed = new PassThrough({ highWaterMark: 1 << 20 });
+    const received = pipeline(
+      body,
+      hashing,
+      new Writable({
+        write: (chunk: Buffer, _encoding, callback) => (feed.write(chunk) ? callback() : feed.once("drain", () => callback())),
+        final: (callback) => {
+          feed.end();
+          callback();
+        },
+      }),
+    ).catch((error: unknown) => {
+      feed.end();
       throw error;
-    }
-    if (body.errored || hashing.errored) {
+    });
+    const uploaded = this.client.putObject(this.bucket, this.staged(stagingKey), feed, Number(maxBytes)).catch((error: unknown) => {
+      hashing.destroy(error as Error); // stop receiving: nobody reads `feed` any more
+      throw error;
+    });
+    const [receiving, uploading] = await Promise.allSettled([received, uploaded]);
+    if (receiving.status === "rejected" || uploading.status === "rejected") {
+      // A multipart upload minio could not complete (e.g. no part arrived) would otherwise stay open.
+      if (uploading.status === "rejected") await this.client.removeIncompleteUpload(this.bucket, this.staged(stagingKey)).catch(() => {});
       await this.discardStaged(stagingKey);
-      throw body.errored ?? hashing.errored;
+      throw receiving.status === "rejected" ? receiving.reason : (uploading as PromiseRejectedResult).reason;
     }
     return { stagingKey, sha256: hashing.digest(), sizeBytes: hashing.bytes };
   }
