@@ -1,0 +1,172 @@
+// The signal that new events committed, carried between the processes of a deployment. The signal only says
+// "the log grew up to seq N"; every process then reads the new events from the log itself, so a lost or
+// duplicated signal can delay an event but never lose or repeat one.
+import { EventEmitter } from "node:events";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { Logger } from "../log.ts";
+
+export interface EventBus {
+  readonly kind: "in-process" | "postgres" | "redis";
+  /** Announces that events up to `seq` committed. */
+  publish(seq: bigint): Promise<void>;
+  /** Calls `listener` on every announcement, from any process; also after a reconnect (seq 0: "re-check"). */
+  subscribe(listener: (seq: bigint) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = "modelgraph_events";
+
+/** One process (embedded PGlite): an in-memory emitter. */
+export class InProcessBus implements EventBus {
+  readonly kind = "in-process" as const;
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(seq: bigint): Promise<void> {
+    this.emitter.emit("seq", seq);
+  }
+
+  subscribe(listener: (seq: bigint) => void): () => void {
+    this.emitter.on("seq", listener);
+    return () => this.emitter.off("seq", listener);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/** Base for buses that reconnect: local listeners, exponential back-off, a "re-check" after reconnecting. */
+abstract class RemoteBus extends InProcessBus {
+  protected closed = false;
+  protected backoffMs = 100;
+
+  constructor(protected readonly log: Logger) {
+    super();
+  }
+
+  protected deliver(seq: bigint): void {
+    void super.publish(seq);
+  }
+
+  protected scheduleReconnect(connect: () => Promise<void>): void {
+    if (this.closed) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 5_000);
+    setTimeout(() => {
+      connect().then(
+        () => {
+          this.backoffMs = 100;
+          this.deliver(0n); // signals may have been missed while disconnected: make readers re-check the log
+        },
+        () => this.scheduleReconnect(connect),
+      );
+    }, delay).unref();
+  }
+}
+
+/** PostgreSQL LISTEN/NOTIFY: one dedicated listening connection per process, re-established if it drops. */
+export class PostgresBus extends RemoteBus {
+  override readonly kind = "postgres" as const as never;
+  private listener: pg.Client | null = null;
+
+  constructor(
+    private readonly url: string,
+    log: Logger,
+  ) {
+    super(log);
+  }
+
+  async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on("notification", (message) => {
+      if (message.channel === CHANNEL && message.payload) this.deliver(BigInt(message.payload));
+    });
+    const lost = (error?: Error) => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      client.removeAllListeners("error");
+      client.on("error", () => {});
+      void client.end().catch(() => {});
+      if (!this.closed) this.log.warn("event bus connection lost; reconnecting", { error: error?.message });
+      this.scheduleReconnect(() => this.connect());
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+  }
+
+  override async publish(seq: bigint): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    // A short-lived connection keeps publishing independent of the listener's health.
+    await client.connect();
+    try {
+      await client.query("SELECT pg_notify($1, $2)", [CHANNEL, String(seq)]);
+    } finally {
+      await client.end();
+    }
+  }
+
+  override async close(): Promise<void> {
+    this.closed = true;
+    const client = this.listener;
+    this.listener = null;
+    await client?.end().catch(() => {});
+    await super.close();
+  }
+}
+
+/** Redis pub/sub (REDIS_URL): for deployments that prefer Redis to NOTIFY. */
+export class RedisBus extends RemoteBus {
+  override readonly kind = "redis" as const as never;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+
+  constructor(url: string, log: Logger) {
+    super(log);
+    const options = { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 100, 5_000) };
+    this.publisher = new Redis(url, options);
+    this.subscriber = new Redis(url, options);
+    this.publisher.on("error", () => {});
+    this.subscriber.on("error", (error) => this.log.warn("redis event bus error", { error: error.message }));
+    this.subscriber.on("message", (channel: string, payload: string) => {
+      if (channel === CHANNEL) this.deliver(BigInt(payload));
+    });
+    // ioredis re-subscribes by itself after a reconnect; signals sent meanwhile are lost, so re-check.
+    this.subscriber.on("ready", () => this.deliver(0n));
+  }
+
+  async connect(): Promise<void> {
+    await this.publisher.connect();
+    await this.subscriber.connect();
+    await this.subscriber.subscribe(CHANNEL);
+  }
+
+  override async publish(seq: bigint): Promise<void> {
+    await this.publisher.publish(CHANNEL, String(seq));
+  }
+
+  override async close(): Promise<void> {
+    this.closed = true;
+    await this.subscriber.quit().catch(() => {});
+    await this.publisher.quit().catch(() => {});
+    await super.close();
+  }
+}
+
+/** The bus the configuration calls for: Redis if REDIS_URL, else NOTIFY on PostgreSQL, else in-process. */
+export async function openEventBus(options: { redisUrl?: string; databaseUrl?: string; log: Logger }): Promise<EventBus> {
+  if (options.redisUrl) {
+    const bus = new RedisBus(options.redisUrl, options.log);
+    await bus.connect();
+    return bus;
+  }
+  if (options.databaseUrl) {
+    const bus = new PostgresBus(options.databaseUrl, options.log);
+    await bus.connect();
+    return bus;
+  }
+  return new InProcessBus();
+}
