@@ -1,19 +1,25 @@
-// Wiring: database, GraphQL over HTTP/SSE and WebSocket, HTTP routes. No business rules here.
+// Wiring: database, artifact store, event bus, authentication, GraphQL over HTTP/SSE and WebSocket, HTTP
+// routes. No business rules here.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ExecutionArgs } from "graphql";
+import { GraphQLError, type ExecutionArgs } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { authenticate, AuthenticationError, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
+import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { RequestContext } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
+import { onEventsCommitted } from "./db/transaction.ts";
+import { openEventBus, type EventBus } from "./events/bus.ts";
+import { EventFeed } from "./events/feed.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { ensureLocalAdmin } from "./services/bootstrap.ts";
+import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { sweepExpiredUploads } from "./services/resources.ts";
 import { openArtifactStore } from "./storage/index.ts";
 import type { ArtifactStore } from "./storage/store.ts";
@@ -28,6 +34,8 @@ export interface App {
   url: string;
   db: Database;
   store: ArtifactStore;
+  bus: EventBus;
+  feed: EventFeed;
   log: Logger;
   close(): Promise<void>;
 }
@@ -46,11 +54,24 @@ const warningsPlugin: Plugin<RequestContext> = {
 /** Pending connections the kernel may queue before the server accepts them (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
+/** Refusals before the API: 401 (429 when rate limited), as a GraphQL error with a code. */
+function unauthenticated(error: AuthenticationError): GraphQLError {
+  const status = error.reason === "rate_limited" ? 429 : 401;
+  return new GraphQLError(error.message, { extensions: { code: error.reason === "rate_limited" ? "RATE_LIMITED" : "UNAUTHENTICATED", http: { status } } });
+}
+
 export async function startApp(config: Config): Promise<App> {
   const log = createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
-  const viewer = await ensureLocalAdmin(db.prisma);
+  await bootstrapAdmin(db.prisma, { bootstrapToken: config.bootstrapToken, dataDir: config.dataDir, log });
   const store = await openArtifactStore(config);
+  const bus = await openEventBus({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, log });
+  const feed = new EventFeed(db.prisma, bus, log);
+  await feed.start();
+  onEventsCommitted(db.prisma, (seq) => {
+    bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
+  });
+  const limiter = new FailedAuthLimiter();
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
   const sweep = () =>
@@ -61,18 +82,19 @@ export async function startApp(config: Config): Promise<App> {
   const sweeper = setInterval(sweep, Math.min(60, Math.max(1, config.artifactUploadTtlSeconds / 2)) * 1000);
   sweeper.unref();
 
-  const baseContext = (origin: string) => ({
+  const contextFor = (viewer: Viewer, origin: string, requestId: string): RequestContext => ({
     prisma: db.prisma,
     viewer,
     store,
+    feed,
     config,
     uploadTtlSeconds: config.artifactUploadTtlSeconds,
-    requestId: randomUUID(),
+    requestId,
     origin,
     warnings: new Map(),
   });
 
-  const yoga = createYoga<Record<string, unknown>, RequestContext>({
+  const yoga = createYoga<{ viewer?: Viewer; clientKey?: string }, RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
     graphiql: { title: "modelgraph", subscriptionsProtocol: "WS" },
@@ -86,17 +108,32 @@ export async function startApp(config: Config): Promise<App> {
         log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") }),
     },
     plugins: [warningsPlugin],
-    context: ({ request }) => ({
-      ...baseContext(new URL(request.url).origin),
-      requestId: request.headers.get("x-request-id") ?? randomUUID(),
-    }),
+    context: async (initial) => {
+      const requestId = initial.request.headers.get("x-request-id") ?? randomUUID();
+      const origin = new URL(initial.request.url).origin;
+      // WebSocket operations were authenticated when the connection opened.
+      if (initial.viewer) return contextFor(initial.viewer, origin, requestId);
+      try {
+        const token = tokenFromHeader(initial.request.headers.get("authorization"));
+        const viewer = await authenticate(db.prisma, limiter, token, initial.clientKey ?? "unknown");
+        return contextFor(viewer, origin, requestId);
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw unauthenticated(error);
+        throw error;
+      }
+    },
   });
 
   const server = http.createServer(async (req, res) => {
     try {
-      if (await handleHealth(req, res, db)) return;
-      if (await handleArtifacts(req, res, () => baseContext(`http://${req.headers.host ?? "localhost"}`))) return;
-      await yoga.requestListener(req, res);
+      if (await handleHealth(req, res, db, store)) return;
+      const clientKey = req.socket.remoteAddress ?? "unknown";
+      const handled = await handleArtifacts(req, res, async () => {
+        const viewer = await authenticate(db.prisma, limiter, tokenFromHeader(req.headers.authorization), clientKey);
+        return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, String(req.headers["x-request-id"] ?? randomUUID()));
+      });
+      if (handled) return;
+      await yoga(req, res, { clientKey });
     } catch (error) {
       log.error("request failed", { error: (error as Error).message });
       if (!res.headersSent) res.writeHead(500);
@@ -105,19 +142,30 @@ export async function startApp(config: Config): Promise<App> {
   });
 
   const wss = new WebSocketServer({ server, path: "/graphql" });
-  const wsServer = useServer<Record<string, unknown>, { req: http.IncomingMessage }>(
+  const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer }>(
     {
+      // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header.
+      onConnect: async (ctx) => {
+        const token = tokenFromHeader(String(ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization ?? ""));
+        try {
+          ctx.extra.viewer = await authenticate(db.prisma, limiter, token, ctx.extra.request.socket.remoteAddress ?? "unknown");
+          return true;
+        } catch (error) {
+          if (error instanceof AuthenticationError) return false;
+          throw error;
+        }
+      },
       // onSubscribe puts Yoga's enveloped execute/subscribe in rootValue, so WebSocket operations run
       // through the same plugins and context as HTTP ones.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        const host = ctx.extra.request.headers.host ?? "localhost";
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
+          viewer: ctx.extra.viewer,
+          request: new Request(`http://${host}/graphql`, { headers: { "x-request-id": randomUUID() } }),
           params,
-        });
+        } as never);
         const args = {
           schema: envelopedSchema,
           operationName: params.operationName,
@@ -134,24 +182,26 @@ export async function startApp(config: Config): Promise<App> {
     wss,
   );
 
-  // A deep accept queue: Node's default backlog (511) overflows when many clients connect at once while the event
-  // loop is busy, and the kernel then drops (later resets) the connections it could not queue.
   await new Promise<void>((resolve) => server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, resolve));
   const address = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host}:${address.port}`;
-  log.info("modelgraph listening", { url: `${url}/graphql`, database: db.kind, dataDir: config.dataDir });
+  log.info("modelgraph listening", { url: `${url}/graphql`, database: db.kind, storage: store.kind, eventBus: bus.kind, dataDir: config.dataDir });
 
   return {
     url,
     db,
     store,
+    bus,
+    feed,
     log,
     async close() {
       clearInterval(sweeper);
       await wsServer.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await feed.stop();
+      await bus.close();
       await db.close();
     },
   };

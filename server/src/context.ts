@@ -2,6 +2,7 @@ import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { Prisma } from "./db/database.ts";
 import type { ArtifactContext } from "./services/resources.ts";
+import type { EventFeed } from "./events/feed.ts";
 import type { ArtifactStore } from "./storage/store.ts";
 
 /** A non-fatal notice returned in the response's `extensions.warnings` (e.g. reading a deprecated model). */
@@ -21,4 +22,6 @@ export interface RequestContext extends ArtifactContext {
   /** Scheme, host and port the client used to reach this server, for absolute URLs. */
   origin: string;
   warnings: Map<string, Warning>;
+  /** This process's reader of the event log, which subscriptions follow. */
+  feed: EventFeed;
 }

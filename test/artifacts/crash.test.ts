@@ -12,9 +12,9 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { GraphQLClient } from "../support/client.ts";
+import { artifactAuth, GraphQLClient } from "../support/client.ts";
 import { createProject, mutate } from "../support/fixtures.ts";
-import { databaseAvailable, freshDatabase } from "../support/server.ts";
+import { ADMIN_TOKEN, databaseAvailable, freshDatabase } from "../support/server.ts";
 
 const MiB = 1024 * 1024;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -53,7 +53,7 @@ async function spawnServer(env: Record<string, string>): Promise<ServerProcess> 
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(childEnv)) if (/^(DATABASE_URL|S3_|REDIS_URL|MODELGRAPH_|ARTIFACT_)/.test(name)) delete childEnv[name];
-  Object.assign(childEnv, { HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ARTIFACT_UPLOAD_TTL: "2", ...env });
+  Object.assign(childEnv, { HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ARTIFACT_UPLOAD_TTL: "2", MODELGRAPH_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ...env });
   const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   child.stderr!.on("data", (c: Buffer) => output.push(c.toString()));
@@ -127,7 +127,7 @@ describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () 
       const resourceId: string = declared.resource.id;
 
       // Send a quarter of the bytes, and kill the server once they are landing in its staging file.
-      const req = http.request(declared.uploadUrl, { method: "PUT", headers: { "content-length": size } });
+      const req = http.request(declared.uploadUrl, { method: "PUT", headers: { "content-length": size, ...artifactAuth(declared.uploadUrl) } });
       req.on("error", () => {});
       for (let offset = 0; offset < size / 4; offset += MiB) {
         if (!req.write(prngBytes(seed, offset, MiB))) await once(req, "drain");
@@ -152,7 +152,8 @@ describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () 
       await until("the staging file to be removed", () => filesIn(staging), (files) => files.length === 0);
       expect(await filesIn(objects)).toEqual([]);
 
-      const get = await fetch(declared.uploadUrl.replace(/^http:\/\/[^/]+/, server.url));
+      const getUrl = declared.uploadUrl.replace(/^http:\/\/[^/]+/, server.url);
+      const get = await fetch(getUrl, { headers: artifactAuth(getUrl) });
       expect(get.status).toBe(404);
       await get.arrayBuffer();
       // The restarted server is healthy: a new upload of the same bytes goes through.
@@ -163,7 +164,7 @@ describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () 
         { projectId: project.id, name: "big.safetensors", sizeBytes: "1024", sha256: prngSha256(seed, 1024) },
         "uploadUrl",
       );
-      const put = await fetch(again.uploadUrl, { method: "PUT", body: new Uint8Array(prngBytes(seed, 0, 1024)) });
+      const put = await fetch(again.uploadUrl, { method: "PUT", body: new Uint8Array(prngBytes(seed, 0, 1024)), headers: artifactAuth(again.uploadUrl) });
       expect(put.status, await put.text()).toBe(200);
       expect((await filesIn(objects)).length).toBe(1);
     } finally {

@@ -8,7 +8,7 @@ import http from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GraphQLClient } from "../support/client.ts";
+import { artifactAuth, GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, createVersion, mutate } from "../support/fixtures.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
@@ -52,7 +52,7 @@ interface HttpResult {
 function putBytes(url: string, seed: number, length: number): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = http.request(url, { method: "PUT", headers: { "content-length": length } }, (res) => {
+    const req = http.request(url, { method: "PUT", headers: { "content-length": length, ...artifactAuth(url) } }, (res) => {
       answered = true;
       const parts: Buffer[] = [];
       res.on("data", (c: Buffer) => parts.push(c));
@@ -77,7 +77,7 @@ function putBytes(url: string, seed: number, length: number): Promise<HttpResult
 
 /** A PUT whose bytes are sent piece by piece: `send` a range of stream `seed`, then `finish` for the answer. */
 function startUpload(url: string, length: number) {
-  const req = http.request(url, { method: "PUT", headers: { "content-length": length } });
+  const req = http.request(url, { method: "PUT", headers: { "content-length": length, ...artifactAuth(url) } });
   const answer = new Promise<{ status: number; body: string }>((resolve) => {
     req.on("response", (res) => {
       const parts: Buffer[] = [];
@@ -101,7 +101,7 @@ function startUpload(url: string, length: number) {
 }
 
 async function get(url: string, method = "GET"): Promise<{ status: number; sha256: string; size: number }> {
-  const res = await fetch(url, { method });
+  const res = await fetch(url, { method, headers: artifactAuth(url) });
   const bytes = Buffer.from(await res.arrayBuffer());
   return { status: res.status, sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
 }
@@ -255,7 +255,7 @@ describe.runIf(databaseAvailable).each(backends)("artifact integrity ($backend)"
     const openBefore = (await s3?.listOpenMultipartUploads())?.length ?? 0;
     const declared = await declare(client, projectId, seed, size);
 
-    const req = http.request(declared.uploadUrl, { method: "PUT", headers: { "content-length": size } });
+    const req = http.request(declared.uploadUrl, { method: "PUT", headers: { "content-length": size, ...artifactAuth(declared.uploadUrl) } });
     req.on("error", () => {});
     for (const chunk of prngChunks(seed, size / 2)) {
       if (!req.write(chunk)) await once(req, "drain");

@@ -5,7 +5,7 @@ import { createCipheriv, createHash } from "node:crypto";
 import http from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GraphQLClient } from "../support/client.ts";
+import { artifactAuth, GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, createVersion, mutate, transition } from "../support/fixtures.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
@@ -47,7 +47,7 @@ interface HttpResult {
 /** Streams `chunks` (exactly `length` bytes, announced in Content-Length) to `url` with PUT. */
 function putStream(url: string, chunks: Iterable<Buffer>, length: number): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "PUT", headers: { "content-length": length, "content-type": "application/octet-stream" } }, (res) => {
+    const req = http.request(url, { method: "PUT", headers: { "content-length": length, "content-type": "application/octet-stream", ...artifactAuth(url) } }, (res) => {
       const parts: Buffer[] = [];
       res.on("data", (c: Buffer) => parts.push(c));
       res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
@@ -61,7 +61,7 @@ function putStream(url: string, chunks: Iterable<Buffer>, length: number): Promi
 /** GET (or HEAD) `url`; the body is hashed as it streams and only kept when small. */
 function download(url: string, { method = "GET", headers = {} }: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpResult & { sha256: string; size: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
+    const req = http.request(url, { method, headers: { ...artifactAuth(url), ...headers } }, (res) => {
       const hash = createHash("sha256");
       const kept: Buffer[] = [];
       let size = 0;
@@ -80,7 +80,7 @@ function download(url: string, { method = "GET", headers = {} }: { method?: stri
 
 /** Plain fetch of a (presigned) URL, hashing the body as it streams. */
 async function fetchSha256(url: string): Promise<{ status: number; sha256: string; size: number; headers: Headers }> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: artifactAuth(url) });
   const hash = createHash("sha256");
   let size = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -1,5 +1,6 @@
 // A minimal GraphQL-over-HTTP client for tests: real requests to the real server.
 import http from "node:http";
+import { ADMIN_TOKEN } from "./server.ts";
 
 export interface GraphQLResponse<T = any> {
   data?: T;
@@ -12,7 +13,19 @@ export class GraphQLClient {
     readonly url: string,
     /** A dedicated keep-alive agent makes this client its own set of connections. */
     readonly agent: http.Agent = new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    /** Sent as `Authorization: Bearer …`; null sends none. Defaults to the bootstrap admin's token. */
+    readonly token: string | null = ADMIN_TOKEN,
   ) {}
+
+  /** The same server, as another identity. */
+  as(token: string | null): GraphQLClient {
+    return new GraphQLClient(this.url, this.agent, token);
+  }
+
+  /** Headers that authenticate as this client (for artifact routes and other raw HTTP). */
+  get authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
 
   /** Sends one operation; returns the whole response (data, errors, extensions). */
   raw<T = any>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
@@ -24,7 +37,7 @@ export class GraphQLClient {
         {
           method: "POST",
           agent: this.agent,
-          headers: { "content-type": "application/json", accept: "application/json", "content-length": Buffer.byteLength(body), ...headers },
+          headers: { "content-type": "application/json", accept: "application/json", "content-length": Buffer.byteLength(body), ...this.authHeaders, ...headers },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -54,4 +67,12 @@ export class GraphQLClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * Authorization for raw HTTP to this server's artifact routes (`/artifacts/…`); nothing for other URLs
+ * (presigned object-storage URLs carry their own signature and must not get a bearer token).
+ */
+export function artifactAuth(url: string, token: string = ADMIN_TOKEN): Record<string, string> {
+  return new URL(url).pathname.startsWith("/artifacts/") ? { authorization: `Bearer ${token}` } : {};
 }

@@ -51,7 +51,7 @@ export async function createResource(
   const input = { projectId, name: "model.onnx", sizeBytes: String(bytes.length), sha256, ...extra };
   const result = await mutate(client, "createResourceUpload", "CreateResourceUploadInput", input, "resource { id status sha256 } uploadUrl");
   if (!upload) return { ...result.resource, uploadUrl: result.uploadUrl };
-  const response = await fetch(result.uploadUrl, { method: "PUT", body: new Uint8Array(bytes) });
+  const response = await fetch(result.uploadUrl, { method: "PUT", body: new Uint8Array(bytes), headers: client.authHeaders });
   const body = (await response.json()) as { resource?: { status: string }; error?: { type: string; message: string } };
   if (!response.ok) throw new Error(`upload failed: ${response.status} ${JSON.stringify(body)}`);
   return { ...result.resource, status: body.resource!.status, uploadUrl: result.uploadUrl };

@@ -10,6 +10,9 @@ import { loadConfig } from "../../server/src/config.ts";
 
 export type DbKind = "pglite" | "postgres";
 
+/** The bootstrap admin's token on every test server (MODELGRAPH_BOOTSTRAP_TOKEN). */
+export const ADMIN_TOKEN = "mg_test_admin_token_for_the_test_suite_000001";
+
 export const dbKind: DbKind = process.env.MG_TEST_DB === "postgres" ? "postgres" : "pglite";
 
 /** Admin connection used to create one database per test server. */
@@ -79,7 +82,15 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; da
 /** Starts a server on a fresh database, listening on a free port of 127.0.0.1. */
 export async function startTestServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
   const db = await freshDatabase();
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_POOL_SIZE: "8", ...db.env, ...extraEnv });
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    DATABASE_POOL_SIZE: "8",
+    MODELGRAPH_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    ...db.env,
+    ...extraEnv,
+  });
   const app = await startApp(config);
   return {
     app,

@@ -1,4 +1,5 @@
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.ts";
+import { appendedSeq } from "../events/log.ts";
 import type { Prisma } from "./database.ts";
 
 /** The client handed to code running inside a transaction. */
@@ -7,14 +8,29 @@ export type Tx = PrismaNamespace.TransactionClient;
 const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]); // serialization failure, deadlock
 const MAX_ATTEMPTS = 5;
 
+const commitListeners = new WeakMap<object, (seq: bigint) => void>();
+
+/** Registers who hears, after commit, that a transaction of this client appended events (the event bus). */
+export function onEventsCommitted(prisma: Prisma, listener: (seq: bigint) => void): void {
+  commitListeners.set(prisma, listener);
+}
+
 /**
  * The one way services write: runs `work` in an interactive transaction, retrying it when PostgreSQL
  * aborts it for a serialization failure or a deadlock. Everything `work` does commits together or not at all.
+ * Once a transaction that appended events has committed, the event bus is told.
  */
 export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(work);
+      let seq: bigint | undefined;
+      const result = await prisma.$transaction(async (tx) => {
+        const value = await work(tx);
+        seq = appendedSeq(tx);
+        return value;
+      });
+      if (seq !== undefined) commitListeners.get(prisma)?.(seq);
+      return result;
     } catch (error) {
       if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
       throw error;

@@ -26,9 +26,24 @@ export interface NewEvent {
   payload?: Record<string, unknown>;
 }
 
+/**
+ * Serialises the tails of event-writing transactions, so events commit in `seq` order: a reader that has seen
+ * seq N can never later find a smaller seq appear. Always the last lock a transaction takes (no deadlock).
+ */
+const EVENT_LOG_LOCK = 72707371;
+
+const highestSeqOf = new WeakMap<object, bigint>();
+
+/** The highest seq a transaction appended, if any (read by the transaction helper after commit). */
+export function appendedSeq(tx: object): bigint | undefined {
+  return highestSeqOf.get(tx);
+}
+
 /** Appends an event in the caller's transaction, so the log holds exactly the changes that committed. */
-export async function appendEvent(tx: Tx, event: NewEvent): Promise<void> {
-  await tx.event.create({
+export async function appendEvent(tx: Tx, event: NewEvent): Promise<bigint> {
+  if (!highestSeqOf.has(tx)) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
+  const row = await tx.event.create({
+    select: { seq: true },
     data: {
       projectId: event.projectId,
       type: event.type,
@@ -38,4 +53,6 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<void> {
       payload: (event.payload ?? {}) as object,
     },
   });
+  highestSeqOf.set(tx, row.seq);
+  return row.seq;
 }

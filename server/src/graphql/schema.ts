@@ -9,8 +9,10 @@ import "./models.ts";
 import "./versions.ts";
 import "./resources.ts";
 import "./access.ts";
+import "./events.ts";
 
 builder.queryType({ description: "Reads." });
 builder.mutationType({ description: "Writes: one input, a result union of payload and errors." });
+builder.subscriptionType({ description: "Live events, resumable from a cursor (graphql-ws or SSE)." });
 
 export const schema = builder.toSchema({ sortSchema: true });

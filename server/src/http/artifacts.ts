@@ -2,20 +2,21 @@
 // resource; GET/HEAD serve READY ones with Range, ETag, Content-Length and Content-Type.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
+import { AuthenticationError } from "../access/authenticate.ts";
 import { DomainError, NotFoundError } from "../domain/errors.ts";
 import { loadResourceForRead, receiveResourceBytes, type ArtifactContext } from "../services/resources.ts";
 
 const ROUTE = /^\/artifacts\/([A-Za-z0-9+/=_-]+)$/;
 
 /** Handles the request if it is an artifact route; returns false otherwise. */
-export async function handleArtifacts(req: IncomingMessage, res: ServerResponse, ctx: () => ArtifactContext): Promise<boolean> {
+export async function handleArtifacts(req: IncomingMessage, res: ServerResponse, context: () => Promise<ArtifactContext>): Promise<boolean> {
   const path = (req.url ?? "").split("?")[0] ?? "";
   const match = ROUTE.exec(path);
   if (!match) return false;
   const ref = decodeURIComponent(match[1]!);
   try {
-    if (req.method === "PUT") await upload(req, res, ctx(), ref);
-    else if (req.method === "GET" || req.method === "HEAD") await download(req, res, ctx(), ref);
+    if (req.method === "PUT") await upload(req, res, await context(), ref);
+    else if (req.method === "GET" || req.method === "HEAD") await download(req, res, await context(), ref);
     else {
       res.writeHead(405, { allow: "GET, HEAD, PUT" });
       res.end();
@@ -25,7 +26,10 @@ export async function handleArtifacts(req: IncomingMessage, res: ServerResponse,
       res.destroy(error as Error);
       return true;
     }
-    if (error instanceof DomainError) {
+    if (error instanceof AuthenticationError) {
+      req.resume();
+      sendJson(res, error.reason === "rate_limited" ? 429 : 401, { error: { type: "AuthenticationError", message: error.message } });
+    } else if (error instanceof DomainError) {
       const status = error instanceof NotFoundError ? 404 : error.name === "ForbiddenError" ? 403 : error.name === "ChecksumMismatchError" ? 422 : 400;
       sendJson(res, status, { error: { type: error.name, message: error.message } });
     } else if (req.destroyed || (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") {

@@ -1,0 +1,89 @@
+// One reader of the event log per process. Woken by the bus (and by a slow poll, as a safety net), it reads
+// the events committed since its last position, in seq order, once, and hands them to every local listener.
+import type { Prisma } from "../db/database.ts";
+import type { Event } from "../generated/prisma/client.ts";
+import type { Logger } from "../log.ts";
+import type { EventBus } from "./bus.ts";
+
+const PAGE = 500;
+
+export class EventFeed {
+  private position = 0n;
+  private readonly listeners = new Set<(event: Event) => void>();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** When the newest event reached listeners, minus when it committed (for metrics). */
+  lastLagMs = 0;
+
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    private readonly pollMs = 2_000,
+  ) {}
+
+  async start(): Promise<void> {
+    const last = await this.prisma.event.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+    this.position = last?.seq ?? 0n;
+    this.unsubscribe = this.bus.subscribe((seq) => {
+      if (seq === 0n || seq > this.position) this.pump();
+    });
+    this.timer = setInterval(() => this.pump(), this.pollMs);
+    this.timer.unref();
+  }
+
+  /** The seq of the last event handed to listeners: everything up to it has committed. */
+  get seq(): bigint {
+    return this.position;
+  }
+
+  listen(listener: (event: Event) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reads new events now (coalescing concurrent calls). Resolves once the log was read. */
+  pump(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.readNew();
+        } catch (error) {
+          // The database may be restarting: the next signal or poll tries again from the same position.
+          this.log.warn("event feed read failed", { error: (error as Error).message });
+          return;
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async readNew(): Promise<void> {
+    for (;;) {
+      const events = await this.prisma.event.findMany({ where: { seq: { gt: this.position } }, orderBy: { seq: "asc" }, take: PAGE });
+      for (const event of events) {
+        this.position = event.seq;
+        for (const listener of this.listeners) listener(event);
+      }
+      const newest = events.at(-1);
+      if (newest) this.lastLagMs = Date.now() - newest.at.getTime();
+      if (events.length < PAGE) return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.listeners.clear();
+    await this.running;
+  }
+}

@@ -1,0 +1,157 @@
+// Subscriptions over graphql-ws and SSE, served from the durable event log (events/stream.ts).
+import { GraphQLError } from "graphql";
+import { cachedRoleIn, roleIn } from "../access/permissions.ts";
+import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
+import { EVENT_TYPES } from "../events/log.ts";
+import { streamEvents } from "../events/stream.ts";
+import type { Event } from "../generated/prisma/client.ts";
+import type { RequestContext } from "../context.ts";
+import { builder } from "./builder.ts";
+import { StageEnum } from "./common.ts";
+import { TransitionCauseEnum } from "./versions.ts";
+
+export const EventTypeEnum = builder.enumType("EventType", {
+  description: "What happened.",
+  values: Object.fromEntries(EVENT_TYPES.map((t) => [t, { description: t.toLowerCase().replaceAll("_", " ") }])) as Record<
+    (typeof EVENT_TYPES)[number],
+    { description: string }
+  >,
+});
+
+/** Opaque position in the event log; pass the last one you saw as `after` to resume. */
+export const eventCursor = (seq: bigint) => encodeGlobalId("Event", seq);
+
+function parseCursor(cursor: string | null | undefined): bigint | null {
+  if (cursor == null) return null;
+  const decoded = decodeGlobalId(cursor);
+  if (decoded?.typename !== "Event" || !/^\d+$/.test(decoded.id)) {
+    throw new GraphQLError(`Invalid cursor ${JSON.stringify(cursor)}: pass a cursor received from this subscription`);
+  }
+  return BigInt(decoded.id);
+}
+
+const eventFields = {
+  cursor: (e: Event) => eventCursor(e.seq),
+};
+
+export const EventRef = builder.objectRef<Event>("Event").implement({
+  description: "One entry of a project's durable event log.",
+  fields: (t) => ({
+    cursor: t.string({ description: "Resume after this event with `after: cursor`.", resolve: eventFields.cursor }),
+    type: t.field({ type: EventTypeEnum, description: "What happened.", resolve: (e) => e.type as never }),
+    at: t.expose("at", { type: "DateTime", description: "When it committed." }),
+    payload: t.string({ description: "Details as JSON (numbers, stages, names).", resolve: (e) => JSON.stringify(e.payload) }),
+    projectId: t.id({ description: "Global id of the project.", resolve: (e) => encodeGlobalId("Project", e.projectId) }),
+    modelId: t.id({ nullable: true, description: "Global id of the model, if any.", resolve: (e) => (e.modelId ? encodeGlobalId("Model", e.modelId) : null) }),
+    modelVersion: t.prismaField({
+      type: "ModelVersion",
+      nullable: true,
+      description: "The version concerned, if any (as it is now).",
+      resolve: (query, e, _args, ctx) => (e.modelVersionId ? ctx.prisma.modelVersion.findUnique({ ...query, where: { id: e.modelVersionId } }) : null),
+    }),
+    actor: t.prismaField({
+      type: "User",
+      nullable: true,
+      description: "Who caused it.",
+      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
+    }),
+  }),
+});
+
+interface StagePayload {
+  number: number;
+  fromStage: string;
+  toStage: string;
+  cause: string;
+}
+
+export const StageChangeRef = builder.objectRef<Event>("StageChangeEvent").implement({
+  description: "A version changed stage.",
+  fields: (t) => ({
+    cursor: t.string({ description: "Resume after this event with `after: cursor`.", resolve: eventFields.cursor }),
+    at: t.expose("at", { type: "DateTime", description: "When it committed." }),
+    number: t.int({ description: "Version number.", resolve: (e) => (e.payload as unknown as StagePayload).number }),
+    fromStage: t.field({ type: StageEnum, description: "Stage before.", resolve: (e) => (e.payload as unknown as StagePayload).fromStage as never }),
+    toStage: t.field({ type: StageEnum, description: "Stage after.", resolve: (e) => (e.payload as unknown as StagePayload).toStage as never }),
+    cause: t.field({ type: TransitionCauseEnum, description: "Why.", resolve: (e) => (e.payload as unknown as StagePayload).cause as never }),
+    model: t.prismaField({
+      type: "Model",
+      description: "The model.",
+      resolve: (query, e, _args, ctx) => ctx.prisma.model.findUniqueOrThrow({ ...query, where: { id: e.modelId! } }),
+    }),
+    modelVersion: t.prismaField({
+      type: "ModelVersion",
+      description: "The version (as it is now).",
+      resolve: (query, e, _args, ctx) => ctx.prisma.modelVersion.findUniqueOrThrow({ ...query, where: { id: e.modelVersionId! } }),
+    }),
+    actor: t.prismaField({
+      type: "User",
+      nullable: true,
+      description: "Who moved it.",
+      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
+    }),
+  }),
+});
+
+/** Resolves the project of a subscription, refusing (without saying why) one the viewer cannot see. */
+async function subscribedProject(ctx: RequestContext, ref: string): Promise<string> {
+  const decoded = decodeGlobalId(ref);
+  const id = decoded?.typename === "Project" ? decoded.id : null;
+  if (!id || (await cachedRoleIn(ctx, id)) === null) throw new GraphQLError(`Project ${JSON.stringify(ref)} was not found`);
+  return id;
+}
+
+/** Access is re-checked for each event: a member removed meanwhile stops receiving. */
+const stillAllowed = (ctx: RequestContext, projectId: string) => async () =>
+  ctx.viewer.isAdmin || (await roleIn(ctx.prisma, ctx.viewer, projectId)) !== null;
+
+builder.subscriptionField("projectEvents", (t) =>
+  t.field({
+    type: EventRef,
+    description: "Every event of a project. With `after`, first replays what you missed, then continues live.",
+    args: {
+      projectId: t.arg.id({ required: true }),
+      types: t.arg({ type: [EventTypeEnum], description: "Only these types." }),
+      after: t.arg.string({ description: "The cursor of the last event you saw." }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      const projectId = await subscribedProject(ctx, args.projectId);
+      const types = args.types ? new Set<string>(args.types) : null;
+      return streamEvents(ctx.prisma, ctx.feed, {
+        projectId,
+        after: parseCursor(args.after),
+        accept: (e) => !types || types.has(e.type),
+        allowed: stillAllowed(ctx, projectId),
+      });
+    },
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField("modelVersionStageChanged", (t) =>
+  t.field({
+    type: StageChangeRef,
+    description: "Stage changes of a project's versions (optionally one model, some target stages). Resumable with `after`.",
+    args: {
+      projectId: t.arg.id({ required: true }),
+      modelId: t.arg.id({ description: "Only this model." }),
+      stages: t.arg({ type: [StageEnum], description: "Only moves into these stages." }),
+      after: t.arg.string({ description: "The cursor of the last event you saw." }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      const projectId = await subscribedProject(ctx, args.projectId);
+      const modelId = args.modelId ? decodeGlobalId(args.modelId)?.id ?? "" : null;
+      const stages = args.stages ? new Set<string>(args.stages) : null;
+      return streamEvents(ctx.prisma, ctx.feed, {
+        projectId,
+        after: parseCursor(args.after),
+        accept: (e) =>
+          e.type === "MODEL_VERSION_STAGE_CHANGED" &&
+          (!modelId || e.modelId === modelId) &&
+          (!stages || stages.has((e.payload as unknown as StagePayload).toStage)),
+        allowed: stillAllowed(ctx, projectId),
+      });
+    },
+    resolve: (event) => event,
+  }),
+);
