@@ -15,6 +15,7 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { onEventsCommitted } from "./db/transaction.ts";
 import { openEventBus, type EventBus } from "./events/bus.ts";
 import { EventFeed } from "./events/feed.ts";
+import { WebhookWorker } from "./events/webhooks.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
@@ -36,6 +37,7 @@ export interface App {
   store: ArtifactStore;
   bus: EventBus;
   feed: EventFeed;
+  webhooks: WebhookWorker;
   log: Logger;
   close(): Promise<void>;
 }
@@ -68,6 +70,8 @@ export async function startApp(config: Config): Promise<App> {
   const bus = await openEventBus({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, log });
   const feed = new EventFeed(db.prisma, bus, log);
   await feed.start();
+  const webhooks = new WebhookWorker(db.prisma, feed, log, config.webhooks);
+  webhooks.start();
   onEventsCommitted(db.prisma, (seq) => {
     bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
   });
@@ -141,6 +145,11 @@ export async function startApp(config: Config): Promise<App> {
     }
   });
 
+  // Longer than the usual load-balancer idle timeout (60 s), so the proxy, not us, closes idle connections. It also
+  // keeps a busy embedded database (PGlite blocks the loop while it works) from racing clients' connection reuse.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   const wss = new WebSocketServer({ server, path: "/graphql" });
   const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer }>(
     {
@@ -194,12 +203,14 @@ export async function startApp(config: Config): Promise<App> {
     store,
     bus,
     feed,
+    webhooks,
     log,
     async close() {
       clearInterval(sweeper);
       await wsServer.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await webhooks.stop();
       await feed.stop();
       await bus.close();
       await db.close();
