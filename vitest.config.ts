@@ -12,7 +12,8 @@ const shared = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: "pglite", env: { MG_TEST_DB: "pglite" } } },
+      // PGlite servers copy one migrated database made once per run (test/support/global-setup.ts).
+      { test: { ...shared, name: "pglite", env: { MG_TEST_DB: "pglite" }, globalSetup: ["test/support/global-setup.ts"] } },
       { test: { ...shared, name: "postgres", env: { MG_TEST_DB: "postgres" } } },
     ],
   },

@@ -5,6 +5,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { inject } from "vitest";
 import { startApp, type App } from "../../server/src/app.ts";
 import { loadConfig } from "../../server/src/config.ts";
 
@@ -55,6 +56,9 @@ export interface TestServer {
 export async function freshDatabase(): Promise<{ env: Record<string, string>; dataDir: string; databaseUrl?: string; drop(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "modelgraph-test-"));
   if (dbKind === "pglite") {
+    // A copy of the migrated template (test/support/global-setup.ts) opens in a second instead of ten.
+    const template = inject("pgliteTemplate") as string | undefined;
+    if (template) await fs.cp(template, path.join(dataDir, "db"), { recursive: true });
     return { env: { DATA_DIR: dataDir }, dataDir, drop: () => fs.rm(dataDir, { recursive: true, force: true }) };
   }
   const name = `mg_test_${randomUUID().replaceAll("-", "")}`;
@@ -77,6 +81,26 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; da
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts another server (a replica) on the database of `primary`, as a second process of a deployment would.
+ * PostgreSQL only: PGlite is one process's database. Closing it leaves the database to `primary`.
+ */
+export async function startReplica(primary: TestServer, extraEnv: Record<string, string> = {}): Promise<TestServer> {
+  if (!primary.databaseUrl) throw new Error("a replica needs PostgreSQL (PGlite is single-process)");
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    DATABASE_POOL_SIZE: "8",
+    MODELGRAPH_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    DATA_DIR: primary.dataDir,
+    DATABASE_URL: primary.databaseUrl,
+    ...extraEnv,
+  });
+  const app = await startApp(config);
+  return { app, url: app.url, dataDir: primary.dataDir, databaseUrl: primary.databaseUrl, close: () => app.close() };
 }
 
 /** Starts a server on a fresh database, listening on a free port of 127.0.0.1. */
