@@ -93,6 +93,15 @@ export function check(): Checker {
   return new Checker();
 }
 
+/** The rules every create/update of a project, experiment or model input obeys (name, description, tags). */
+export function checkNamedObjectInput(input: { name?: string | null; description?: string | null; tags?: readonly KeyValue[] | null }): void {
+  check()
+    .name(["input", "name"], input.name)
+    .description(["input", "description"], input.description)
+    .keyValues(["input", "tags"], input.tags)
+    .done();
+}
+
 /** Tags arrive as a list of {key, value}; they are stored as a JSON object. */
 export function toMap(entries: readonly KeyValue[]): Record<string, string> {
   return Object.fromEntries(entries.map((e) => [e.key, e.value]));

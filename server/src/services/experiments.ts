@@ -1,7 +1,7 @@
 import { authorize, type Action } from "../access/permissions.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
-import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import { checkNamedObjectInput, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
@@ -16,11 +16,7 @@ export interface CreateExperimentInput {
 }
 
 export async function createExperiment(ctx: ServiceContext, input: CreateExperimentInput) {
-  check()
-    .name(["input", "name"], input.name)
-    .description(["input", "description"], input.description)
-    .keyValues(["input", "tags"], input.tags)
-    .done();
+  checkNamedObjectInput(input);
   return withNameGuard("Experiment", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");
@@ -48,11 +44,7 @@ export interface UpdateExperimentInput {
 }
 
 export async function updateExperiment(ctx: ServiceContext, input: UpdateExperimentInput) {
-  check()
-    .name(["input", "name"], input.name)
-    .description(["input", "description"], input.description)
-    .keyValues(["input", "tags"], input.tags)
-    .done();
+  checkNamedObjectInput(input);
   return withNameGuard("Experiment", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const experiment = await loadExperimentForWrite(ctx, tx, input.id, "write");

@@ -1,7 +1,7 @@
 import { authorize, type Action } from "../access/permissions.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
-import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import { checkNamedObjectInput, toMap, type KeyValue } from "../domain/rules.ts";
 import type { Stage } from "../domain/stages.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
@@ -19,11 +19,7 @@ export interface CreateModelInput {
 }
 
 export async function createModel(ctx: ServiceContext, input: CreateModelInput) {
-  check()
-    .name(["input", "name"], input.name)
-    .description(["input", "description"], input.description)
-    .keyValues(["input", "tags"], input.tags)
-    .done();
+  checkNamedObjectInput(input);
   return withNameGuard("Model", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");
@@ -61,11 +57,7 @@ export interface UpdateModelInput {
 }
 
 export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, action = "updateModel") {
-  check()
-    .name(["input", "name"], input.name)
-    .description(["input", "description"], input.description)
-    .keyValues(["input", "tags"], input.tags)
-    .done();
+  checkNamedObjectInput(input);
   return withNameGuard("Model", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       // Changing the approval policy is an admin decision; other edits need EDITOR.

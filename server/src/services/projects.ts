@@ -1,7 +1,7 @@
 import { authorize, authorizeCreateProject, type Action } from "../access/permissions.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
-import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import { checkNamedObjectInput, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
@@ -14,11 +14,7 @@ export interface CreateProjectInput {
 }
 
 export async function createProject(ctx: ServiceContext, input: CreateProjectInput) {
-  check()
-    .name(["input", "name"], input.name)
-    .description(["input", "description"], input.description)
-    .keyValues(["input", "tags"], input.tags)
-    .done();
+  checkNamedObjectInput(input);
   authorizeCreateProject(ctx.viewer);
   return withNameGuard("Project", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
@@ -47,11 +43,7 @@ export interface UpdateProjectInput {
 }
 
 export async function updateProject(ctx: ServiceContext, input: UpdateProjectInput) {
-  check()
-    .name(["input", "name"], input.name)
-    .description(["input", "description"], input.description)
-    .keyValues(["input", "tags"], input.tags)
-    .done();
+  checkNamedObjectInput(input);
   return withNameGuard("Project", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const project = await loadProjectForWrite(ctx, tx, input.id, "write");
