@@ -19,6 +19,10 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Seconds before an abandoned PENDING upload is cleaned up. */
   artifactUploadTtlSeconds: number;
+  /** Failed authentications allowed per client address within `windowSeconds` before it is refused with 429. */
+  authFailures: { limit: number; windowSeconds: number };
+  /** Webhook retries: the first waits `retryBaseMs`, each next one twice as long; FAILED after `maxAttempts`. */
+  webhooks: { retryBaseMs: number; maxAttempts: number; disableAfterFailures: number };
 }
 
 /** Start-up refused because of the environment; the message names every offending variable. */
@@ -81,6 +85,11 @@ const EnvSchema = z.object({
   ),
   LOG_LEVEL: optionalString.pipe(z.enum(["debug", "info", "warn", "error", "silent"]).optional()),
   ARTIFACT_UPLOAD_TTL: positiveInt(24 * 3600),
+  AUTH_FAILURE_LIMIT: positiveInt(20),
+  AUTH_FAILURE_WINDOW_SECONDS: positiveInt(60),
+  WEBHOOK_RETRY_BASE_MS: positiveInt(5_000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
+  WEBHOOK_DISABLE_AFTER_FAILURES: positiveInt(10),
 });
 
 /**
@@ -121,6 +130,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: e.MODELGRAPH_BOOTSTRAP_TOKEN,
     logLevel: e.LOG_LEVEL ?? "info",
     artifactUploadTtlSeconds: e.ARTIFACT_UPLOAD_TTL,
+    authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },
+    webhooks: {
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+    },
   };
 }
 

@@ -30,6 +30,11 @@ export function inVisibleProjectWhere(viewer: Viewer) {
   return viewer.isAdmin ? {} : { project: visibleProjectWhere(viewer) };
 }
 
+/** Prisma `where` for objects that carry a `projectId` and only the project's ADMINs may see (webhooks). */
+export function inManagedProjectWhere(viewer: Viewer) {
+  return viewer.isAdmin ? {} : { project: { members: { some: { userId: viewer.userId, role: REQUIRED_ROLE.manage } } } };
+}
+
 /** The viewer's role in a project, or null when the project is invisible to them. */
 export async function roleIn(db: Prisma | Tx, viewer: Viewer, projectId: string): Promise<Role | null> {
   if (viewer.isAdmin) return "ADMIN";

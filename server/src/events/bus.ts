@@ -99,8 +99,19 @@ export class PostgresBus extends RemoteBus {
   }
 
   override async publish(seq: bigint): Promise<void> {
+    this.deliver(seq); // this process's readers need no round trip through PostgreSQL
+    // Through the listening connection while it is healthy (no connection set-up per commit); else through a
+    // short-lived one, which keeps publishing independent of the listener's health.
+    const listener = this.listener;
+    if (listener) {
+      try {
+        await listener.query("SELECT pg_notify($1, $2)", [CHANNEL, String(seq)]);
+        return;
+      } catch {
+        // fall through: the listener is being replaced
+      }
+    }
     const client = new pg.Client({ connectionString: this.url });
-    // A short-lived connection keeps publishing independent of the listener's health.
     await client.connect();
     try {
       await client.query("SELECT pg_notify($1, $2)", [CHANNEL, String(seq)]);
@@ -145,6 +156,7 @@ export class RedisBus extends RemoteBus {
   }
 
   override async publish(seq: bigint): Promise<void> {
+    this.deliver(seq); // this process's readers need no round trip through Redis
     await this.publisher.publish(CHANNEL, String(seq));
   }
 

@@ -54,5 +54,23 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<bigint> {
     },
   });
   highestSeqOf.set(tx, row.seq);
+  await fanOutToWebhooks(tx, row.seq, event);
   return row.seq;
+}
+
+/**
+ * Queues one delivery per active webhook of the project that wants this type (no types: every type), in the
+ * event's own transaction: an event gets its deliveries exactly once, and only if it commits. The id is a
+ * UUIDv7 made in SQL (time-ordered, like the ids Prisma makes), since Prisma's default is client-side.
+ */
+async function fanOutToWebhooks(tx: Tx, seq: bigint, event: NewEvent): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "WebhookDelivery" ("id", "webhookId", "eventSeq")
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+             PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
+           52, 1), 53, 1), 'hex')::uuid::text,
+           w."id", ${seq}
+    FROM "Webhook" w
+    WHERE w."projectId" = ${event.projectId} AND w."active"
+      AND (cardinality(w."eventTypes") = 0 OR ${event.type}::text = ANY (w."eventTypes"))`;
 }

@@ -7,9 +7,11 @@ import "./projects.ts";
 import "./experiments.ts";
 import "./models.ts";
 import "./versions.ts";
+import "./approvals.ts";
 import "./resources.ts";
 import "./access.ts";
 import "./events.ts";
+import "./webhooks.ts";
 
 builder.queryType({ description: "Reads." });
 builder.mutationType({ description: "Writes: one input, a result union of payload and errors." });

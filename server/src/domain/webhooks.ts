@@ -1,0 +1,53 @@
+// Pure rules of webhooks: what a valid target URL and secret are, how requests are signed, how retries back off.
+import { createHmac, randomBytes } from "node:crypto";
+
+export const MAX_WEBHOOK_URL_LENGTH = 2_048;
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+export const MAX_WEBHOOK_SECRET_LENGTH = 255;
+/** The longest wait between two attempts, whatever the retry base. */
+export const MAX_RETRY_DELAY_MS = 3_600_000;
+
+/** Why a webhook URL is refused, or null when it is an absolute http(s) URL. */
+export function webhookUrlProblem(url: string): string | null {
+  if (url.length > MAX_WEBHOOK_URL_LENGTH) return `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "must be an absolute http:// or https:// URL";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "must be an absolute http:// or https:// URL";
+  if (parsed.username || parsed.password) return "must not carry credentials (sign requests with the secret instead)";
+  return null;
+}
+
+/** Why a caller-chosen secret is refused, or null. */
+export function webhookSecretProblem(secret: string): string | null {
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH || secret.length > MAX_WEBHOOK_SECRET_LENGTH) {
+    return `must be ${MIN_WEBHOOK_SECRET_LENGTH} to ${MAX_WEBHOOK_SECRET_LENGTH} characters`;
+  }
+  return null;
+}
+
+/** A new random signing secret (shown to its creator once). */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString("base64url")}`;
+}
+
+/**
+ * The `X-Modelgraph-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+ * Receivers recompute it over the raw body and reject old timestamps (replays).
+ */
+export function signatureHeader(secret: string, body: string, unixSeconds: number): string {
+  const digest = createHmac("sha256", secret).update(`${unixSeconds}.${body}`).digest("hex");
+  return `t=${unixSeconds},v1=${digest}`;
+}
+
+/**
+ * Wait before the next attempt, after `attempts` failed ones (≥ 1): base, 2×base, 4×base … capped at an hour,
+ * plus up to 10% jitter so that deliveries which failed together do not all retry in the same instant.
+ */
+export function retryDelayMs(attempts: number, baseMs: number, random: () => number = Math.random): number {
+  const exponential = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
+  return Math.round(exponential * (1 + 0.1 * random()));
+}

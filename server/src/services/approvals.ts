@@ -1,0 +1,231 @@
+// The approval workflow (DESIGN.md §1 "Stages", Approval): an EDITOR asks for a stage move, another member
+// with the ADMIN role approves it (the move happens then, cause APPROVAL) or rejects it (the version stays);
+// the requester, or an ADMIN, may withdraw it. Every decision is final, emits an event and is audited once.
+import { authorize, roleIn } from "../access/permissions.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
+import { encodeGlobalId, idOf } from "../domain/ids.ts";
+import { check, MAX_COMMENT_LENGTH } from "../domain/rules.ts";
+import { assertAllowedTransition, type Stage } from "../domain/stages.ts";
+import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
+import { appendEvent } from "../events/log.ts";
+import type { ModelVersion, TransitionRequest } from "../generated/prisma/client.ts";
+import type { TransitionRequestStatus } from "../generated/prisma/enums.ts";
+import { audit } from "./audit.ts";
+import type { ServiceContext } from "./context.ts";
+import { loadModelForWrite, lockModel } from "./models.ts";
+import { applyTransition, type TransitionOutcome } from "./stages.ts";
+import { loadVersionForWrite } from "./versions.ts";
+
+export interface RequestTransitionInput {
+  modelVersionId: string;
+  stage: Stage;
+  comment?: string | null;
+}
+
+export interface DecideInput {
+  requestId: string;
+  comment?: string | null;
+}
+
+/** A request after a change, with its version as it is now. */
+export interface RequestOutcome {
+  transitionRequest: TransitionRequest;
+  modelVersion: ModelVersion;
+}
+
+/** An approval: the decided request and everything its move changed. */
+export type ApprovalOutcome = RequestOutcome & TransitionOutcome;
+
+/**
+ * Asks for a version to be moved into a stage (EDITOR). The move must be allowed from the version's current
+ * stage; at most one request per (version, stage) may be PENDING. Any stage may be requested, not only the ones
+ * the model's policy gates: a team may want a review anyway.
+ */
+export async function requestModelVersionTransition(ctx: ServiceContext, input: RequestTransitionInput): Promise<RequestOutcome> {
+  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  const duplicate = (existingId?: string) =>
+    ValidationError.single(
+      ["input", "stage"],
+      `a PENDING request to move this version into ${input.stage} already exists${existingId ? ` (${encodeGlobalId("TransitionRequest", existingId)})` : ""}; wait for its decision or cancel it (cancelTransitionRequest)`,
+    );
+  try {
+    return await transaction(ctx.prisma, async (tx) => {
+      const found = await loadVersionForWrite(ctx, tx, input.modelVersionId, "transition");
+      // Under the model lock the stage cannot change, and concurrent requests for the version queue here.
+      await lockModel(tx, found.modelId);
+      const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } });
+      if (version.deletedAt) throw new NotFoundError("ModelVersion", input.modelVersionId);
+      assertAllowedTransition(version.stage, input.stage);
+      const pending = await tx.transitionRequest.findFirst({
+        where: { modelVersionId: version.id, toStage: input.stage, status: "PENDING" },
+        select: { id: true },
+      });
+      if (pending) throw duplicate(pending.id);
+      const request = await tx.transitionRequest.create({
+        data: {
+          projectId: version.projectId,
+          modelVersionId: version.id,
+          toStage: input.stage,
+          requestedById: ctx.viewer.userId,
+          comment: input.comment ?? null,
+        },
+      });
+      await appendEvent(tx, {
+        projectId: version.projectId,
+        type: "TRANSITION_REQUESTED",
+        actorId: ctx.viewer.userId,
+        modelId: version.modelId,
+        modelVersionId: version.id,
+        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), number: version.number, fromStage: version.stage, toStage: input.stage },
+      });
+      await audit(tx, ctx, {
+        action: "requestModelVersionTransition",
+        targetType: "TransitionRequest",
+        targetId: request.id,
+        projectId: version.projectId,
+        after: request,
+      });
+      return { transitionRequest: request, modelVersion: version };
+    });
+  } catch (error) {
+    // The partial unique index is the last word (one PENDING request per version and stage).
+    if (isUniqueViolation(error)) throw duplicate();
+    throw error;
+  }
+}
+
+/**
+ * Approves a request (ADMIN, not the requester) and applies its move in the same transaction, cause APPROVAL.
+ * Into PRODUCTION, the incumbent is archived as with a manual promotion. The stage machine is checked again
+ * under the model lock: if the version moved meanwhile so that the move is no longer allowed, the approval fails
+ * with InvalidStageTransitionError and the request stays PENDING.
+ */
+export async function approveTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<ApprovalOutcome> {
+  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  return transaction(ctx.prisma, async (tx) => {
+    const { request, version } = await loadPendingForDecision(ctx, tx, input.requestId, "approve");
+    if (version.deletedAt) {
+      throw ValidationError.single(["input", "requestId"], "the version was deleted; reject or cancel the request instead");
+    }
+    assertAllowedTransition(version.stage, request.toStage);
+    const outcome = await applyTransition(ctx, tx, {
+      version,
+      to: request.toStage,
+      cause: "APPROVAL",
+      comment: input.comment ?? request.comment,
+      archiveExisting: false,
+    });
+    const { at } = await tx.stageTransition.findUniqueOrThrow({ where: { id: outcome.transitionId }, select: { at: true } });
+    const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
+      modelVersion: outcome.modelVersion,
+      archivedVersionIds: outcome.archivedVersions.map((v) => v.id),
+      transitionId: outcome.transitionId,
+    });
+    return { ...outcome, transitionRequest: decided };
+  });
+}
+
+/** Rejects a request (ADMIN, not the requester): the version stays where it is. */
+export async function rejectTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<RequestOutcome> {
+  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  return transaction(ctx.prisma, async (tx) => {
+    const { request, version } = await loadPendingForDecision(ctx, tx, input.requestId, "reject");
+    const decided = await decide(ctx, tx, request, version, "REJECTED", input.comment ?? null, new Date());
+    return { transitionRequest: decided, modelVersion: version };
+  });
+}
+
+/** Withdraws a request: its requester may, and so may any ADMIN of the project. */
+export async function cancelTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<RequestOutcome> {
+  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  return transaction(ctx.prisma, async (tx) => {
+    const { request, version } = await loadPendingForDecision(ctx, tx, input.requestId, "cancel");
+    const decided = await decide(ctx, tx, request, version, "CANCELLED", input.comment ?? null, new Date());
+    return { transitionRequest: decided, modelVersion: version };
+  });
+}
+
+type Decision = "approve" | "reject" | "cancel";
+
+/**
+ * Loads a request the viewer may decide, checks who may decide it, then takes the model lock and re-reads the
+ * request and its version: every decision on a model's requests (and every stage move) is serialised by that
+ * lock, so two concurrent decisions cannot both find the request PENDING.
+ */
+async function loadPendingForDecision(ctx: ServiceContext, tx: Tx, ref: string, decision: Decision) {
+  const notFound = () => new NotFoundError("TransitionRequest", ref);
+  const found = await tx.transitionRequest.findUnique({ where: { id: idOf("TransitionRequest", ref) } });
+  if (!found) throw notFound();
+  const ownRequest = found.requestedById === ctx.viewer.userId;
+  if (decision === "cancel") {
+    const role = await roleIn(tx, ctx.viewer, found.projectId);
+    if (role === null) throw notFound();
+    if (!ownRequest && role !== "ADMIN") throw new ForbiddenError("cancel another member's transition request", "ADMIN");
+  } else {
+    await authorize(tx, ctx.viewer, found.projectId, "approve", notFound);
+    if (ownRequest) {
+      throw new ForbiddenError(
+        decision === "approve"
+          ? "approve your own transition request: another member with the ADMIN role must approve it"
+          : "reject your own transition request: withdraw it with cancelTransitionRequest",
+      );
+    }
+  }
+  const versionRow = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.modelVersionId }, select: { modelId: true } });
+  // Archived models and projects are read-only, their requests included.
+  await loadModelForWrite(ctx, tx, encodeGlobalId("Model", versionRow.modelId), "read");
+  await lockModel(tx, versionRow.modelId);
+  const request = await tx.transitionRequest.findUniqueOrThrow({ where: { id: found.id } });
+  if (request.status !== "PENDING") {
+    throw ValidationError.single(
+      ["input", "requestId"],
+      `the request is already ${request.status}${request.decidedAt ? ` (since ${request.decidedAt.toISOString()})` : ""}; only PENDING requests can be approved, rejected or cancelled`,
+    );
+  }
+  const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: request.modelVersionId } });
+  return { request, version };
+}
+
+/** Records the decision on the request, its TRANSITION_DECIDED event and the one audit entry of the mutation. */
+async function decide(
+  ctx: ServiceContext,
+  tx: Tx,
+  request: TransitionRequest,
+  version: ModelVersion,
+  status: Exclude<TransitionRequestStatus, "PENDING">,
+  comment: string | null,
+  at: Date,
+  effects?: Record<string, unknown>,
+): Promise<TransitionRequest> {
+  // Conditional on PENDING as well as the lock, so a decision can never overwrite another.
+  const { count } = await tx.transitionRequest.updateMany({
+    where: { id: request.id, status: "PENDING" },
+    data: { status, decidedById: ctx.viewer.userId, decidedAt: at, decisionComment: comment },
+  });
+  if (count !== 1) throw ValidationError.single(["input", "requestId"], "the request was decided meanwhile");
+  const decided = await tx.transitionRequest.findUniqueOrThrow({ where: { id: request.id } });
+  await appendEvent(tx, {
+    projectId: request.projectId,
+    type: "TRANSITION_DECIDED",
+    actorId: ctx.viewer.userId,
+    modelId: version.modelId,
+    modelVersionId: version.id,
+    payload: {
+      requestId: encodeGlobalId("TransitionRequest", request.id),
+      status,
+      toStage: request.toStage,
+      number: version.number,
+      ...(comment ? { comment } : {}),
+    },
+  });
+  const action = { APPROVED: "approveTransitionRequest", REJECTED: "rejectTransitionRequest", CANCELLED: "cancelTransitionRequest" }[status];
+  await audit(tx, ctx, {
+    action,
+    targetType: "TransitionRequest",
+    targetId: request.id,
+    projectId: request.projectId,
+    before: request,
+    after: effects ? { ...decided, ...effects } : decided,
+  });
+  return decided;
+}
