@@ -1,4 +1,10 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+
+// One graphql module, the one node loads: vite would otherwise give our (inlined) sources graphql's ESM build
+// while graphql-yoga (external) gets the CommonJS one, and yoga would mask every GraphQLError our code throws
+// (its `instanceof GraphQLError` fails), e.g. 401 UNAUTHENTICATED answered as 500 "Unexpected error.".
+const graphqlEntry = createRequire(import.meta.url).resolve("graphql");
 
 // The whole suite runs twice: on embedded PGlite and on the PostgreSQL server of the machine.
 const shared = {
@@ -7,6 +13,7 @@ const shared = {
   hookTimeout: 120_000,
   // PGlite is CPU-bound WebAssembly and the machines have 2 cores: one test file per worker at a time.
   maxWorkers: 2,
+  alias: [{ find: /^graphql$/, replacement: graphqlEntry }],
 };
 
 export default defineConfig({
