@@ -81,3 +81,13 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
   }
   return { userId: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, tokenId: row.id };
 }
+
+/**
+ * Whether the token a long-lived operation (a subscription) authenticated with still works: not revoked, not
+ * expired. Checked again before each event, so revoking a token ends its subscriptions.
+ */
+export async function tokenStillValid(prisma: Prisma, viewer: Viewer, now = Date.now()): Promise<boolean> {
+  if (!viewer.tokenId) return true;
+  const row = await prisma.apiToken.findUnique({ where: { id: viewer.tokenId }, select: { revokedAt: true, expiresAt: true } });
+  return !!row && !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > now);
+}

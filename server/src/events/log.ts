@@ -34,6 +34,14 @@ const EVENT_LOG_LOCK = 72707371;
 
 const highestSeqOf = new WeakMap<object, bigint>();
 
+/**
+ * Takes the event-log lock for the rest of the transaction. Event writers take it; so does deleting a webhook,
+ * so a delivery is never queued for a webhook that is being deleted.
+ */
+export async function lockEventLog(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
+}
+
 /** The highest seq a transaction appended, if any (read by the transaction helper after commit). */
 export function appendedSeq(tx: object): bigint | undefined {
   return highestSeqOf.get(tx);
@@ -41,7 +49,7 @@ export function appendedSeq(tx: object): bigint | undefined {
 
 /** Appends an event in the caller's transaction, so the log holds exactly the changes that committed. */
 export async function appendEvent(tx: Tx, event: NewEvent): Promise<bigint> {
-  if (!highestSeqOf.has(tx)) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
+  if (!highestSeqOf.has(tx)) await lockEventLog(tx);
   const row = await tx.event.create({
     select: { seq: true },
     data: {

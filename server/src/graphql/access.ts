@@ -1,4 +1,5 @@
 // Users, API tokens, project members, the audit log, and what the viewer may do.
+import { GraphQLError } from "graphql";
 import { can } from "../access/permissions.ts";
 import { ForbiddenError } from "../domain/errors.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
@@ -147,7 +148,12 @@ builder.queryField("auditLog", (t) =>
     resolve: async (query, _root, { filter }, ctx) => {
       const projectId = filter?.projectId ? decodeGlobalId(filter.projectId)?.id ?? "" : null;
       if (!ctx.viewer.isAdmin) {
-        if (!projectId || !(await can(ctx, projectId, "manage"))) throw new ForbiddenError("read the audit log", "ADMIN");
+        if (!projectId || !(await can(ctx, projectId, "manage"))) {
+          // A read has no result union: refused as a top-level error (a DomainError would be masked as a bug). The same
+          // answer for a project you are not in as for one that does not exist, so it reveals nothing.
+          const forbidden = new ForbiddenError("read the audit log", "ADMIN");
+          throw new GraphQLError(forbidden.message, { extensions: { code: "FORBIDDEN", type: forbidden.name, requiredRole: forbidden.requiredRole } });
+        }
       }
       return ctx.prisma.auditEntry.findMany({
         ...query,

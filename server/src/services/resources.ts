@@ -3,7 +3,7 @@
 // stored once. An advisory lock per (project, sha256) orders "declare" against "collect garbage", so bytes
 // are only removed when no live resource (PENDING or READY) of the project still has that sha256.
 import type { Readable } from "node:stream";
-import { authorize } from "../access/permissions.ts";
+import { authorize, roleIn } from "../access/permissions.ts";
 import { ChecksumMismatchError, CrossProjectLineageError, NotFoundError, ResourceInUseError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
 import { check } from "../domain/rules.ts";
@@ -59,7 +59,10 @@ export async function createResourceUpload(
     let iterationId: string | null = null;
     if (input.iterationId != null) {
       const iteration = await tx.iteration.findUnique({ where: { id: idOf("Iteration", input.iterationId) }, select: { id: true, projectId: true } });
-      if (!iteration) throw new NotFoundError("Iteration", input.iterationId);
+      // An iteration of a project the viewer cannot see is not found, so the error reveals nothing about it.
+      if (!iteration || (iteration.projectId !== project.id && (await roleIn(tx, ctx.viewer, iteration.projectId)) === null)) {
+        throw new NotFoundError("Iteration", input.iterationId);
+      }
       if (iteration.projectId !== project.id) throw new CrossProjectLineageError("iterationId");
       iterationId = iteration.id;
     }

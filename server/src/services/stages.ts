@@ -69,10 +69,10 @@ export interface RollbackInput {
 export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): Promise<TransitionOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
-    const model = await loadModelForWrite(ctx, tx, input.modelId, "transition");
-    if (model.requireApprovalFor.includes("PRODUCTION")) {
-      await authorize(tx, ctx.viewer, model.projectId, "approve", () => new NotFoundError("Model", input.modelId));
-    }
+    const model = await loadModelForWrite(ctx, tx, input.modelId, "read");
+    // Checked once with the role this model needs, so a refusal names that role (not EDITOR, then ADMIN).
+    const action = model.requireApprovalFor.includes("PRODUCTION") ? "approve" : "transition";
+    await authorize(tx, ctx.viewer, model.projectId, action, () => new NotFoundError("Model", input.modelId));
     await lockModel(tx, model.id);
     let targetId: string;
     if (input.toVersionId != null) {

@@ -7,6 +7,7 @@ import { check } from "../domain/rules.ts";
 import { generateWebhookSecret, webhookSecretProblem, webhookUrlProblem } from "../domain/webhooks.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import type { EventType } from "../events/log.ts";
+import { lockEventLog } from "../events/log.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { assertNotArchived } from "./named-objects.ts";
@@ -87,6 +88,7 @@ export async function updateWebhook(ctx: ServiceContext, input: UpdateWebhookInp
 export async function deleteWebhook(ctx: ServiceContext, input: { id: string }) {
   return transaction(ctx.prisma, async (tx) => {
     const webhook = await loadWebhookForManage(ctx, tx, input.id);
+    await lockEventLog(tx); // no event may queue a delivery for it meanwhile
     await tx.webhookDelivery.deleteMany({ where: { webhookId: webhook.id } });
     await tx.webhook.delete({ where: { id: webhook.id } });
     await audit(tx, ctx, { action: "deleteWebhook", targetType: "Webhook", targetId: webhook.id, projectId: webhook.projectId, before: webhook });
