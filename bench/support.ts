@@ -101,7 +101,7 @@ export function recordResults(title: string, markdown: string): void {
   const file = path.join(ROOT, "bench", "RESULTS.md");
   let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmark results\n\nWritten by `pnpm bench:*`; each section is replaced when its benchmark runs again.\n";
   const heading = `## ${title}`;
-  const start = text.indexOf(heading);
+  const start = text.indexOf(`${heading}\n`); // the whole heading: a title may be a prefix of another
   const section = `${heading}\n\n${markdown.trim()}\n`;
   if (start === -1) text = `${text.trimEnd()}\n\n${section}`;
   else {

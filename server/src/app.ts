@@ -15,6 +15,7 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { onEventsCommitted } from "./db/transaction.ts";
 import { openEventBus, type EventBus } from "./events/bus.ts";
 import { EventFeed } from "./events/feed.ts";
+import { shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
@@ -75,7 +76,7 @@ export async function startApp(config: Config): Promise<App> {
   onEventsCommitted(db.prisma, (seq) => {
     bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
   });
-  const limiter = new FailedAuthLimiter();
+  const limiter = new FailedAuthLimiter(config.authFailures.limit, config.authFailures.windowSeconds * 1000);
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
   const sweep = () =>
@@ -151,13 +152,14 @@ export async function startApp(config: Config): Promise<App> {
   server.headersTimeout = 66_000;
 
   const wss = new WebSocketServer({ server, path: "/graphql" });
-  const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer }>(
+  const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer; token?: string | null }>(
     {
       // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header.
       onConnect: async (ctx) => {
         const token = tokenFromHeader(String(ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization ?? ""));
         try {
           ctx.extra.viewer = await authenticate(db.prisma, limiter, token, ctx.extra.request.socket.remoteAddress ?? "unknown");
+          ctx.extra.token = token;
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) return false;
@@ -167,12 +169,22 @@ export async function startApp(config: Config): Promise<App> {
       // onSubscribe puts Yoga's enveloped execute/subscribe in rootValue, so WebSocket operations run
       // through the same plugins and context as HTTP ones.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Identical live subscriptions (same operation, variables and identity) share one execution (events/multicast.ts).
+      subscribe: (args) => shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args)),
       onSubscribe: async (ctx, _id, params) => {
+        // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
+        let viewer: Viewer;
+        try {
+          viewer = await authenticate(db.prisma, limiter, ctx.extra.token ?? null, ctx.extra.request.socket.remoteAddress ?? "unknown");
+        } catch (error) {
+          if (error instanceof AuthenticationError) return [unauthenticated(error)];
+          throw error;
+        }
         const host = ctx.extra.request.headers.host ?? "localhost";
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          viewer: ctx.extra.viewer,
-          request: new Request(`http://${host}/graphql`, { headers: { "x-request-id": randomUUID() } }),
+          viewer,
+          // POST: a WebSocket carries mutations too, which Yoga refuses on GET requests.
+          request: new Request(`http://${host}/graphql`, { method: "POST", headers: { "x-request-id": randomUUID() } }),
           params,
         } as never);
         const args = {

@@ -78,7 +78,8 @@ export class PostgresBus extends RemoteBus {
   }
 
   async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    // TCP keep-alive: a peer that vanished without closing (network cut) is noticed, and the connection replaced.
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
     client.on("notification", (message) => {
       if (message.channel === CHANNEL && message.payload) this.deliver(BigInt(message.payload));
     });
@@ -112,6 +113,7 @@ export class PostgresBus extends RemoteBus {
       }
     }
     const client = new pg.Client({ connectionString: this.url });
+    client.on("error", () => {}); // errors surface through the awaited calls; a late one must not crash us
     await client.connect();
     try {
       await client.query("SELECT pg_notify($1, $2)", [CHANNEL, String(seq)]);

@@ -12,8 +12,8 @@ export interface StreamOptions {
   after: bigint | null;
   /** Which events this subscriber wants (type, model, stage filters). */
   accept: (event: Event) => boolean;
-  /** Re-checked before each delivery: the subscriber may have lost access meanwhile. */
-  allowed: () => Promise<boolean>;
+  /** Re-checked before each delivery (of `event`): the subscriber may have lost access meanwhile. */
+  allowed: (event: Event) => Promise<boolean>;
 }
 
 /** Unbounded FIFO consumed by one async iterator. */
@@ -51,7 +51,7 @@ export async function* streamEvents(prisma: Prisma, feed: EventFeed, options: St
         for (const event of page) {
           last = event.seq;
           if (options.accept(event)) {
-            if (!(await options.allowed())) return;
+            if (!(await options.allowed(event))) return;
             yield event;
           }
         }
@@ -63,7 +63,7 @@ export async function* streamEvents(prisma: Prisma, feed: EventFeed, options: St
       if (event.seq <= last) continue;
       last = event.seq;
       if (!options.accept(event)) continue;
-      if (!(await options.allowed())) return;
+      if (!(await options.allowed(event))) return;
       yield event;
     }
   } finally {

@@ -1,8 +1,10 @@
 // Subscriptions over graphql-ws and SSE, served from the durable event log (events/stream.ts).
 import { GraphQLError } from "graphql";
-import { cachedRoleIn, roleIn } from "../access/permissions.ts";
+import { tokenStillValid } from "../access/authenticate.ts";
+import { cachedRoleIn } from "../access/permissions.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
 import { EVENT_TYPES } from "../events/log.ts";
+import { batchedForEvent, sharedForEvent } from "../events/shared.ts";
 import { streamEvents } from "../events/stream.ts";
 import type { Event } from "../generated/prisma/client.ts";
 import type { RequestContext } from "../context.ts";
@@ -30,6 +32,10 @@ function parseCursor(cursor: string | null | undefined): bigint | null {
   return BigInt(decoded.id);
 }
 
+/** A row an event's field loads, loaded once for all the live subscribers selecting it the same way. */
+const shared = <T>(event: Event, field: string, query: unknown, load: () => Promise<T>): Promise<T> =>
+  sharedForEvent(event, `${field}:${JSON.stringify(query)}`, load);
+
 const eventFields = {
   cursor: (e: Event) => eventCursor(e.seq),
 };
@@ -47,13 +53,14 @@ export const EventRef = builder.objectRef<Event>("Event").implement({
       type: "ModelVersion",
       nullable: true,
       description: "The version concerned, if any (as it is now).",
-      resolve: (query, e, _args, ctx) => (e.modelVersionId ? ctx.prisma.modelVersion.findUnique({ ...query, where: { id: e.modelVersionId } }) : null),
+      resolve: (query, e, _args, ctx) =>
+        e.modelVersionId ? shared(e, "modelVersion", query, () => ctx.prisma.modelVersion.findUnique({ ...query, where: { id: e.modelVersionId! } })) : null,
     }),
     actor: t.prismaField({
       type: "User",
       nullable: true,
       description: "Who caused it.",
-      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
+      resolve: (query, e, _args, ctx) => (e.actorId ? shared(e, "actor", query, () => ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId! } })) : null),
     }),
   }),
 });
@@ -77,18 +84,19 @@ export const StageChangeRef = builder.objectRef<Event>("StageChangeEvent").imple
     model: t.prismaField({
       type: "Model",
       description: "The model.",
-      resolve: (query, e, _args, ctx) => ctx.prisma.model.findUniqueOrThrow({ ...query, where: { id: e.modelId! } }),
+      resolve: (query, e, _args, ctx) => shared(e, "model", query, () => ctx.prisma.model.findUniqueOrThrow({ ...query, where: { id: e.modelId! } })),
     }),
     modelVersion: t.prismaField({
       type: "ModelVersion",
       description: "The version (as it is now).",
-      resolve: (query, e, _args, ctx) => ctx.prisma.modelVersion.findUniqueOrThrow({ ...query, where: { id: e.modelVersionId! } }),
+      resolve: (query, e, _args, ctx) =>
+        shared(e, "modelVersion", query, () => ctx.prisma.modelVersion.findUniqueOrThrow({ ...query, where: { id: e.modelVersionId! } })),
     }),
     actor: t.prismaField({
       type: "User",
       nullable: true,
       description: "Who moved it.",
-      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
+      resolve: (query, e, _args, ctx) => (e.actorId ? shared(e, "actor", query, () => ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId! } })) : null),
     }),
   }),
 });
@@ -97,13 +105,37 @@ export const StageChangeRef = builder.objectRef<Event>("StageChangeEvent").imple
 async function subscribedProject(ctx: RequestContext, ref: string): Promise<string> {
   const decoded = decodeGlobalId(ref);
   const id = decoded?.typename === "Project" ? decoded.id : null;
-  if (!id || (await cachedRoleIn(ctx, id)) === null) throw new GraphQLError(`Project ${JSON.stringify(ref)} was not found`);
+  // Admins see every project, so existence is checked too: a mistyped id must not wait silently forever.
+  const found = id && (await cachedRoleIn(ctx, id)) !== null && (await ctx.prisma.project.count({ where: { id } })) > 0;
+  if (!found) throw new GraphQLError(`Project ${JSON.stringify(ref)} was not found`);
   return id;
 }
 
-/** Access is re-checked for each event: a member removed meanwhile stops receiving. */
-const stillAllowed = (ctx: RequestContext, projectId: string) => async () =>
-  ctx.viewer.isAdmin || (await roleIn(ctx.prisma, ctx.viewer, projectId)) !== null;
+/** Access is re-checked for each event: a member removed meanwhile, or whose token was revoked or expired, stops receiving. */
+const stillAllowed = (ctx: RequestContext, projectId: string) => async (event: Event) => {
+  const [tokenValid, member] = await Promise.all([tokenValidFor(ctx, event), ctx.viewer.isAdmin || isMemberFor(ctx, event, projectId)]);
+  return tokenValid && member;
+};
+
+// The same checks for a live event's 1,000 subscribers are one query each (events/shared.ts), not 1,000.
+async function tokenValidFor(ctx: RequestContext, event: Event): Promise<boolean> {
+  const { tokenId } = ctx.viewer;
+  if (!tokenId) return tokenStillValid(ctx.prisma, ctx.viewer);
+  const now = Date.now();
+  const valid = await batchedForEvent(event, "token", tokenId, async (ids) => {
+    const rows = await ctx.prisma.apiToken.findMany({ where: { id: { in: ids } }, select: { id: true, revokedAt: true, expiresAt: true } });
+    return new Map(rows.map((row) => [row.id, !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > now)]));
+  });
+  return valid === true;
+}
+
+async function isMemberFor(ctx: RequestContext, event: Event, projectId: string): Promise<boolean> {
+  const role = await batchedForEvent(event, `member:${projectId}`, ctx.viewer.userId, async (userIds) => {
+    const rows = await ctx.prisma.membership.findMany({ where: { projectId, userId: { in: userIds } }, select: { userId: true, role: true } });
+    return new Map(rows.map((row) => [row.userId, row.role]));
+  });
+  return role !== undefined;
+}
 
 builder.subscriptionField("projectEvents", (t) =>
   t.field({
