@@ -1,5 +1,5 @@
-// A server process killed with `kill -9` in the middle of an upload restarts on the same data and cleans up:
-// the half-written staging file goes, the PENDING resource becomes FAILED once its time-to-live has passed,
+// A server process killed with `kill -9` in the middle of an upload restarts on the same data and cleans up
+// (on the filesystem and on S3): the half-written staging file (on S3, the open multipart upload) goes, the PENDING resource becomes FAILED once its time-to-live has passed,
 // and nothing is ever readable. The server runs as a child process, exactly as `node server/src/main.ts`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { artifactAuth, GraphQLClient } from "../support/client.ts";
 import { createProject, mutate } from "../support/fixtures.ts";
+import { startTestS3 } from "../support/s3.ts";
 import { ADMIN_TOKEN, databaseAvailable, freshDatabase } from "../support/server.ts";
 
 const MiB = 1024 * 1024;
@@ -96,23 +97,70 @@ async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) 
 
 async function filesIn(dir: string): Promise<{ name: string; size: number }[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return Promise.all(
+  const files = await Promise.all(
     entries.filter((e) => e.isFile()).map(async (e) => {
       const file = path.join(e.parentPath, e.name);
-      return { name: path.relative(dir, file), size: (await fs.stat(file)).size };
+      // The sweeper may remove a file between the listing and this look.
+      const stat = await fs.stat(file).catch(() => null);
+      return stat ? [{ name: path.relative(dir, file), size: stat.size }] : [];
     }),
   );
+  return files.flat();
 }
 
-describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () => {
+/**
+ * What the store holds, per backend: `staged` counts half-written uploads (staging files; on S3, open multipart
+ * uploads, including the one createResourceUpload opens for presigned parts, and the bytes of the parts they
+ * received), `objects` the stored objects.
+ */
+interface StoreView {
+  env: Record<string, string>;
+  staged(): Promise<{ count: number; landedBytes: number }>;
+  objects(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+async function filesystemView(dataDir: string): Promise<StoreView> {
+  const staging = path.join(dataDir, "artifacts", "staging");
+  const objects = path.join(dataDir, "artifacts", "objects");
+  return {
+    env: {},
+    async staged() {
+      const files = await filesIn(staging);
+      return { count: files.length, landedBytes: files.reduce((sum, f) => sum + f.size, 0) };
+    },
+    objects: async () => (await filesIn(objects)).map((f) => f.name),
+    close: async () => {},
+  };
+}
+
+async function s3View(): Promise<StoreView> {
+  const s3 = await startTestS3();
+  return {
+    // Time for a whole 16 MiB part to reach S3 before the upload expires, even on a loaded machine.
+    env: { ...s3.env, ARTIFACT_UPLOAD_TTL: "10" },
+    async staged() {
+      const uploads = await s3.listOpenMultipartUploads();
+      const parts = await Promise.all(uploads.map((id) => s3.countParts(id)));
+      const objects = await s3.listKeys("staging/");
+      return { count: uploads.length + objects.length, landedBytes: parts.reduce((sum, n) => sum + n * S3_PART_SIZE, 0) };
+    },
+    objects: () => s3.listKeys("objects/"),
+    close: () => s3.close(),
+  };
+}
+
+const S3_PART_SIZE = 16 * MiB;
+
+describe.runIf(databaseAvailable).each(["filesystem", "s3"] as const)("a server killed with kill -9 mid-upload (%s)", (backend) => {
   it("restarts on the same data and cleans up the PENDING upload", async () => {
     const db = await freshDatabase();
-    const staging = path.join(db.dataDir, "artifacts", "staging");
-    const objects = path.join(db.dataDir, "artifacts", "objects");
+    const store = backend === "s3" ? await s3View() : await filesystemView(db.dataDir);
+    const env = { ...db.env, ...store.env };
     let server: ServerProcess | undefined;
     let client: GraphQLClient | undefined;
     try {
-      server = await spawnServer(db.env);
+      server = await spawnServer(env);
       client = new GraphQLClient(server.url);
       const project = await createProject(client);
       const size = 64 * MiB;
@@ -126,22 +174,22 @@ describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () 
       );
       const resourceId: string = declared.resource.id;
 
-      // Send a quarter of the bytes, and kill the server once they are landing in its staging file.
+      // Send half of the bytes, and kill the server once they are landing in staging (on S3: a part has arrived).
       const req = http.request(declared.uploadUrl, { method: "PUT", headers: { "content-length": size, ...artifactAuth(declared.uploadUrl) } });
       req.on("error", () => {});
-      for (let offset = 0; offset < size / 4; offset += MiB) {
+      for (let offset = 0; offset < size / 2; offset += MiB) {
         if (!req.write(prngBytes(seed, offset, MiB))) await once(req, "drain");
       }
-      await until("the staging file to fill", () => filesIn(staging), (files) => files.length === 1 && files[0]!.size >= 4 * MiB);
+      await until("staged bytes to land", () => store.staged(), (staged) => staged.landedBytes >= 4 * MiB);
       await kill9(server);
       req.destroy();
       client.close();
 
-      // The dead process left its half-written staging file behind, and no object.
-      expect((await filesIn(staging)).length).toBe(1);
-      expect(await filesIn(objects)).toEqual([]);
+      // The dead process left its half-written upload behind, and no object.
+      expect((await store.staged()).count).toBeGreaterThan(0);
+      expect(await store.objects()).toEqual([]);
 
-      server = await spawnServer(db.env);
+      server = await spawnServer(env);
       client = new GraphQLClient(server.url);
       const resource = async () => {
         const data = await client!.request(`query($id: ID!) { node(id: $id) { ... on Resource { status failureReason downloadUrl } } }`, { id: resourceId });
@@ -149,8 +197,8 @@ describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () 
       };
       const failed = await until("the PENDING resource to be failed", resource, (r) => r.status !== "PENDING");
       expect(failed).toEqual({ status: "FAILED", failureReason: "upload expired", downloadUrl: null });
-      await until("the staging file to be removed", () => filesIn(staging), (files) => files.length === 0);
-      expect(await filesIn(objects)).toEqual([]);
+      await until("the half-written upload to be removed", () => store.staged(), (staged) => staged.count === 0);
+      expect(await store.objects()).toEqual([]);
 
       const getUrl = declared.uploadUrl.replace(/^http:\/\/[^/]+/, server.url);
       const get = await fetch(getUrl, { headers: artifactAuth(getUrl) });
@@ -166,10 +214,11 @@ describe.runIf(databaseAvailable)("a server killed with kill -9 mid-upload", () 
       );
       const put = await fetch(again.uploadUrl, { method: "PUT", body: new Uint8Array(prngBytes(seed, 0, 1024)), headers: artifactAuth(again.uploadUrl) });
       expect(put.status, await put.text()).toBe(200);
-      expect((await filesIn(objects)).length).toBe(1);
+      expect((await store.objects()).length).toBe(1);
     } finally {
       client?.close();
       if (server) await kill9(server);
+      await store.close();
       await db.drop();
     }
   });

@@ -377,6 +377,28 @@ describe.runIf(databaseAvailable).each(backends)("artifact integrity ($backend)"
       expect((await storeListing(ttlServer, ttlS3)).objects).toEqual([]);
     });
 
+    it.runIf(backend === "s3")("aborts the multipart upload of an abandoned presigned upload when it expires", async () => {
+      const project = await createProject(ttlClient);
+      const size = 20 * MiB;
+      const seed = 620;
+      const declared = await mutate(
+        ttlClient,
+        "createResourceUpload",
+        "CreateResourceUploadInput",
+        { projectId: project.id, name: `blob-${seed}.bin`, sizeBytes: String(size), sha256: prngSha256(seed, size) },
+        "resource { id } presignedUpload { uploadId parts { partNumber url } }",
+      );
+      const { uploadId, parts } = declared.presignedUpload;
+      expect(await ttlS3!.listOpenMultipartUploads()).toContain(uploadId);
+      // The client sends one part of two, then vanishes.
+      const res = await fetch(parts[0].url, { method: "PUT", body: new Uint8Array(prngBytes(seed, 0, 16 * MiB)) });
+      expect(res.status, await res.text()).toBe(200);
+      const info = await until("the upload to expire", () => resourceInfo(ttlClient, declared.resource.id), (r) => r.status !== "PENDING", 10_000);
+      expect(info.failureReason).toMatch(/expired/);
+      await until("the multipart upload to be aborted", () => ttlS3!.listOpenMultipartUploads(), (open) => !open.includes(uploadId), 10_000);
+      expect(await storeListing(ttlServer, ttlS3)).toEqual({ objects: [], staging: [] });
+    });
+
     it("fails a declared but never uploaded resource within a few seconds", async () => {
       const project = await createProject(ttlClient);
       const declared = await declare(ttlClient, project.id, 600, 4096);

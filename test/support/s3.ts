@@ -1,10 +1,11 @@
 // An S3-speaking server on 127.0.0.1 for tests: s3rver (a real S3 HTTP implementation on the filesystem),
-// behind a small shim for the two S3 calls it lacks and that the minio client makes:
-// - ListMultipartUploads (GET /<bucket>?uploads), which minio sends before every multipart upload:
-//   answered with an empty list (so minio always starts a new upload);
+// behind a small shim for the three S3 calls it lacks and that the minio client makes, each answered from the
+// multipart uploads s3rver keeps on disk (`._S3rver_uploads/<uploadId>/{key,1,1.md5,…}`):
+// - ListMultipartUploads (GET /<bucket>?uploads&prefix=…), which minio sends before every multipart upload and
+//   the server's sweeper uses to find abandoned ones;
 // - ListParts (GET /<bucket>/<key>?uploadId=…), which the server uses to complete presigned multipart
-//   uploads (the client PUT the parts, so only the object store knows their ETags): answered from the
-//   parts s3rver keeps on disk.
+//   uploads (the client PUT the parts, so only the object store knows their ETags);
+// - AbortMultipartUpload (DELETE /<bucket>/<key>?uploadId=…), with which the server discards abandoned ones.
 // Everything else (signatures, presigned URLs, objects, multipart parts and completion) is s3rver's.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
@@ -29,6 +30,8 @@ export interface TestS3 {
   listKeys(prefix?: string): Promise<string[]>;
   /** Multipart uploads started but neither completed nor aborted. */
   listOpenMultipartUploads(): Promise<string[]>;
+  /** How many parts an open multipart upload has received (0 when it does not exist). */
+  countParts(uploadId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -52,14 +55,11 @@ export async function startTestS3(bucket = `mg-${randomUUID().slice(0, 8)}`): Pr
     const url = new URL(req.url ?? "/", "http://localhost");
     const segments = url.pathname.split("/").filter(Boolean);
     if (req.method === "GET" && segments.length === 1 && url.searchParams.has("uploads")) {
-      const b = xmlEscape(decodeURIComponent(segments[0]!));
-      sendXml(
-        res,
-        `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${b}</Bucket>` +
-          `<KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><NextKeyMarker></NextKeyMarker>` +
-          `<NextUploadIdMarker></NextUploadIdMarker><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>` +
-          `</ListMultipartUploadsResult>`,
-      );
+      void listUploads(res, decodeURIComponent(segments[0]!), url.searchParams.get("prefix") ?? "");
+      return;
+    }
+    if (req.method === "DELETE" && segments.length >= 2 && url.searchParams.has("uploadId")) {
+      void abortUpload(res, decodeURIComponent(segments[0]!), url.searchParams.get("uploadId")!);
       return;
     }
     if (req.method === "GET" && segments.length >= 2 && url.searchParams.has("uploadId") && !url.searchParams.has("partNumber")) {
@@ -68,6 +68,40 @@ export async function startTestS3(bucket = `mg-${randomUUID().slice(0, 8)}`): Pr
     }
     handle(req, res);
   });
+
+  async function listUploads(res: http.ServerResponse, b: string, prefix: string): Promise<void> {
+    const ids = await fs.readdir(uploadsDir(b)).catch(() => [] as string[]);
+    const uploads = await Promise.all(
+      ids.map(async (id) => {
+        const dir = path.join(uploadsDir(b), id);
+        const [key, stat] = await Promise.all([fs.readFile(path.join(dir, "key"), "utf8").catch(() => null), fs.stat(dir).catch(() => null)]);
+        return key !== null && stat && key.startsWith(prefix)
+          ? `<Upload><Key>${xmlEscape(key)}</Key><UploadId>${xmlEscape(id)}</UploadId><StorageClass>STANDARD</StorageClass>` +
+              `<Initiated>${stat.birthtime.toISOString()}</Initiated></Upload>`
+          : "";
+      }),
+    );
+    sendXml(
+      res,
+      `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${xmlEscape(b)}</Bucket>` +
+        `<KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><NextKeyMarker></NextKeyMarker>` +
+        `<NextUploadIdMarker></NextUploadIdMarker><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>` +
+        `${uploads.join("")}</ListMultipartUploadsResult>`,
+    );
+  }
+
+  async function abortUpload(res: http.ServerResponse, b: string, uploadId: string): Promise<void> {
+    const dir = path.join(uploadsDir(b), path.basename(uploadId));
+    const found = await fs.stat(dir).then(() => true, () => false);
+    if (!found) {
+      res.writeHead(404, { "content-type": "application/xml" });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`);
+      return;
+    }
+    await fs.rm(dir, { recursive: true, force: true });
+    res.writeHead(204);
+    res.end();
+  }
 
   async function listParts(res: http.ServerResponse, b: string, key: string, uploadId: string): Promise<void> {
     const dir = path.join(uploadsDir(b), path.basename(uploadId));
@@ -81,7 +115,9 @@ export async function startTestS3(bucket = `mg-${randomUUID().slice(0, 8)}`): Pr
     const numbers = names.filter((n) => /^\d+$/.test(n)).map(Number).sort((x, y) => x - y);
     const parts = await Promise.all(
       numbers.map(async (n) => {
-        const [stat, md5] = await Promise.all([fs.stat(path.join(dir, String(n))), fs.readFile(path.join(dir, `${n}.md5`), "utf8")]);
+        // A part still arriving has no checksum file yet: it is not a part so far.
+        const [stat, md5] = await Promise.all([fs.stat(path.join(dir, String(n))), fs.readFile(path.join(dir, `${n}.md5`), "utf8")]).catch(() => [null, null]);
+        if (!stat || md5 === null) return "";
         return `<Part><PartNumber>${n}</PartNumber><LastModified>${stat.mtime.toISOString()}</LastModified>` +
           `<ETag>&quot;${md5.trim()}&quot;</ETag><Size>${stat.size}</Size></Part>`;
       }),
@@ -123,6 +159,10 @@ export async function startTestS3(bucket = `mg-${randomUUID().slice(0, 8)}`): Pr
     },
     async listOpenMultipartUploads() {
       return (await fs.readdir(uploadsDir(bucket)).catch(() => [] as string[])).sort();
+    },
+    async countParts(uploadId) {
+      const names = await fs.readdir(path.join(uploadsDir(bucket), path.basename(uploadId))).catch(() => [] as string[]);
+      return names.filter((n) => /^\d+\.md5$/.test(n)).length;
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

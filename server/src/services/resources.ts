@@ -255,8 +255,10 @@ export async function sweepExpiredUploads(prisma: Prisma, store: ArtifactStore, 
     (await prisma.resource.findMany({ where: { id: { in: staged.map((s) => resourceIdOfStagingKey(s.stagingKey)) }, status: "PENDING" }, select: { id: true } })).map((r) => r.id),
   );
   for (const item of staged) {
-    if (!pendingIds.has(resourceIdOfStagingKey(item.stagingKey)) || item.modifiedAt < staleBefore) {
-      await store.discardStaged(item.stagingKey);
+    // A multipart upload's date is when it began, not when its last part came: one of a PENDING resource is left to
+    // the resource's own expiry (after which it is no longer PENDING), so a long upload is not cut while it runs.
+    if (!pendingIds.has(resourceIdOfStagingKey(item.stagingKey)) || (!item.uploadId && item.modifiedAt < staleBefore)) {
+      await store.discardStaged(item.stagingKey, item.uploadId);
     }
   }
   for (const resource of expired) await collectGarbage(prisma, store, resource.projectId, resource.sha256);
@@ -265,7 +267,7 @@ export async function sweepExpiredUploads(prisma: Prisma, store: ArtifactStore, 
 
 async function discardStagedOf(store: ArtifactStore, resourceId: string): Promise<void> {
   for (const item of await store.listStaged()) {
-    if (resourceIdOfStagingKey(item.stagingKey) === resourceId) await store.discardStaged(item.stagingKey);
+    if (resourceIdOfStagingKey(item.stagingKey) === resourceId) await store.discardStaged(item.stagingKey, item.uploadId);
   }
 }
 

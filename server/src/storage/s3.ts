@@ -2,7 +2,7 @@ import { PassThrough, Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as Minio from "minio";
 import { HashingStream } from "./hashing.ts";
-import type { ArtifactStore, PresignedUpload, StagedUpload } from "./store.ts";
+import type { ArtifactStore, PresignedUpload, StagedItem, StagedUpload } from "./store.ts";
 
 export interface S3Options {
   endpoint: string;
@@ -122,15 +122,25 @@ export class S3Store implements ArtifactStore {
     await this.discardStaged(stagingKey);
   }
 
-  async discardStaged(stagingKey: string): Promise<void> {
+  async discardStaged(stagingKey: string, uploadId?: string): Promise<void> {
+    if (uploadId) {
+      await this.client.abortMultipartUpload(this.bucket, this.staged(stagingKey), uploadId).catch(() => {});
+      return;
+    }
     await this.client.removeObject(this.bucket, this.staged(stagingKey)).catch(() => {});
   }
 
-  async listStaged(): Promise<{ stagingKey: string; modifiedAt: Date }[]> {
-    const out: { stagingKey: string; modifiedAt: Date }[] = [];
+  async listStaged(): Promise<StagedItem[]> {
+    const out: StagedItem[] = [];
     for await (const item of this.client.listObjectsV2(this.bucket, STAGING_PREFIX, true)) {
       const entry = item as { name?: string; lastModified?: Date };
       if (entry.name) out.push({ stagingKey: entry.name.slice(STAGING_PREFIX.length), modifiedAt: entry.lastModified ?? new Date(0) });
+    }
+    for await (const item of this.client.listIncompleteUploads(this.bucket, STAGING_PREFIX, true)) {
+      const upload = item as { key?: string; uploadId?: string; initiated?: Date };
+      if (upload.key?.startsWith(STAGING_PREFIX) && upload.uploadId) {
+        out.push({ stagingKey: upload.key.slice(STAGING_PREFIX.length), modifiedAt: upload.initiated ?? new Date(0), uploadId: upload.uploadId });
+      }
     }
     return out;
   }

@@ -9,6 +9,13 @@ export interface StagedUpload {
   sizeBytes: bigint;
 }
 
+/** Something under staging: an object, or (with `uploadId`) an unfinished multipart upload. */
+export interface StagedItem {
+  stagingKey: string;
+  modifiedAt: Date;
+  uploadId?: string;
+}
+
 /** A presigned way for a client to send bytes straight to object storage. */
 export interface PresignedUpload {
   /** One URL for a single PUT, when the object fits one part. */
@@ -35,10 +42,14 @@ export interface ArtifactStore {
   hashStaged(stagingKey: string): Promise<{ sha256: string; sizeBytes: bigint } | null>;
   /** Makes staged bytes available under their content key (idempotent: equal bytes, equal key). */
   promote(stagingKey: string, key: string): Promise<void>;
-  /** Removes a staging object, if any. */
-  discardStaged(stagingKey: string): Promise<void>;
-  /** Staging objects (and their age), for the sweeper. */
-  listStaged(): Promise<{ stagingKey: string; modifiedAt: Date }[]>;
+  /** Removes a staging object, if any; with `uploadId`, aborts that unfinished multipart upload of it (S3). */
+  discardStaged(stagingKey: string, uploadId?: string): Promise<void>;
+  /**
+   * Staging objects (and their age), for the sweeper. On S3 this includes multipart uploads that were started but
+   * never completed (presigned ones abandoned by a client, or a streaming one cut by a crash), with their `uploadId`:
+   * their parts are invisible as objects but still take space.
+   */
+  listStaged(): Promise<StagedItem[]>;
   exists(key: string): Promise<boolean>;
   /** Streams bytes [start, end] inclusive (whole object without a range). */
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
