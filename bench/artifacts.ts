@@ -15,6 +15,9 @@ import { pipeline } from "node:stream/promises";
 import { graphql, machine, recordResults, rssOf, sampleRss, startServerProcess } from "./support.ts";
 
 const MiB = 1024 * 1024;
+/** The bootstrap admin's token of the benchmarked server. */
+const TOKEN = "mg_bench_artifacts_admin_token_000000001";
+const auth = { authorization: `Bearer ${TOKEN}` };
 const sizeMiB = Number(process.argv[2] ?? 1024);
 const SIZE = sizeMiB * MiB;
 
@@ -51,24 +54,31 @@ const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), "modelgraph-bench-"));
 try {
   const sha256 = await sha256Of(content());
 
-  // 1. Raw disk write with fsync, same file system as the server's data directory.
+  // 1. Raw disk write with fsync, same file system as the server's data directory. Taken before and after the
+  // server's runs; the faster of the two is the limit compared against (the machine is shared and noisy).
   const rawFile = path.join(dataDir, "raw.bin");
-  let t = process.hrtime.bigint();
-  await pipeline(content(), fs.createWriteStream(rawFile, { highWaterMark: MiB }));
-  const fd = await fsp.open(rawFile, "r");
-  await fd.sync();
-  await fd.close();
-  const rawWrite = seconds(t);
-  await fsp.rm(rawFile);
+  const rawDiskWrite = async (): Promise<number> => {
+    const start = process.hrtime.bigint();
+    await pipeline(content(), fs.createWriteStream(rawFile, { highWaterMark: MiB }));
+    const fd = await fsp.open(rawFile, "r");
+    await fd.sync();
+    await fd.close();
+    const took = seconds(start);
+    await fsp.rm(rawFile);
+    return took;
+  };
+  const rawBefore = await rawDiskWrite();
+  let t: bigint;
 
-  const server = await startServerProcess({ DATA_DIR: dataDir });
+  const server = await startServerProcess({ DATA_DIR: dataDir, MODELGRAPH_BOOTSTRAP_TOKEN: TOKEN });
   try {
     const pid = server.child.pid!;
-    const project = await graphql(server.url, `mutation { createProject(input: {name: "bench"}) { ... on CreateProjectPayload { project { id } } } }`);
+    const project = await graphql(server.url, `mutation { createProject(input: {name: "bench"}) { ... on CreateProjectPayload { project { id } } } }`, {}, TOKEN);
     const created = await graphql(
       server.url,
       `mutation($input: CreateResourceUploadInput!) { createResourceUpload(input: $input) { ... on CreateResourceUploadPayload { resource { id } uploadUrl } ... on Error { message } } }`,
       { input: { projectId: project.createProject.project.id, name: "weights.bin", sizeBytes: String(SIZE), sha256 } },
+      TOKEN,
     );
     const { uploadUrl } = created.createResourceUpload;
     await new Promise((r) => setTimeout(r, 500));
@@ -78,7 +88,7 @@ try {
     let sampler = sampleRss(pid);
     t = process.hrtime.bigint();
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(uploadUrl, { method: "PUT", headers: { "content-length": SIZE } }, (res) => {
+      const req = http.request(uploadUrl, { method: "PUT", headers: { "content-length": SIZE, ...auth } }, (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       });
@@ -93,13 +103,16 @@ try {
     sampler = sampleRss(pid);
     t = process.hrtime.bigint();
     const downloaded = await new Promise<string>((resolve, reject) => {
-      http.get(uploadUrl, (res) => sha256Of(res).then(resolve, reject)).on("error", reject);
+      http.get(uploadUrl, { headers: auth }, (res) => sha256Of(res).then(resolve, reject)).on("error", reject);
     });
     const download = seconds(t);
     const downloadPeak = sampler.stop();
     if (downloaded !== sha256) throw new Error("downloaded bytes differ");
 
+    const rawAfter = await rawDiskWrite();
+    const rawWrite = Math.min(rawBefore, rawAfter);
     const fmt = (n: number) => n.toFixed(2);
+    const above = (peak: number) => (peak > idle ? `${fmt((peak - idle) / MiB)} MiB` : `0 MiB (peak ${fmt(peak / MiB)} MiB ≤ idle)`);
     const table = [
       `Date: ${new Date().toISOString()}  `,
       `Machine: ${machine()}  `,
@@ -107,11 +120,12 @@ try {
       "",
       "| step | seconds | MiB/s | ratio to raw disk write+fsync | server peak RSS above idle |",
       "|---|---|---|---|---|",
-      `| raw disk write + fsync | ${fmt(rawWrite)} | ${fmt(mibps(rawWrite))} | 1.00 | – |`,
-      `| upload (PUT, sha256 verified, fsync) | ${fmt(upload)} | ${fmt(mibps(upload))} | ${fmt(rawWrite / upload)} | ${fmt((uploadPeak - idle) / MiB)} MiB |`,
-      `| download (GET) | ${fmt(download)} | ${fmt(mibps(download))} | ${fmt(rawWrite / download)} | ${fmt((downloadPeak - idle) / MiB)} MiB |`,
+      `| raw disk write + fsync (faster of before ${fmt(rawBefore)} s / after ${fmt(rawAfter)} s) | ${fmt(rawWrite)} | ${fmt(mibps(rawWrite))} | 1.00 | – |`,
+      `| upload (PUT, sha256 verified, fsync) | ${fmt(upload)} | ${fmt(mibps(upload))} | ${fmt(rawWrite / upload)} | ${above(uploadPeak)} |`,
+      `| download (GET) | ${fmt(download)} | ${fmt(mibps(download))} | ${fmt(rawWrite / download)} | ${above(downloadPeak)} |`,
       "",
-      `Goals: upload ≥ 0.7 × raw disk write; ≤ 64 MiB peak RSS above idle (idle RSS ${fmt(idle / MiB)} MiB).`,
+      `Goals: upload ≥ 0.7 × raw disk write; ≤ 64 MiB peak RSS above idle (idle RSS ${fmt(idle / MiB)} MiB, most of it the embedded PGlite).  `,
+      `Machine load average (1 min) at the end: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
     ].join("\n");
     console.log(table);
     recordResults("Artifacts: 1 GiB through the server", table);
