@@ -31,6 +31,11 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => ReturnType<Parameters<typeof useServer>[0]["subscribe"] & object>;
 }
 
+/** Start-up failed for a reason outside the configuration's values (e.g. the port is taken). */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
 /** A running server. */
 export interface App {
   url: string;
@@ -151,7 +156,16 @@ export async function startApp(config: Config): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const wss = new WebSocketServer({ server, path: "/graphql" });
+  // Upgrades are routed here rather than by `new WebSocketServer({ server })`, which would also take over the HTTP
+  // server's errors (a port already in use would be logged as a WebSocket failure instead of failing start-up).
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    if ((req.url ?? "").split("?")[0] !== "/graphql") {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
   const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer; token?: string | null }>(
     {
       // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header.
@@ -203,7 +217,25 @@ export async function startApp(config: Config): Promise<App> {
     wss,
   );
 
-  await new Promise<void>((resolve) => server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // E.g. the port is taken: release what was opened, and say which address could not be had.
+    clearInterval(sweeper);
+    await wsServer.dispose();
+    await webhooks.stop();
+    await feed.stop();
+    await bus.close();
+    await db.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the address is already in use" : (error as Error).message}`);
+  }
   const address = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host}:${address.port}`;

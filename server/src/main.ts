@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.ts";
-import { startApp } from "./app.ts";
+import { startApp, StartupError } from "./app.ts";
 
 try {
   const config = loadConfig();
@@ -14,6 +14,10 @@ try {
   if (error instanceof ConfigError) {
     process.stderr.write(`modelgraph: ${error.message}\n`);
     process.exit(2);
+  }
+  if (error instanceof StartupError) {
+    process.stderr.write(`modelgraph: ${error.message}\n`);
+    process.exit(1);
   }
   throw error;
 }

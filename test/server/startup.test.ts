@@ -222,6 +222,30 @@ describe.runIf(dbKind === "pglite")("server process (embedded database)", () => 
   });
 });
 
+describe.runIf(dbKind === "pglite")("server process whose port is taken", () => {
+  it("exits 1 with a message naming the address, instead of hanging", { timeout: START_TIMEOUT_MS + 20_000 }, async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    let dataDir: string | undefined;
+    try {
+      dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "modelgraph-port-taken-"));
+      const server = spawnServer({ PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir });
+      const exit = await Promise.race([
+        server.exited,
+        new Promise<Exit>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), START_TIMEOUT_MS)),
+      ]);
+      if (exit.code === null) server.child.kill("SIGKILL");
+      expect(exit, server.stderr()).toEqual({ code: 1, signal: null });
+      expect(server.stderr()).toContain(`modelgraph: cannot listen on 127.0.0.1:${port}: the address is already in use`);
+      expect(server.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.runIf(dbKind === "postgres" && databaseAvailable)("server process (PostgreSQL)", () => {
   it("starts on a fresh PostgreSQL database from DATABASE_URL, serves, and keeps its data across a restart", { timeout: 4 * START_TIMEOUT_MS }, async () => {
     const db = await freshDatabase();
