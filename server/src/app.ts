@@ -68,6 +68,19 @@ function unauthenticated(error: AuthenticationError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.reason === "rate_limited" ? "RATE_LIMITED" : "UNAUTHENTICATED", http: { status } } });
 }
 
+/**
+ * The caller's address, which failed authentications are counted against. Behind `trustProxyHops` proxies of
+ * our own, it is the address the outermost of them saw (X-Forwarded-For, read from the right, since a client
+ * can put anything on its left); otherwise the socket's peer.
+ */
+export function clientAddress(req: http.IncomingMessage, trustProxyHops: number): string {
+  const peer = req.socket.remoteAddress ?? "unknown";
+  if (trustProxyHops === 0) return peer;
+  const header = req.headers["x-forwarded-for"];
+  const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((h) => h.trim()).filter(Boolean);
+  return hops[hops.length - trustProxyHops] ?? hops[0] ?? peer;
+}
+
 export async function startApp(config: Config): Promise<App> {
   const log = createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
@@ -137,7 +150,7 @@ export async function startApp(config: Config): Promise<App> {
   const server = http.createServer(async (req, res) => {
     try {
       if (await handleHealth(req, res, db, store)) return;
-      const clientKey = req.socket.remoteAddress ?? "unknown";
+      const clientKey = clientAddress(req, config.trustProxyHops);
       const handled = await handleArtifacts(req, res, async () => {
         const viewer = await authenticate(db.prisma, limiter, tokenFromHeader(req.headers.authorization), clientKey);
         return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, String(req.headers["x-request-id"] ?? randomUUID()));
@@ -172,7 +185,7 @@ export async function startApp(config: Config): Promise<App> {
       onConnect: async (ctx) => {
         const token = tokenFromHeader(String(ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization ?? ""));
         try {
-          ctx.extra.viewer = await authenticate(db.prisma, limiter, token, ctx.extra.request.socket.remoteAddress ?? "unknown");
+          ctx.extra.viewer = await authenticate(db.prisma, limiter, token, clientAddress(ctx.extra.request, config.trustProxyHops));
           ctx.extra.token = token;
           return true;
         } catch (error) {
@@ -189,7 +202,7 @@ export async function startApp(config: Config): Promise<App> {
         // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
         let viewer: Viewer;
         try {
-          viewer = await authenticate(db.prisma, limiter, ctx.extra.token ?? null, ctx.extra.request.socket.remoteAddress ?? "unknown");
+          viewer = await authenticate(db.prisma, limiter, ctx.extra.token ?? null, clientAddress(ctx.extra.request, config.trustProxyHops));
         } catch (error) {
           if (error instanceof AuthenticationError) return [unauthenticated(error)];
           throw error;

@@ -21,6 +21,8 @@ export interface Config {
   artifactUploadTtlSeconds: number;
   /** Failed authentications allowed per client address within `windowSeconds` before it is refused with 429. */
   authFailures: { limit: number; windowSeconds: number };
+  /** Proxies of ours in front of the server: the client address is read from X-Forwarded-For that many hops back. */
+  trustProxyHops: number;
   /** Webhook retries: the first waits `retryBaseMs`, each next one twice as long; FAILED after `maxAttempts`. */
   webhooks: { retryBaseMs: number; maxAttempts: number; disableAfterFailures: number };
 }
@@ -87,6 +89,7 @@ const EnvSchema = z.object({
   ARTIFACT_UPLOAD_TTL: positiveInt(24 * 3600),
   AUTH_FAILURE_LIMIT: positiveInt(20),
   AUTH_FAILURE_WINDOW_SECONDS: positiveInt(60),
+  TRUST_PROXY_HOPS: optionalString.pipe(z.string().regex(/^\d+$/, "must be a whole number (0 when no proxy of yours is in front)").transform(Number).optional()),
   WEBHOOK_RETRY_BASE_MS: positiveInt(5_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   WEBHOOK_DISABLE_AFTER_FAILURES: positiveInt(10),
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? "info",
     artifactUploadTtlSeconds: e.ARTIFACT_UPLOAD_TTL,
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },
+    trustProxyHops: e.TRUST_PROXY_HOPS ?? 0,
     webhooks: {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -428,3 +428,36 @@ describe.runIf(databaseAvailable)("failed-authentication limiter", () => {
     expect((await post(server.url, "mg_not*valid", `{ viewer { id } }`, {})).status).toBe(401);
   });
 });
+
+describe.runIf(databaseAvailable)("failed-authentication limiter behind proxies of ours (TRUST_PROXY_HOPS)", () => {
+  const LIMIT = 3;
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  /** A failed attempt as it reaches the server through a proxy that appended `forwardedFor` to X-Forwarded-For. */
+  const failFrom = (url: string, forwardedFor: string) =>
+    fetch(new URL("/graphql", url), {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer mg_${"z".repeat(43)}`, "x-forwarded-for": forwardedFor },
+      body: JSON.stringify({ query: "{ viewer { id } }" }),
+    }).then(async (res) => (await res.text(), res.status));
+
+  it("counts failures per client address as our proxy saw it, whatever a client puts on the left", async () => {
+    const server = await startTestServer({ AUTH_FAILURE_LIMIT: String(LIMIT), AUTH_FAILURE_WINDOW_SECONDS: "60", TRUST_PROXY_HOPS: "1" });
+    servers.push(server);
+    // The attacker varies a forged left-hand entry; the proxy's own entry (the right-most) stays 203.0.113.7.
+    for (let i = 0; i < LIMIT; i++) expect(await failFrom(server.url, `10.0.0.${i}, 203.0.113.7`)).toBe(401);
+    expect(await failFrom(server.url, "10.0.0.99, 203.0.113.7")).toBe(429);
+    // Another client behind the same proxy (same socket peer) is not locked out.
+    expect(await failFrom(server.url, "198.51.100.2")).toBe(401);
+  });
+
+  it("ignores X-Forwarded-For without trusted proxies: a client cannot dodge the limit by forging it", async () => {
+    const server = await startTestServer({ AUTH_FAILURE_LIMIT: String(LIMIT), AUTH_FAILURE_WINDOW_SECONDS: "60" });
+    servers.push(server);
+    for (let i = 0; i < LIMIT; i++) expect(await failFrom(server.url, `192.0.2.${i}`)).toBe(401);
+    expect(await failFrom(server.url, "192.0.2.200")).toBe(429);
+  });
+});
