@@ -4,6 +4,7 @@
 // then continues live: no gap and no duplicate.
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import { ProjectEventCursorDocument, type ProjectEventCursorQuery } from "./generated/graphql.ts";
 import { AuthenticationError, GraphQLRequestError, NetworkError, TransportError, type GraphQLErrorEntry } from "./errors.ts";
 import { authorizationHeader, backoff, documentText, sleep, type TokenSource } from "./transport.ts";
 
@@ -12,7 +13,7 @@ const PONG_TIMEOUT_MS = 5_000;
 
 /** Options of a resumable subscription. */
 export interface ResumeOptions {
-  /** Start after this cursor (the last one you handled); omitted: only events from now on. */
+  /** Start after this cursor (the last one you handled); omitted: from the newest event when the stream starts (nothing committed after that is missed). */
   after?: string | null;
   /** Stops the stream. */
   signal?: AbortSignal;
@@ -195,8 +196,6 @@ export class ResumableSubscription<T extends { readonly cursor: string }> implem
     const url = webSocketUrl(this.hub.config.endpoint);
     let failures = 0;
     while (!this.closed && !this.options.signal?.aborted) {
-      const iterator = this.hub.ws.iterate<Record<string, T>>({ query, operationName, variables: { ...this.variables, after: this.cursor ?? null } });
-      this.active = iterator;
       let notified = false;
       const stopListening = this.hub.whenConnected(() => {
         if (!notified) this.options.onConnected?.();
@@ -204,6 +203,14 @@ export class ResumableSubscription<T extends { readonly cursor: string }> implem
       });
       let reason = "the server ended the subscription";
       try {
+        // Without a cursor, start from the newest event now: nothing committed from this moment on is missed, not
+        // while the subscription takes effect, nor across a reconnection before its first event.
+        if (this.cursor === undefined && typeof this.variables.projectId === "string") {
+          this.cursor = await this.newestCursor(this.variables.projectId, url);
+          if (this.closed) return;
+        }
+        const iterator = this.hub.ws.iterate<Record<string, T>>({ query, operationName, variables: { ...this.variables, after: this.cursor ?? null } });
+        this.active = iterator;
         for await (const result of iterator) {
           if (result.errors?.length) {
             const outcome = classify(result.errors, url);
@@ -243,6 +250,20 @@ export class ResumableSubscription<T extends { readonly cursor: string }> implem
         return;
       }
     }
+  }
+
+  /** `project.eventCursor`, over the same connection; undefined when the project is not visible (the subscription then says so). */
+  private async newestCursor(projectId: string, url: string): Promise<string | undefined> {
+    const { query, operationName } = documentText(ProjectEventCursorDocument);
+    for await (const result of this.hub.ws.iterate<ProjectEventCursorQuery>({ query, operationName, variables: { projectId } })) {
+      if (result.errors?.length) {
+        const outcome = classify(result.errors, url);
+        throw "fatal" in outcome ? outcome.fatal : new GraphQLRequestError(result.errors as GraphQLErrorEntry[], url);
+      }
+      const node = result.data?.node;
+      return node && "eventCursor" in node ? node.eventCursor : undefined;
+    }
+    return undefined;
   }
 }
 

@@ -153,6 +153,21 @@ describe.runIf(databaseAvailable).each(TRANSPORTS)("resumable subscriptions over
     expect(live.events.some((e) => before.includes(e.data.modelId ?? ""))).toBe(false);
   });
 
+  it("project.eventCursor read before changes, passed as `after` later, delivers exactly the changes since", async () => {
+    const project = await createProject(client);
+    const earlier = (await createModel(client, project.id)).id;
+    const { node } = await client.request(`query($id: ID!) { node(id: $id) { ... on Project { eventCursor } } }`, { id: project.id });
+    const head: string = node.eventCursor;
+    // Changes between reading the cursor and subscribing: without the cursor, a subscriber would miss them.
+    const between = [(await createModel(client, project.id)).id, (await createModel(client, project.id)).id];
+    const later = sub<EventData>(PROJECT_EVENTS, { projectId: project.id, after: head });
+    await later.waitFor((e) => e.type === "MODEL_CREATED" && e.modelId === between[1]);
+    const created = later.events.filter((e) => e.data.type === "MODEL_CREATED").map((e) => e.data.modelId);
+    expect(created).toEqual(between);
+    expect(created).not.toContain(earlier);
+    expect(seqOf(later.events[0]!.data.cursor)).toBeGreaterThan(seqOf(head));
+  });
+
   it("identical live subscriptions (executed once, server-side) each get every event; one leaving stops none of the others", async () => {
     const project = await createProject(client);
     const probe = async () => void (await createModel(client, project.id));

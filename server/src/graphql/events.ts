@@ -101,6 +101,18 @@ export const StageChangeRef = builder.objectRef<Event>("StageChangeEvent").imple
   }),
 });
 
+builder.prismaObjectField("Project", "eventCursor", (t) =>
+  t.string({
+    description:
+      "The cursor of the newest event in the log now (a start cursor when there is none). Read it with your initial " +
+      "query, then subscribe with `after:` it: you get every event committed since, nothing missed in between.",
+    resolve: async (_project, _args, ctx) => {
+      const newest = await ctx.prisma.event.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+      return eventCursor(newest?.seq ?? 0n);
+    },
+  }),
+);
+
 /** Resolves the project of a subscription, refusing (without saying why) one the viewer cannot see. */
 async function subscribedProject(ctx: RequestContext, ref: string): Promise<string> {
   const decoded = decodeGlobalId(ref);
