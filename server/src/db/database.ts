@@ -17,7 +17,17 @@ export interface Database {
   prisma: Prisma;
   /** Statements Prisma has sent since start (observability and the N+1 tests). */
   readonly stats: { statements: number };
+  /** Connections now: PostgreSQL's pool (open, idle, callers waiting for one); PGlite is one in-process connection. */
+  pool(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  max: number;
+  total: number;
+  /** Unknown for PGlite (it has no pool). */
+  idle?: number;
+  waiting?: number;
 }
 
 export interface DatabaseOptions {
@@ -45,7 +55,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const prisma = newPrismaClient(new PrismaPg(pool));
-  return withStats("postgres", prisma, async () => {
+  const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return withStats("postgres", prisma, poolStats, async () => {
     await prisma.$disconnect();
     await pool.end();
   });
@@ -56,7 +67,7 @@ async function openPglite(dir: string): Promise<Database> {
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
-  return withStats("pglite", prisma, async () => {
+  return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
     await prisma.$disconnect();
     await pglite.close();
   });
@@ -71,12 +82,12 @@ function newPrismaClient(adapter: SqlDriverAdapterFactory): Prisma {
   });
 }
 
-function withStats(kind: Database["kind"], prisma: Prisma, close: () => Promise<void>): Database {
+function withStats(kind: Database["kind"], prisma: Prisma, pool: () => PoolStats, close: () => Promise<void>): Database {
   const stats = { statements: 0 };
   prisma.$on("query", () => {
     stats.statements++;
   });
-  return { kind, prisma, stats, close };
+  return { kind, prisma, stats, pool, close };
 }
 
 function pgRunner(client: pg.Client): SqlRunner {
