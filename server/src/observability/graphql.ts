@@ -19,6 +19,8 @@ interface Trace {
 }
 
 const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+/** The first operation of a document, when it is written first: `query Name`, `mutation Name`, `{` (a query). */
+const LEADING_OPERATION = /^\s*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/;
 
 /** A bounded, safe label for an operation name (client-chosen text). */
 function operationLabel(name: string | null | undefined): string {
@@ -56,8 +58,12 @@ export function useObservability(instruments: Instruments, log: Logger): Plugin<
       traces.set(request, { start: performance.now(), requestId: serverContext?.requestId ?? "", errorCodes: new Set() });
     },
     onParams({ params, request }) {
+      // A first guess, for requests refused before their document is parsed (401, 503); execution corrects it.
       const trace = traces.get(request);
-      if (trace && params.operationName) trace.operationName = operationLabel(params.operationName);
+      if (!trace) return;
+      const head = typeof params.query === "string" ? LEADING_OPERATION.exec(params.query) : null;
+      trace.operationName = operationLabel(params.operationName ?? head?.[2]);
+      if (head) trace.operationType = head[1];
     },
     onExecute({ args }) {
       const op = describe(args.document, args.operationName);
