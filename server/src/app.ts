@@ -127,7 +127,12 @@ function countedStream<T>(result: T, onStart: () => void, onEnd: () => void): T 
   return wrapped as T;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for `promise`, or `ms` at most (then resolves anyway); leaves no timer behind. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+  clearTimeout(timer);
+}
 
 /** Refusals before the API: 401 (429 when rate limited), as a GraphQL error with a code. */
 function unauthenticated(error: AuthenticationError): GraphQLError {
@@ -362,16 +367,15 @@ export async function startApp(config: Config): Promise<App> {
       // Subscribers reconnect (to another replica): WebSockets get 1001 "going away", SSE streams end.
       const wsClosed = Promise.resolve(wsServer.dispose()).catch(() => {});
       for (const res of streams) res.destroy();
-      // Requests in flight finish, within the deadline.
-      if (inFlight.size > 0) {
-        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(Math.max(0, deadline - Date.now()))]);
-      }
+      // Requests in flight finish, within the deadline; their connections close after the response.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
+      if (inFlight.size > 0) await within(new Promise<void>((resolve) => (drained = resolve)), deadline - Date.now());
       const cut = inFlight.size;
       if (cut > 0) log.warn("shutdown timeout: cutting requests still in flight", { requests: cut });
-      await Promise.race([wsClosed, sleep(Math.max(0, deadline - Date.now()))]);
+      await within(wsClosed, deadline - Date.now());
       for (const socket of wss.clients) socket.terminate();
       server.closeAllConnections();
-      await Promise.race([listenerClosed, sleep(1_000)]);
+      await within(listenerClosed, 1_000);
       await webhooks.stop();
       await feed.stop();
       await bus.close();

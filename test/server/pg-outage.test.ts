@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
-import { createModel, createProject } from "../support/fixtures.ts";
+import { createModel, createProject, createResource } from "../support/fixtures.ts";
 import { PrivateCluster, privateClusterAvailable } from "../support/postgres-cluster.ts";
 import { ADMIN_TOKEN } from "../support/server.ts";
 import { startServerProcess, type ServerProcess } from "../support/subscriptions.ts";
@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const REQUEST_BOUND_MS = 20_000;
 
 interface Outcome {
-  kind: "read" | "write" | "ready";
+  kind: "read" | "write" | "download" | "ready";
   at: number;
   ms: number;
   status: number;
@@ -63,6 +63,30 @@ async function graphql(baseUrl: string, kind: "read" | "write", query: string, v
   }
 }
 
+/** GET /artifacts/{id}: the artifact route answers a lost database with 503 too (a JSON error, not GraphQL). */
+async function download(url: string, expected: Buffer): Promise<Outcome> {
+  const at = Date.now();
+  try {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const ok = response.status === 200 && bytes.equals(expected);
+    let code: string | undefined;
+    let message: string | undefined;
+    if (!ok) {
+      try {
+        const body = JSON.parse(bytes.toString("utf8")) as { error?: { type?: string; message?: string } };
+        code = body.error?.type === "ServiceUnavailable" ? "SERVICE_UNAVAILABLE" : body.error?.type;
+        message = body.error?.message;
+      } catch {
+        message = bytes.toString("utf8").slice(0, 200);
+      }
+    }
+    return { kind: "download", at, ms: Date.now() - at, status: response.status, ok, code, message, retryAfter: response.headers.get("retry-after") };
+  } catch (error) {
+    return { kind: "download", at, ms: Date.now() - at, status: 0, ok: false, hung: (error as Error).name === "TimeoutError", message: (error as Error).message };
+  }
+}
+
 async function readiness(baseUrl: string): Promise<Outcome> {
   const at = Date.now();
   try {
@@ -100,22 +124,26 @@ describe.runIf(privateClusterAvailable)("PostgreSQL outage under load", () => {
   it("refuses cleanly with 503 SERVICE_UNAVAILABLE while PostgreSQL is down, and recovers without a restart", async () => {
     const project = await createProject(client);
     await createModel(client, project.id);
+    const bytes = Buffer.from("weights that survive the outage");
+    const artifact = await createResource(client, project.id, { bytes });
 
-    // Six clients: three readers, three writers, each one request at a time, until told to stop.
+    // Seven clients: three readers, three writers and a downloader, each one request at a time, until told to stop.
     const outcomes: Outcome[] = [];
     let running = true;
     let written = 0;
-    const worker = async (kind: "read" | "write", n: number) => {
+    const worker = async (kind: "read" | "write" | "download", n: number) => {
       while (running) {
         const outcome =
           kind === "read"
             ? await graphql(server.url, "read", READ, { id: project.id })
-            : await graphql(server.url, "write", WRITE, { input: { projectId: project.id, name: `outage-${n}-${written++}` } });
+            : kind === "write"
+              ? await graphql(server.url, "write", WRITE, { input: { projectId: project.id, name: `outage-${n}-${written++}` } })
+              : await download(artifact.uploadUrl, bytes);
         outcomes.push(outcome);
         await sleep(outcome.ok ? 20 : 100);
       }
     };
-    const workers = [0, 1, 2].flatMap((n) => [worker("read", n), worker("write", n)]);
+    const workers = [...[0, 1, 2].flatMap((n) => [worker("read", n), worker("write", n)]), worker("download", 0)];
     const probes: Outcome[] = [];
     const successesSince = (t: number) => outcomes.filter((o) => o.ok && o.at >= t).length;
     const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
@@ -145,6 +173,7 @@ describe.runIf(privateClusterAvailable)("PostgreSQL outage under load", () => {
       );
       await until(() => outcomes.filter((o) => !o.ok && o.at >= stoppedAt && o.kind === "write").length >= 3, 30_000, "failed writes during the outage");
       await until(() => outcomes.filter((o) => !o.ok && o.at >= stoppedAt && o.kind === "read").length >= 3, 30_000, "failed reads during the outage");
+      await until(() => outcomes.some((o) => !o.ok && o.at >= stoppedAt && o.kind === "download"), 30_000, "a failed download during the outage");
       await sleep(1_000);
 
       cluster.start();
@@ -199,7 +228,8 @@ describe.runIf(privateClusterAvailable)("PostgreSQL outage under load", () => {
         .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.filter((l) => l.level === "error"), "error log lines").toEqual([]);
       const refusals = lines.filter((l) => l.msg === "graphql request" && l.status === 503);
-      expect(refusals.length).toBe(failures.length);
+      const graphqlFailures = failures.filter((f) => f.kind !== "download");
+      expect(refusals.length).toBe(graphqlFailures.length);
       expect(refusals.every((l) => typeof l.requestId === "string" && (l.errors as string[]).includes("SERVICE_UNAVAILABLE"))).toBe(true);
       const warnings = lines.filter((l) => l.msg === "database unavailable");
       expect(warnings.length).toBeGreaterThan(0);
@@ -207,8 +237,9 @@ describe.runIf(privateClusterAvailable)("PostgreSQL outage under load", () => {
 
       // The metrics count the refusals.
       const metrics = await (await fetch(new URL("/metrics", server.url))).text();
-      const refused = Number(/^modelgraph_database_unavailable_errors_total\{route="graphql"\} (\d+)$/m.exec(metrics)?.[1]);
-      expect(refused).toBe(failures.length);
+      const refused = (route: string) => Number(new RegExp(`^modelgraph_database_unavailable_errors_total\\{route="${route}"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
+      expect(refused("graphql")).toBe(graphqlFailures.length);
+      expect(refused("artifacts")).toBe(failures.length - graphqlFailures.length);
     } finally {
       running = false;
       await Promise.all(workers);

@@ -43,6 +43,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(path.join(options.dataDir, "db"));
 }
 
+/**
+ * Opening a connection gives up after CONNECT_TIMEOUT_MS (an unreachable host that drops packets would otherwise
+ * hold a request for minutes), and TCP keep-alive notices peers that vanished. Set on the client, not the pool:
+ * the pool's own timeout would also cut callers that merely wait for a busy pool.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+class BoundedConnectClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  }
+}
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const migrationClient = new pg.Client({ connectionString: url });
   await migrationClient.connect();
@@ -51,7 +64,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   } finally {
     await migrationClient.end();
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: BoundedConnectClient });
   // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const prisma = newPrismaClient(new PrismaPg(pool));
