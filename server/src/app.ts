@@ -266,14 +266,21 @@ export async function startApp(config: Config): Promise<App> {
     const tracked = streaming ? streams : inFlight;
     tracked.add(res);
     const start = performance.now();
-    res.once("close", () => {
+    // Counted when the response is handed to the OS ("finish", before the client can see it), or when the
+    // connection closes without one ("close" alone: status 0).
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
       tracked.delete(res);
-      const status = res.headersSent ? res.statusCode : 0; // 0: the connection closed before any response
+      const status = res.headersSent ? res.statusCode : 0;
       instruments.httpRequests.inc({ route, method, status: String(status) });
       if (!streaming) instruments.httpDuration.observe({ route, method }, (performance.now() - start) / 1000);
       if (status === 503 && (route === "graphql" || route === "artifacts")) instruments.unavailable.inc({ route });
       if (inFlight.size === 0) drained?.();
-    });
+    };
+    res.once("finish", finished);
+    res.once("close", finished);
     void requestScope.run({ requestId }, () => handle(req, res, requestId));
   });
 

@@ -79,7 +79,9 @@ describe.runIf(databaseAvailable)(`metrics and request ids (${dbKind})`, () => {
     expect(invalid.body.errors?.length).toBeGreaterThan(0);
     // Artifact routes: an upload (PUT) and a download (GET).
     const resource = await createResource(client, projectId);
-    expect((await fetch(resource.uploadUrl, { headers: client.authHeaders })).status).toBe(200);
+    const downloaded = await fetch(resource.uploadUrl, { headers: client.authHeaders });
+    expect(downloaded.status).toBe(200);
+    await downloaded.arrayBuffer();
 
     const m = await scrape(server.url);
     expect(m.types.get("modelgraph_graphql_requests_total")).toBe("counter");
