@@ -19,7 +19,12 @@ try {
       process.exit(1);
     }, timeoutMs + 10_000).unref();
     app.log.info("signal received", { signal });
-    await app.shutdown(timeoutMs);
+    try {
+      await app.shutdown(timeoutMs);
+    } catch (error) {
+      app.log.error("shutdown failed", { error: (error as Error).stack ?? String(error) });
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.on("SIGINT", stop);
