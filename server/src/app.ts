@@ -24,7 +24,7 @@ import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
 import { handleMetrics } from "./http/metrics.ts";
 import { createLogger, requestScope, type Logger } from "./log.ts";
-import { useObservability } from "./observability/graphql.ts";
+import { recordWebSocketSubscription, useObservability } from "./observability/graphql.ts";
 import { createInstruments, observeRuntime, type Instruments } from "./observability/instruments.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { sweepExpiredUploads } from "./services/resources.ts";
@@ -314,14 +314,16 @@ export async function startApp(config: Config): Promise<App> {
       execute: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, () => (args.rootValue as EnvelopedRoot).execute(args)),
       // Identical live subscriptions (same operation, variables and identity) share one execution (events/multicast.ts).
-      subscribe: async (args) =>
-        countedStream(
-          await requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, () =>
-            shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args)),
-          ),
-          () => instruments.subscriptions.inc({ transport: "ws" }),
-          () => instruments.subscriptions.dec({ transport: "ws" }),
-        ),
+      subscribe: (args) =>
+        requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, async () => {
+          const result = await shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args));
+          recordWebSocketSubscription(instruments, log, args, result);
+          return countedStream(
+            result,
+            () => instruments.subscriptions.inc({ transport: "ws" }),
+            () => instruments.subscriptions.dec({ transport: "ws" }),
+          );
+        }),
       onSubscribe: async (ctx, _id, params) => {
         // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
         let viewer: Viewer;

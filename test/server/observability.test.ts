@@ -95,10 +95,16 @@ describe.runIf(databaseAvailable)(`metrics and request ids (${dbKind})`, () => {
     expect(m.value("modelgraph_graphql_requests_total", { operation_name: "ObsInvalid", result: "error" })).toBe(1);
     expect(m.value("modelgraph_graphql_requests_total", { operation_name: "ObsDenied", result: "ok" })).toBeUndefined();
 
-    expect(m.value("modelgraph_http_requests_total", { route: "graphql", method: "POST", status: "401" })).toBe(1);
-    expect(m.value("modelgraph_http_requests_total", { route: "artifacts", method: "PUT", status: "200" })).toBe(1);
-    expect(m.value("modelgraph_http_requests_total", { route: "artifacts", method: "GET", status: "200" })).toBe(1);
-    expect(m.value("modelgraph_http_request_duration_seconds_count", { route: "artifacts" })).toBe(2);
+    // HTTP requests are counted once their response has been handed over, which may be an instant after the client
+    // has it: wait for the counts rather than race them.
+    const http = await scrapeUntil(
+      server.url,
+      (s) => s.value("modelgraph_http_requests_total", { route: "artifacts", method: "GET", status: "200" }) === 1,
+      "the download counted",
+    );
+    expect(http.value("modelgraph_http_requests_total", { route: "graphql", method: "POST", status: "401" })).toBe(1);
+    expect(http.value("modelgraph_http_requests_total", { route: "artifacts", method: "PUT", status: "200" })).toBe(1);
+    expect(http.value("modelgraph_http_request_duration_seconds_count", { route: "artifacts" })).toBe(2);
 
     expect(m.value("modelgraph_db_statements_total")).toBeGreaterThan(10);
     expect(m.value("modelgraph_info", { database: dbKind })).toBe(1);
@@ -129,6 +135,8 @@ describe.runIf(databaseAvailable)(`metrics and request ids (${dbKind})`, () => {
         (s) => s.value("modelgraph_subscriptions_active", { transport: "ws" }) === 2 && s.value("modelgraph_subscriptions_active", { transport: "sse" }) === 1,
         "2 ws and 1 sse subscriptions",
       );
+      // Each subscriber is one GraphQL request (the shared WebSocket execution too).
+      expect(live.value("modelgraph_graphql_requests_total", { operation_type: "subscription", result: "ok" })).toBe(3);
       expect(live.value("modelgraph_events_delivered_total")).toBeGreaterThan(delivered);
       expect(live.value("modelgraph_event_delivery_lag_seconds_count")).toBeGreaterThanOrEqual(live.value("modelgraph_events_delivered_total")! - delivered);
       expect(live.value("modelgraph_event_feed_seq")).toBeGreaterThan(0);

@@ -98,22 +98,12 @@ export function useObservability(instruments: Instruments, log: Logger): Plugin<
         trace.operationName = op.name;
         trace.operationType = op.type;
       }
+      // WebSocket subscriptions are counted and logged per subscriber where graphql-ws hands each one its stream
+      // (recordWebSocketSubscription): identical ones share one execution, hence one call of this hook.
+      if (!trace) return;
       return {
         onSubscribeResult({ result }) {
-          const iterable = Symbol.asyncIterator in result;
-          const codes = iterable ? [] : (result.errors ?? []).map(errorCode);
-          if (!trace) {
-            record(op.name, "subscription", codes.length === 0, undefined);
-            log.info("graphql request", {
-              transport: "ws",
-              operationName: op.name,
-              operationType: "subscription",
-              result: codes.length === 0 ? "ok" : "error",
-              ...(codes.length ? { errors: [...new Set(codes)] } : {}),
-            });
-          }
-          // WebSocket subscribers are counted per subscriber where graphql-ws hands them their stream (app.ts).
-          if (!iterable || !trace) return;
+          if (!(Symbol.asyncIterator in result)) return;
           instruments.subscriptions.inc({ transport: "sse" });
           return { onEnd: () => instruments.subscriptions.dec({ transport: "sse" }) };
         },
@@ -151,4 +141,19 @@ export function useObservability(instruments: Instruments, log: Logger): Plugin<
       });
     },
   };
+}
+
+/** Counts and logs one WebSocket subscriber's subscription (`result`: its stream, or the errors that refused it). */
+export function recordWebSocketSubscription(instruments: Instruments, log: Logger, args: { document: DocumentNode; operationName?: string | null }, result: unknown): void {
+  const op = describe(args.document, args.operationName);
+  const refused = !result || typeof result !== "object" || !(Symbol.asyncIterator in result);
+  const codes = refused ? ((result as { errors?: readonly GraphQLError[] } | null)?.errors ?? []).map(errorCode) : [];
+  instruments.graphqlRequests.inc({ operation_name: op.name, operation_type: op.type, result: refused ? "error" : "ok" });
+  log.info("graphql request", {
+    transport: "ws",
+    operationName: op.name,
+    operationType: op.type,
+    result: refused ? "error" : "ok",
+    ...(codes.length ? { errors: [...new Set(codes)] } : {}),
+  });
 }
