@@ -42,8 +42,6 @@ function describe(document: DocumentNode, operationName: string | null | undefin
   return { name: operationLabel(operation?.name?.value ?? operationName), type: operation?.operation ?? "unknown" };
 }
 
-const seconds = (since: number) => (performance.now() - since) / 1000;
-
 export function useObservability(instruments: Instruments, log: Logger): Plugin<{ request: Request }, { requestId?: string }> {
   const traces = new WeakMap<Request, Trace>();
 
@@ -54,7 +52,7 @@ export function useObservability(instruments: Instruments, log: Logger): Plugin<
 
   return {
     onRequest({ request, serverContext }) {
-      if (!request.url.includes("/graphql")) return;
+      if (new URL(request.url).pathname !== "/graphql") return;
       traces.set(request, { start: performance.now(), requestId: serverContext?.requestId ?? "", errorCodes: new Set() });
     },
     onParams({ params, request }) {
