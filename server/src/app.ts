@@ -6,21 +6,26 @@ import type { AddressInfo } from "node:net";
 import { GraphQLError, type ExecutionArgs } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import { authenticate, AuthenticationError, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { RequestContext } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { onEventsCommitted } from "./db/transaction.ts";
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./db/unavailable.ts";
 import { openEventBus, type EventBus } from "./events/bus.ts";
 import { EventFeed } from "./events/feed.ts";
 import { shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
+import { maskUnexpectedError, serviceUnavailableError } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { handleMetrics } from "./http/metrics.ts";
+import { createLogger, requestScope, type Logger } from "./log.ts";
+import { recordWebSocketSubscription, useObservability } from "./observability/graphql.ts";
+import { createInstruments, observeRuntime, type Instruments } from "./observability/instruments.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { sweepExpiredUploads } from "./services/resources.ts";
 import { openArtifactStore } from "./storage/index.ts";
@@ -45,6 +50,14 @@ export interface App {
   feed: EventFeed;
   webhooks: WebhookWorker;
   log: Logger;
+  instruments: Instruments;
+  /**
+   * Graceful stop: /readyz answers 503 at once, no new connections are accepted, WebSocket clients are closed
+   * with 1001 (going away) and SSE streams ended so they reconnect elsewhere, requests in flight get `timeoutMs`
+   * to finish, then the database is closed. Idempotent.
+   */
+  shutdown(timeoutMs: number): Promise<void>;
+  /** shutdown() with a short grace period (tests). */
   close(): Promise<void>;
 }
 
@@ -61,6 +74,70 @@ const warningsPlugin: Plugin<RequestContext> = {
 
 /** Pending connections the kernel may queue before the server accepts them (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
+
+/** A client's `x-request-id` is echoed if it is a sane token (length, characters), else replaced by a UUID. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+function requestIdOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && SANE_REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/** The metrics label of a path (a fixed set: paths carry ids). */
+function routeOf(url: string | undefined): string {
+  const path = (url ?? "").split("?")[0] ?? "";
+  if (path === "/graphql") return "graphql";
+  if (path.startsWith("/artifacts/")) return "artifacts";
+  if (path === "/healthz" || path === "/readyz" || path === "/metrics") return path.slice(1);
+  return "other";
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+/** Counts a WebSocket subscriber from the moment it gets its stream until the stream ends or is closed. */
+function countedStream<T>(result: T, onStart: () => void, onEnd: () => void): T {
+  if (!result || typeof result !== "object" || !(Symbol.asyncIterator in result)) return result;
+  const inner = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  onStart();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const wrapped: AsyncIterableIterator<unknown> = {
+    async next() {
+      try {
+        const step = await inner.next();
+        if (step.done) end();
+        return step;
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      end();
+      return inner.return ? inner.return(value) : { done: true, value };
+    },
+    async throw(error?: unknown) {
+      end();
+      if (inner.throw) return inner.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return wrapped;
+    },
+  };
+  return wrapped as T;
+}
+
+/** Waits for `promise`, or `ms` at most (then resolves anyway); leaves no timer behind. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+  clearTimeout(timer);
+}
 
 /** Refusals before the API: 401 (429 when rate limited), as a GraphQL error with a code. */
 function unauthenticated(error: AuthenticationError): GraphQLError {
@@ -83,14 +160,24 @@ export function clientAddress(req: http.IncomingMessage, trustProxyHops: number)
 
 export async function startApp(config: Config): Promise<App> {
   const log = createLogger(config.logLevel);
+  const instruments = createInstruments();
+  /** Set once shutdown begins: /readyz answers 503, responses close their connection. */
+  let draining = false;
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   await bootstrapAdmin(db.prisma, { bootstrapToken: config.bootstrapToken, dataDir: config.dataDir, log });
   const store = await openArtifactStore(config);
   const bus = await openEventBus({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, log });
-  const feed = new EventFeed(db.prisma, bus, log);
+  const feed = new EventFeed(db.prisma, bus, log, undefined, (lagMs) => instruments.eventDeliveryLag.observe({}, lagMs / 1000));
   await feed.start();
   const webhooks = new WebhookWorker(db.prisma, feed, log, config.webhooks);
   webhooks.start();
+  observeRuntime(instruments, {
+    db,
+    feed,
+    webhooks,
+    draining: () => draining,
+    info: { database: db.kind, event_bus: bus.kind, storage: store.kind },
+  });
   onEventsCommitted(db.prisma, (seq) => {
     bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
   });
@@ -117,22 +204,29 @@ export async function startApp(config: Config): Promise<App> {
     warnings: new Map(),
   });
 
-  const yoga = createYoga<{ viewer?: Viewer; clientKey?: string }, RequestContext>({
+  const yoga = createYoga<{ viewer?: Viewer; clientKey?: string; requestId?: string }, RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
     graphiql: { title: "modelgraph", subscriptionsProtocol: "WS" },
     landingPage: false,
-    // Unexpected errors are masked in responses ("Unexpected error.") and logged here with the request id.
+    // Unexpected errors are masked in responses ("Unexpected error."; a lost database: SERVICE_UNAVAILABLE, 503) and
+    // logged here; the request id comes with every line logged while serving a request (log.ts requestScope).
+    maskedErrors: { maskError: maskUnexpectedError },
     logging: {
       debug: () => {},
       info: () => {},
       warn: (...args: unknown[]) => log.warn(String(args[0]), { details: args.slice(1).map(String) }),
-      error: (...args: unknown[]) =>
-        log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") }),
+      error: (...args: unknown[]) => {
+        if (args.length > 0 && args.every(isDatabaseUnavailable)) {
+          log.warn("database unavailable", { error: args.map((a) => (a instanceof Error ? a.message.split("\n")[0] : String(a))).join(" ") });
+          return;
+        }
+        log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") });
+      },
     },
-    plugins: [warningsPlugin],
+    plugins: [warningsPlugin, useObservability(instruments, log)],
     context: async (initial) => {
-      const requestId = initial.request.headers.get("x-request-id") ?? randomUUID();
+      const requestId = initial.requestId ?? requestIdOf(initial.request.headers.get("x-request-id") ?? undefined);
       const origin = new URL(initial.request.url).origin;
       // WebSocket operations were authenticated when the connection opened.
       if (initial.viewer) return contextFor(initial.viewer, origin, requestId);
@@ -147,21 +241,65 @@ export async function startApp(config: Config): Promise<App> {
     },
   });
 
-  const server = http.createServer(async (req, res) => {
+  /** Responses being produced (SSE streams apart): shutdown waits for them. */
+  const inFlight = new Set<http.ServerResponse>();
+  /** SSE subscription streams: shutdown ends them, as it closes WebSockets. */
+  const streams = new Set<http.ServerResponse>();
+  let drained: (() => void) | undefined;
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     try {
-      if (await handleHealth(req, res, db, store)) return;
+      if (await handleHealth(req, res, { db, store, draining: () => draining, timeoutMs: config.readinessTimeoutMs })) return;
+      if (await handleMetrics(req, res, instruments.registry, config.metrics.token)) return;
       const clientKey = clientAddress(req, config.trustProxyHops);
       const handled = await handleArtifacts(req, res, async () => {
         const viewer = await authenticate(db.prisma, limiter, tokenFromHeader(req.headers.authorization), clientKey);
-        return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, String(req.headers["x-request-id"] ?? randomUUID()));
+        return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, requestId);
       });
       if (handled) return;
-      await yoga(req, res, { clientKey });
+      await yoga(req, res, { clientKey, requestId });
     } catch (error) {
-      log.error("request failed", { error: (error as Error).message });
+      if (isDatabaseUnavailable(error)) {
+        log.warn("database unavailable", { error: (error as Error).message.split("\n")[0] });
+        if (!res.headersSent) {
+          req.resume();
+          res.writeHead(503, { "content-type": "application/json", "retry-after": String(RETRY_AFTER_SECONDS) });
+          res.end(JSON.stringify({ error: { type: "ServiceUnavailable", message: serviceUnavailableError().message } }));
+        } else res.destroy();
+        return;
+      }
+      log.error("request failed", { error: (error as Error).stack ?? String(error) });
       if (!res.headersSent) res.writeHead(500);
       res.end();
     }
+  };
+
+  const server = http.createServer((req, res) => {
+    const requestId = requestIdOf(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", requestId);
+    if (draining) res.setHeader("connection", "close");
+    const route = routeOf(req.url);
+    const method = METHODS.has(req.method ?? "") ? req.method! : "other";
+    const streaming = route === "graphql" && String(req.headers.accept ?? "").includes("text/event-stream");
+    const tracked = streaming ? streams : inFlight;
+    tracked.add(res);
+    const start = performance.now();
+    // Counted when the response is handed to the OS ("finish", before the client can see it), or when the
+    // connection closes without one ("close" alone: status 0).
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      tracked.delete(res);
+      const status = res.headersSent ? res.statusCode : 0;
+      instruments.httpRequests.inc({ route, method, status: String(status) });
+      if (!streaming) instruments.httpDuration.observe({ route, method }, (performance.now() - start) / 1000);
+      if (status === 503 && (route === "graphql" || route === "artifacts")) instruments.unavailable.inc({ route });
+      if (inFlight.size === 0) drained?.();
+    };
+    res.once("finish", finished);
+    res.once("close", finished);
+    void requestScope.run({ requestId }, () => handle(req, res, requestId));
   });
 
   // Longer than the usual load-balancer idle timeout (60 s), so the proxy, not us, closes idle connections. It also
@@ -173,13 +311,13 @@ export async function startApp(config: Config): Promise<App> {
   // server's errors (a port already in use would be logged as a WebSocket failure instead of failing start-up).
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
-    if ((req.url ?? "").split("?")[0] !== "/graphql") {
+    if (draining || (req.url ?? "").split("?")[0] !== "/graphql") {
       socket.destroy();
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
-  const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer; token?: string | null }>(
+  const wsServer = useServer<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; viewer?: Viewer; token?: string | null }>(
     {
       // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header.
       onConnect: async (ctx) => {
@@ -190,14 +328,29 @@ export async function startApp(config: Config): Promise<App> {
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) return false;
+          if (isDatabaseUnavailable(error)) {
+            // 1013 "try again later": the client reconnects, maybe to another replica.
+            ctx.extra.socket.close(1013, "Service unavailable: retry shortly");
+            return false;
+          }
           throw error;
         }
       },
       // onSubscribe puts Yoga's enveloped execute/subscribe in rootValue, so WebSocket operations run
       // through the same plugins and context as HTTP ones.
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      execute: (args) =>
+        requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, () => (args.rootValue as EnvelopedRoot).execute(args)),
       // Identical live subscriptions (same operation, variables and identity) share one execution (events/multicast.ts).
-      subscribe: (args) => shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args)),
+      subscribe: (args) =>
+        requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, async () => {
+          const result = await shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args));
+          recordWebSocketSubscription(instruments, log, args, result);
+          return countedStream(
+            result,
+            () => instruments.subscriptions.inc({ transport: "ws" }),
+            () => instruments.subscriptions.dec({ transport: "ws" }),
+          );
+        }),
       onSubscribe: async (ctx, _id, params) => {
         // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
         let viewer: Viewer;
@@ -205,6 +358,7 @@ export async function startApp(config: Config): Promise<App> {
           viewer = await authenticate(db.prisma, limiter, ctx.extra.token ?? null, clientAddress(ctx.extra.request, config.trustProxyHops));
         } catch (error) {
           if (error instanceof AuthenticationError) return [unauthenticated(error)];
+          if (isDatabaseUnavailable(error)) return [serviceUnavailableError()];
           throw error;
         }
         const host = ctx.extra.request.headers.host ?? "localhost";
@@ -254,6 +408,37 @@ export async function startApp(config: Config): Promise<App> {
   const url = `http://${host}:${address.port}`;
   log.info("modelgraph listening", { url: `${url}/graphql`, database: db.kind, storage: store.kind, eventBus: bus.kind, dataDir: config.dataDir });
 
+  let stopping: Promise<void> | undefined;
+  const shutdown = (timeoutMs: number): Promise<void> => {
+    stopping ??= (async () => {
+      draining = true;
+      const deadline = Date.now() + timeoutMs;
+      log.info("shutting down", { inFlight: inFlight.size, webSockets: wss.clients.size, sseStreams: streams.size, timeoutMs });
+      clearInterval(sweeper);
+      // No new connections; idle keep-alive ones close now, busy ones after their response (connection: close).
+      const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Subscribers reconnect (to another replica): WebSockets get 1001 "going away", SSE streams end.
+      const wsClosed = Promise.resolve(wsServer.dispose()).catch(() => {});
+      for (const res of streams) res.destroy();
+      // Requests in flight finish, within the deadline; their connections close after the response.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
+      if (inFlight.size > 0) await within(new Promise<void>((resolve) => (drained = resolve)), deadline - Date.now());
+      const cut = inFlight.size;
+      if (cut > 0) log.warn("shutdown timeout: cutting requests still in flight", { requests: cut });
+      await within(wsClosed, deadline - Date.now());
+      for (const socket of wss.clients) socket.terminate();
+      server.closeAllConnections();
+      await within(listenerClosed, 1_000);
+      await webhooks.stop();
+      await feed.stop();
+      await bus.close();
+      await db.close();
+      log.info("stopped", { requestsCut: cut });
+    })();
+    return stopping;
+  };
+
   return {
     url,
     db,
@@ -262,15 +447,8 @@ export async function startApp(config: Config): Promise<App> {
     feed,
     webhooks,
     log,
-    async close() {
-      clearInterval(sweeper);
-      await wsServer.dispose();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await webhooks.stop();
-      await feed.stop();
-      await bus.close();
-      await db.close();
-    },
+    instruments,
+    shutdown,
+    close: () => shutdown(2_000),
   };
 }

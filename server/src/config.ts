@@ -25,6 +25,12 @@ export interface Config {
   trustProxyHops: number;
   /** Webhook retries: the first waits `retryBaseMs`, each next one twice as long; FAILED after `maxAttempts`. */
   webhooks: { retryBaseMs: number; maxAttempts: number; disableAfterFailures: number };
+  /** GET /metrics: open, or only with `Authorization: Bearer <token>` when a token is set. */
+  metrics: { token: string | undefined };
+  /** On SIGTERM/SIGINT, requests in flight get this long to finish before connections are cut. */
+  shutdownTimeoutSeconds: number;
+  /** /readyz fails a dependency check that takes longer than this. */
+  readinessTimeoutMs: number;
 }
 
 /** Start-up refused because of the environment; the message names every offending variable. */
@@ -61,6 +67,15 @@ const positiveInt = (fallback: number) =>
       .optional(),
   ).transform((n) => n ?? fallback);
 
+const nonNegativeInt = (fallback: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, "must be a non-negative integer")
+      .transform(Number)
+      .optional(),
+  ).transform((n) => n ?? fallback);
+
 const httpUrl = optionalString.refine(
   (value) => value === undefined || /^https?:\/\/[^/]+/.test(value),
   "must be an http:// or https:// URL",
@@ -93,6 +108,12 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: positiveInt(5_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   WEBHOOK_DISABLE_AFTER_FAILURES: positiveInt(10),
+  METRICS_TOKEN: optionalString.refine(
+    (value) => value === undefined || /^[\x21-\x7e]{16,}$/.test(value),
+    "must be at least 16 printable characters without spaces",
+  ),
+  SHUTDOWN_TIMEOUT_SECONDS: nonNegativeInt(25),
+  READINESS_TIMEOUT_MS: positiveInt(2_000),
 });
 
 /**
@@ -140,6 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
     },
+    metrics: { token: e.METRICS_TOKEN },
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
   };
 }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Config } from "./config.ts";
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
@@ -10,11 +11,20 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * The request being served, if any: every line logged while serving it (from any depth of the call stack,
+ * across awaits) carries its `requestId`, so an error can be matched to the request log line and to the
+ * `x-request-id` the client got.
+ */
+export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
 export function createLogger(level: Config["logLevel"]): Logger {
   const min = LEVELS[level];
   const write = (lvl: keyof typeof LEVELS) => (msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < min) return;
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields })}\n`);
+    const requestId = requestScope.getStore()?.requestId;
+    const line = { time: new Date().toISOString(), level: lvl, msg, ...(requestId ? { requestId } : {}), ...fields };
+    process.stdout.write(`${JSON.stringify(line, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value))}\n`);
   };
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }

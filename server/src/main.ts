@@ -4,12 +4,31 @@ import { startApp, StartupError } from "./app.ts";
 try {
   const config = loadConfig();
   const app = await startApp(config);
-  const stop = async () => {
-    await app.close();
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal: the operator does not want to wait.
+      app.log.warn("second signal during shutdown: exiting now", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    const timeoutMs = config.shutdownTimeoutSeconds * 1000;
+    // Whatever happens while closing, the process ends: a stuck close must not outlive the orchestrator's patience.
+    setTimeout(() => {
+      app.log.error("shutdown did not complete; exiting", { timeoutMs });
+      process.exit(1);
+    }, timeoutMs + 10_000).unref();
+    app.log.info("signal received", { signal });
+    try {
+      await app.shutdown(timeoutMs);
+    } catch (error) {
+      app.log.error("shutdown failed", { error: (error as Error).stack ?? String(error) });
+      process.exit(1);
+    }
     process.exit(0);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`modelgraph: ${error.message}\n`);

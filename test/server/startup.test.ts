@@ -180,6 +180,7 @@ describe.runIf(dbKind === "pglite")("server process (embedded database)", () => 
       { name: "LOG_LEVEL=loud", env: { LOG_LEVEL: "loud" }, variable: "LOG_LEVEL" },
       { name: "S3_ENDPOINT without S3_BUCKET", env: { S3_ENDPOINT: "http://127.0.0.1:9000", S3_ACCESS_KEY: "minio", S3_SECRET_KEY: "minio-secret" }, variable: "S3_BUCKET" },
       { name: "MODELGRAPH_BOOTSTRAP_TOKEN=short", env: { MODELGRAPH_BOOTSTRAP_TOKEN: "short" }, variable: "MODELGRAPH_BOOTSTRAP_TOKEN" },
+      { name: "SHUTDOWN_TIMEOUT_SECONDS=soon", env: { SHUTDOWN_TIMEOUT_SECONDS: "soon" }, variable: "SHUTDOWN_TIMEOUT_SECONDS" },
     ];
 
     // Each case is its own process; they run side by side.
@@ -289,6 +290,9 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
       bootstrapToken: undefined,
       logLevel: "info",
       artifactUploadTtlSeconds: 24 * 3600,
+      metrics: { token: undefined },
+      shutdownTimeoutSeconds: 25,
+      readinessTimeoutMs: 2_000,
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -313,6 +317,9 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
       MODELGRAPH_BOOTSTRAP_TOKEN: `mg_${"a".repeat(32)}`,
       LOG_LEVEL: "warn",
       ARTIFACT_UPLOAD_TTL: "60",
+      METRICS_TOKEN: "scrape-token-0123456789",
+      SHUTDOWN_TIMEOUT_SECONDS: "0",
+      READINESS_TIMEOUT_MS: "500",
     });
     expect(config).toMatchObject({
       port: 0,
@@ -325,6 +332,9 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
       bootstrapToken: `mg_${"a".repeat(32)}`,
       logLevel: "warn",
       artifactUploadTtlSeconds: 60,
+      metrics: { token: "scrape-token-0123456789" },
+      shutdownTimeoutSeconds: 0,
+      readinessTimeoutMs: 500,
     });
     expect(loadConfig({ PORT: "65535", DATA_DIR: "/srv/modelgraph" })).toMatchObject({ port: 65535, dataDir: "/srv/modelgraph" });
   });
@@ -343,5 +353,10 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
     expect(() => loadConfig({ S3_ENDPOINT: "http://minio:9000" })).toThrow(/S3_BUCKET/);
     expect(() => loadConfig({ S3_ENDPOINT: "minio:9000", S3_BUCKET: "b", S3_ACCESS_KEY: "k", S3_SECRET_KEY: "s" })).toThrow(/S3_ENDPOINT/);
     expect(() => loadConfig({ MODELGRAPH_BOOTSTRAP_TOKEN: "short" })).toThrow(/MODELGRAPH_BOOTSTRAP_TOKEN/);
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS_TOKEN: "has spaces in the middle of it" })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: "-1" })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: "2.5" })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ READINESS_TIMEOUT_MS: "0" })).toThrow(/READINESS_TIMEOUT_MS/);
   });
 });

@@ -17,7 +17,17 @@ export interface Database {
   prisma: Prisma;
   /** Statements Prisma has sent since start (observability and the N+1 tests). */
   readonly stats: { statements: number };
+  /** Connections now: PostgreSQL's pool (open, idle, callers waiting for one); PGlite is one in-process connection. */
+  pool(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  max: number;
+  total: number;
+  /** Unknown for PGlite (it has no pool). */
+  idle?: number;
+  waiting?: number;
 }
 
 export interface DatabaseOptions {
@@ -33,6 +43,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(path.join(options.dataDir, "db"));
 }
 
+/**
+ * Opening a connection gives up after CONNECT_TIMEOUT_MS (an unreachable host that drops packets would otherwise
+ * hold a request for minutes), and TCP keep-alive notices peers that vanished. Set on the client, not the pool:
+ * the pool's own timeout would also cut callers that merely wait for a busy pool.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+class BoundedConnectClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  }
+}
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const migrationClient = new pg.Client({ connectionString: url });
   await migrationClient.connect();
@@ -41,11 +64,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   } finally {
     await migrationClient.end();
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: BoundedConnectClient });
   // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const prisma = newPrismaClient(new PrismaPg(pool));
-  return withStats("postgres", prisma, async () => {
+  const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return withStats("postgres", prisma, poolStats, async () => {
     await prisma.$disconnect();
     await pool.end();
   });
@@ -56,7 +80,7 @@ async function openPglite(dir: string): Promise<Database> {
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
-  return withStats("pglite", prisma, async () => {
+  return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
     await prisma.$disconnect();
     await pglite.close();
   });
@@ -71,12 +95,12 @@ function newPrismaClient(adapter: SqlDriverAdapterFactory): Prisma {
   });
 }
 
-function withStats(kind: Database["kind"], prisma: Prisma, close: () => Promise<void>): Database {
+function withStats(kind: Database["kind"], prisma: Prisma, pool: () => PoolStats, close: () => Promise<void>): Database {
   const stats = { statements: 0 };
   prisma.$on("query", () => {
     stats.statements++;
   });
-  return { kind, prisma, stats, close };
+  return { kind, prisma, stats, pool, close };
 }
 
 function pgRunner(client: pg.Client): SqlRunner {

@@ -16,18 +16,26 @@ export class EventFeed {
   private unsubscribe: (() => void) | undefined;
   /** When the newest event reached listeners, minus when it committed (for metrics). */
   lastLagMs = 0;
+  /** The highest seq the bus announced (ahead of `seq` while this process is catching up). */
+  announced = 0n;
+  /** Events handed to listeners since start. */
+  delivered = 0;
 
   constructor(
     private readonly prisma: Prisma,
     private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly pollMs = 2_000,
+    /** Called for each event handed out, with the time since its transaction wrote it (metrics). */
+    private readonly onDelivered: (lagMs: number) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
     const last = await this.prisma.event.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
     this.position = last?.seq ?? 0n;
+    this.announced = this.position;
     this.unsubscribe = this.bus.subscribe((seq) => {
+      if (seq > this.announced) this.announced = seq;
       if (seq === 0n || seq > this.position) this.pump();
     });
     this.timer = setInterval(() => this.pump(), this.pollMs);
@@ -73,9 +81,12 @@ export class EventFeed {
       for (const event of events) {
         this.position = event.seq;
         for (const listener of this.listeners) listener(event);
+        this.delivered++;
+        this.onDelivered(Date.now() - event.at.getTime());
       }
       const newest = events.at(-1);
       if (newest) this.lastLagMs = Date.now() - newest.at.getTime();
+      if (this.position > this.announced) this.announced = this.position;
       if (events.length < PAGE) return;
     }
   }

@@ -79,6 +79,11 @@ export class WebhookWorker {
   private readonly leaseMs: number;
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
+
+  /** Deliveries this process is sending right now. */
+  get sending(): number {
+    return this.inFlight.size;
+  }
   private filling: Promise<void> | null = null;
   private again = false;
   private stopped = false;

@@ -1,5 +1,8 @@
 // The GraphQL face of the domain errors (domain/errors.ts): `interface Error { message }` and one object type
 // per error. Services throw; the errors plugin turns listed errors into members of each mutation's result union.
+import { GraphQLError } from "graphql";
+import { maskError } from "graphql-yoga";
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../db/unavailable.ts";
 import {
   ApprovalRequiredError,
   ArchivedObjectError,
@@ -140,3 +143,25 @@ export {
   ResourceInUseError,
   StaleStageError,
 };
+
+/**
+ * The one mapping of unexpected errors to what clients see (Yoga's `maskedErrors.maskError`). A lost database is
+ * not a bug: it becomes SERVICE_UNAVAILABLE with HTTP 503 and Retry-After, so clients (and the SDK) retry. Anything
+ * else unexpected is masked as "Unexpected error." (and logged with the request id).
+ */
+export function maskUnexpectedError(error: unknown, message: string, isDev?: boolean): Error {
+  if (isDatabaseUnavailable(error)) return serviceUnavailableError(error instanceof GraphQLError ? error : undefined);
+  return maskError(error, message, isDev);
+}
+
+/** The top-level error of a request refused because the database cannot be reached right now. */
+export function serviceUnavailableError(at?: GraphQLError): GraphQLError {
+  return new GraphQLError("The service is temporarily unavailable (database unreachable); retry shortly.", {
+    nodes: at?.nodes,
+    path: at?.path,
+    extensions: {
+      code: "SERVICE_UNAVAILABLE",
+      http: { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+    },
+  });
+}
