@@ -1,0 +1,52 @@
+// Scenario 1: the cheapest authenticated query, requests/s, ours against fastify + mercurius + graphql-jit serving
+// the same SDL with constant resolvers. Ours authenticates every request (token lookup by hash, then its user).
+import { body, load, startPeer, sleep } from "../harness.ts";
+import type { Ctx, Row } from "./context.ts";
+
+export const TRIVIAL = "query Trivial { viewer { id name } }";
+
+export async function trivial(ctx: Ctx): Promise<Row> {
+  const peer = await startPeer("mercurius");
+  try {
+    const requests = [{ body: body(TRIVIAL) }];
+    const ours = { url: ctx.ours.url, headers: { authorization: `Bearer ${ctx.token}` } };
+    const theirs = { url: peer.url, headers: {} };
+    const check = async (target: { url: string; headers: Record<string, string> }) => {
+      const res = await fetch(target.url, { method: "POST", headers: { "content-type": "application/json", ...target.headers }, body: requests[0]!.body });
+      const json = (await res.json()) as { data?: { viewer?: { name?: string } } };
+      if (!json.data?.viewer?.name) throw new Error(`trivial query failed at ${target.url}: ${JSON.stringify(json)}`);
+    };
+    await check(ours);
+    await check(theirs);
+    const run = (target: typeof ours, duration: number) => load({ kind: "autocannon", connections: ctx.connections, duration, requests, ...target });
+    // Warm-up (JIT, graphql-jit compilation, pools), then alternate: ours, peer, ours, peer.
+    await run(ours, 3);
+    await run(theirs, 3);
+    const o: number[] = [];
+    const p: number[] = [];
+    const latency: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const a = await run(ours, ctx.duration);
+      await sleep(500);
+      const b = await run(theirs, ctx.duration);
+      await sleep(500);
+      if (a.non2xx || a.errors || b.non2xx || b.errors) ctx.log(`trivial: non-2xx/errors ours ${a.non2xx}/${a.errors}, peer ${b.non2xx}/${b.errors}`);
+      o.push(a.rps);
+      p.push(b.rps);
+      latency.push(`round ${round + 1}: ours ${a.rps.toFixed(0)} rps (p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms), peer ${b.rps.toFixed(0)} rps (p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms)`);
+    }
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const ratio = mean(o) / mean(p);
+    return {
+      scenario: "1. trivial query `{ viewer { id name } }`, requests/s",
+      ours: mean(o).toFixed(0),
+      peer: `${mean(p).toFixed(0)} (mercurius + graphql-jit)`,
+      ratio,
+      goal: "≥ 0.6",
+      met: ratio >= 0.6,
+      notes: [`${ctx.connections} connections, ${ctx.duration} s per run, 2 alternated rounds; ${latency.join("; ")}.`],
+    };
+  } finally {
+    await peer.stop();
+  }
+}
