@@ -66,7 +66,7 @@ export async function lineage(ctx: Ctx): Promise<Row> {
     const peerVersions = countVersions(b.projectById, "modelsByProjectId", "modelVersionsByModelId");
     if (oursVersions !== 100 || peerVersions !== 100) throw new Error(`lineage answers differ: ours ${oursVersions} versions, PostGraphile ${peerVersions}`);
 
-    const ours = { url: ctx.ours.url, headers: { authorization: `Bearer ${ctx.token}` }, requests: oursRequests };
+    const ours: { url: string; headers: Record<string, string>; requests: { body: string }[] } = { url: ctx.ours.url, headers: { authorization: `Bearer ${ctx.token}` }, requests: oursRequests };
     const theirs = { url: peer.url, headers: {}, requests: peerRequests };
     const run = (target: typeof ours, duration: number) => load({ kind: "autocannon", connections: ctx.connections, duration, ...target });
     await run(ours, 3);

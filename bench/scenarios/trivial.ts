@@ -9,7 +9,7 @@ export async function trivial(ctx: Ctx): Promise<Row> {
   const peer = await startPeer("mercurius");
   try {
     const requests = [{ body: body(TRIVIAL) }];
-    const ours = { url: ctx.ours.url, headers: { authorization: `Bearer ${ctx.token}` } };
+    const ours: { url: string; headers: Record<string, string> } = { url: ctx.ours.url, headers: { authorization: `Bearer ${ctx.token}` } };
     const theirs = { url: peer.url, headers: {} };
     const check = async (target: { url: string; headers: Record<string, string> }) => {
       const res = await fetch(target.url, { method: "POST", headers: { "content-type": "application/json", ...target.headers }, body: requests[0]!.body });
