@@ -126,3 +126,23 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). */
+export function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs `work` (a load run of `seconds`) and returns its result with the share of one core `pid` used during it
+ * (1 = a full core; the load generator's own start-up, when `pid` idles, is not counted in the denominator).
+ */
+export async function withCpu<T>(pid: number | undefined, seconds: number, work: () => Promise<T>): Promise<T & { cpu: number }> {
+  const c0 = cpuMs(pid);
+  const result = await work();
+  return { ...result, cpu: (cpuMs(pid) - c0) / (seconds * 1000) };
+}

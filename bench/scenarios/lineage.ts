@@ -1,7 +1,7 @@
 // Scenario 2: the depth-4 lineage query (project → models → versions → iteration → experiment, and the version's
 // resource), requests/s and SQL statements per request, ours against PostGraphile v4 (library mode, a pg.Pool on
 // the same database, schema public) answering the equivalent query on its generated schema.
-import { body, globalId, gql, load, sleep, startPeer, xacts } from "../harness.ts";
+import { body, globalId, gql, load, sleep, startPeer, withCpu, xacts } from "../harness.ts";
 import type { Ctx, Row } from "./context.ts";
 
 export const LINEAGE = `query Lineage($id: ID!) {
@@ -75,14 +75,14 @@ export async function lineage(ctx: Ctx): Promise<Row> {
     const p: number[] = [];
     const rounds: string[] = [];
     for (let round = 0; round < 2; round++) {
-      const x = await run(ours, ctx.duration);
+      const x = await withCpu(ctx.ours.child.pid, ctx.duration, () => run(ours, ctx.duration));
       await sleep(500);
-      const y = await run(theirs, ctx.duration);
+      const y = await withCpu(peer.child.pid, ctx.duration, () => run(theirs, ctx.duration));
       await sleep(500);
       if (x.non2xx || x.errors || y.non2xx || y.errors) ctx.log(`lineage: non-2xx/errors ours ${x.non2xx}/${x.errors}, peer ${y.non2xx}/${y.errors}`);
       o.push(x.rps);
       p.push(y.rps);
-      rounds.push(`round ${round + 1}: ours ${x.rps.toFixed(0)} rps (p99 ${x.latency.p99} ms), PostGraphile ${y.rps.toFixed(0)} rps (p99 ${y.latency.p99} ms)`);
+      rounds.push(`round ${round + 1}: ours ${x.rps.toFixed(0)} rps (p99 ${x.latency.p99} ms, server CPU ${(x.cpu * 100).toFixed(0)} %), PostGraphile ${y.rps.toFixed(0)} rps (p99 ${y.latency.p99} ms, CPU ${(y.cpu * 100).toFixed(0)} %)`);
     }
     const statements = await countStatements(ctx, peer.url.replace(/\/graphql$/, "/__stats"), oursRequests, peerRequests);
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

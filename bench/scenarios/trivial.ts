@@ -1,6 +1,6 @@
 // Scenario 1: the cheapest authenticated query, requests/s, ours against fastify + mercurius + graphql-jit serving
 // the same SDL with constant resolvers. Ours authenticates every request (token lookup by hash, then its user).
-import { body, load, startPeer, sleep } from "../harness.ts";
+import { body, load, startPeer, sleep, withCpu } from "../harness.ts";
 import type { Ctx, Row } from "./context.ts";
 
 export const TRIVIAL = "query Trivial { viewer { id name } }";
@@ -26,14 +26,14 @@ export async function trivial(ctx: Ctx): Promise<Row> {
     const p: number[] = [];
     const latency: string[] = [];
     for (let round = 0; round < 2; round++) {
-      const a = await run(ours, ctx.duration);
+      const a = await withCpu(ctx.ours.child.pid, ctx.duration, () => run(ours, ctx.duration));
       await sleep(500);
-      const b = await run(theirs, ctx.duration);
+      const b = await withCpu(peer.child.pid, ctx.duration, () => run(theirs, ctx.duration));
       await sleep(500);
       if (a.non2xx || a.errors || b.non2xx || b.errors) ctx.log(`trivial: non-2xx/errors ours ${a.non2xx}/${a.errors}, peer ${b.non2xx}/${b.errors}`);
       o.push(a.rps);
       p.push(b.rps);
-      latency.push(`round ${round + 1}: ours ${a.rps.toFixed(0)} rps (p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms), peer ${b.rps.toFixed(0)} rps (p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms)`);
+      latency.push(`round ${round + 1}: ours ${a.rps.toFixed(0)} rps (p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms, server CPU ${(a.cpu * 100).toFixed(0)} % of a core), peer ${b.rps.toFixed(0)} rps (p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms, CPU ${(b.cpu * 100).toFixed(0)} %)`);
     }
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const ratio = mean(o) / mean(p);

@@ -1,0 +1,46 @@
+// Summarises a V8 CPU profile (`node --cpu-prof`, e.g. `BENCH_CPU_PROF=dir pnpm bench`): self time by package
+// (or source folder) and the heaviest functions. Run: tsx bench/profile.ts <file.cpuprofile> [top=25]
+import fs from "node:fs";
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+const file = process.argv[2]!;
+const top = Number(process.argv[3] ?? 25);
+const profile = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map<number, number>();
+profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...self.values()].reduce((s, x) => s + x, 0);
+
+function bucket(url: string): string {
+  if (!url) return "(native/gc/idle)";
+  const nm = url.lastIndexOf("node_modules/");
+  if (nm >= 0) {
+    const rest = url.slice(nm + 13).split("/");
+    return rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  if (url.startsWith("node:")) return "node internals";
+  const src = url.indexOf("/server/src/");
+  if (src >= 0) return `server/src/${url.slice(src + 12).split("/")[0]}`;
+  return url.replace(/^file:\/\//, "");
+}
+
+const packages = new Map<string, number>();
+const functions = new Map<string, number>();
+for (const [id, us] of self) {
+  const n = byId.get(id)!;
+  const name = n.callFrame.functionName || "(anonymous)";
+  const b = name === "(idle)" || name === "(program)" || name === "(garbage collector)" ? name : bucket(n.callFrame.url);
+  packages.set(b, (packages.get(b) ?? 0) + us);
+  const f = `${name} ${n.callFrame.url.replace(/^.*node_modules\//, "").replace(/^.*\/server\/src\//, "server/src/")}:${n.callFrame.lineNumber + 1}`;
+  functions.set(f, (functions.get(f) ?? 0) + us);
+}
+const pct = (us: number) => `${((100 * us) / total).toFixed(1)} %`;
+console.log(`total ${(total / 1e6).toFixed(1)} s sampled`);
+console.log("\nself time by package / folder:");
+for (const [k, v] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
+console.log("\nheaviest functions (self):");
+for (const [k, v] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
