@@ -40,13 +40,15 @@ export interface LoopsResult {
 }
 
 async function runAutocannon(job: AutocannonJob): Promise<AutocannonResult> {
+  // Headers on every request entry: autocannon's per-request entries replace the top-level headers.
+  const headers = { "content-type": "application/json", ...job.headers };
   const result = await autocannon({
     url: job.url,
     method: "POST",
     connections: job.connections,
     duration: job.duration,
-    headers: { "content-type": "application/json", ...job.headers },
-    requests: job.requests.map((r) => ({ method: "POST", body: r.body })),
+    headers,
+    requests: job.requests.map((r) => ({ method: "POST", body: r.body, headers })),
     timeout: 30,
   });
   return {

@@ -1,5 +1,6 @@
 // Summarises a V8 CPU profile (`node --cpu-prof`, e.g. `BENCH_CPU_PROF=dir pnpm bench`): self time by package
-// (or source folder) and the heaviest functions. Run: tsx bench/profile.ts <file.cpuprofile> [top=25]
+// (or source folder), the heaviest functions, and the inclusive time of named functions (a sample counts for a
+// name when the name is on its stack). Run: tsx bench/profile.ts <file.cpuprofile> [top=25] [name,name,…]
 import fs from "node:fs";
 
 interface Node {
@@ -11,8 +12,15 @@ const file = process.argv[2]!;
 const top = Number(process.argv[3] ?? 25);
 const profile = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+// PROFILE_WINDOW="from-to" (seconds since the profile started) keeps only the samples of that window, e.g. the load.
+const [from, to] = (process.env.PROFILE_WINDOW ?? "0-1e9").split("-").map(Number) as [number, number];
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let clock = 0;
+profile.samples.forEach((id, i) => {
+  clock += profile.timeDeltas[i] ?? 0;
+  if (clock < from * 1e6 || clock > to * 1e6) return;
+  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...self.values()].reduce((s, x) => s + x, 0);
 
 function bucket(url: string): string {
@@ -44,3 +52,24 @@ console.log("\nself time by package / folder:");
 for (const [k, v] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
 console.log("\nheaviest functions (self):");
 for (const [k, v] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
+
+// Inclusive time: samples whose stack holds a function of that name (each counted once per name).
+const names = (process.argv[4] ?? "").split(",").filter(Boolean);
+if (names.length) {
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>(names.map((n) => [n, 0]));
+  const busy = total - (packages.get("(idle)") ?? 0);
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const fn = byId.get(at)!.callFrame.functionName;
+      if (inclusive.has(fn) && !seen.has(fn)) {
+        seen.add(fn);
+        inclusive.set(fn, inclusive.get(fn)! + us);
+      }
+    }
+  }
+  console.log(`\ninclusive time, share of busy (non-idle) time ${(busy / 1e6).toFixed(1)} s:`);
+  for (const [k, v] of inclusive) console.log(`  ${((100 * v) / busy).toFixed(1).padStart(5)} %  ${k}`);
+}

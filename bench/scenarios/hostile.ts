@@ -46,13 +46,14 @@ export async function hostile(ctx: Ctx): Promise<Row> {
   const run = (requests: { body: string }[], duration: number) => load({ kind: "autocannon", url: ctx.ours.url, connections: ctx.connections, duration, headers, requests });
   await run(clean, 3);
   const alone = await run(clean, ctx.duration);
+  if (alone.non2xx || alone.errors) throw new Error(`hostile: the clean run had ${alone.non2xx} non-2xx answers and ${alone.errors} errors`);
   await sleep(500);
   const mix = await run(mixed, ctx.duration);
   const cleanInMix = mix.rps * 0.9;
   const ratio = cleanInMix / alone.rps;
   return {
     scenario: "5. hostile mix: clean requests/s with 10 % hostile ÷ clean alone",
-    ours: `${cleanInMix.toFixed(0)} clean rps in the mix (p99 ${mix.latency.p99} ms, ${mix.timeouts} timeouts)`,
+    ours: `${cleanInMix.toFixed(0)} clean rps in the mix (p99 ${mix.latency.p99} ms, ${mix.timeouts} timeouts, ${mix.non2xx} non-2xx)`,
     peer: `${alone.rps.toFixed(0)} clean rps alone (p99 ${alone.latency.p99} ms)`,
     ratio,
     goal: "≥ 0.9",

@@ -79,7 +79,7 @@ export async function lineage(ctx: Ctx): Promise<Row> {
       await sleep(500);
       const y = await withCpu(peer.child.pid, ctx.duration, () => run(theirs, ctx.duration));
       await sleep(500);
-      if (x.non2xx || x.errors || y.non2xx || y.errors) ctx.log(`lineage: non-2xx/errors ours ${x.non2xx}/${x.errors}, peer ${y.non2xx}/${y.errors}`);
+      if (x.non2xx || x.errors || y.non2xx || y.errors) throw new Error(`lineage: non-2xx/errors ours ${x.non2xx}/${x.errors}, peer ${y.non2xx}/${y.errors}: the figures would not be answers`);
       o.push(x.rps);
       p.push(y.rps);
       rounds.push(`round ${round + 1}: ours ${x.rps.toFixed(0)} rps (p99 ${x.latency.p99} ms, server CPU ${(x.cpu * 100).toFixed(0)} %), PostGraphile ${y.rps.toFixed(0)} rps (p99 ${y.latency.p99} ms, CPU ${(y.cpu * 100).toFixed(0)} %)`);

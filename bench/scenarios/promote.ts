@@ -14,12 +14,13 @@ const PROMOTE = `mutation Promote($id: ID!) {
 }`;
 
 export async function promote(ctx: Ctx, many = 50): Promise<Row> {
-  // Model 6 of projects 1..50 for the 50 clients; model 7 of project 1 for the single client (v9 STAGING, v10 PRODUCTION).
+  // Model 6 of projects 1..50 for the 50 clients; model 7 of project 1 for the single client, model 8 for the warm-up (v9 STAGING, v10 PRODUCTION).
   const bodiesFor = (model: { versions: string[] }) => [model.versions[8]!, model.versions[9]!].map((id) => body(PROMOTE, { id: globalId("ModelVersion", id) }));
   const headers = { authorization: `Bearer ${ctx.token}` };
   const single = ctx.seeded.models[6]!;
+  const warm = ctx.seeded.models[7]!; // its own model: the warm-up may end on either version
   const models = Array.from({ length: many }, (_, i) => ctx.seeded.models[i * 10 + 5]!);
-  await load({ kind: "loops", url: ctx.ours.url, headers, duration: 2, clients: [bodiesFor(single)] }); // warm-up
+  await load({ kind: "loops", url: ctx.ours.url, headers, duration: 2, clients: [bodiesFor(warm)] }); // warm-up
   const one = await load({ kind: "loops", url: ctx.ours.url, headers, duration: ctx.duration, clients: [bodiesFor(single)] });
   const all = await load({ kind: "loops", url: ctx.ours.url, headers, duration: ctx.duration, clients: models.map(bodiesFor) });
   if (one.graphqlErrors || all.graphqlErrors) ctx.log(`promote: errors single ${one.graphqlErrors}, 50 ${all.graphqlErrors}: ${one.firstError ?? all.firstError}`);

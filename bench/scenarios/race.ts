@@ -33,6 +33,7 @@ export async function race(ctx: Ctx, clients = Number(process.env.BENCH_RACE_CLI
     requests: [{ body: body(CREATE, { m: globalId("Model", oursModel.id) }) }],
   });
   const o1 = await count(oursModel.id);
+  if (a.non2xx || a.errors) throw new Error(`race: ${a.non2xx} non-2xx answers, ${a.errors} errors`);
   const oursRate = (o1.n - o0.n) / ctx.duration;
 
   const r0 = await count(rawModel.id);

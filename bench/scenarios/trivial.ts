@@ -30,7 +30,7 @@ export async function trivial(ctx: Ctx): Promise<Row> {
       await sleep(500);
       const b = await withCpu(peer.child.pid, ctx.duration, () => run(theirs, ctx.duration));
       await sleep(500);
-      if (a.non2xx || a.errors || b.non2xx || b.errors) ctx.log(`trivial: non-2xx/errors ours ${a.non2xx}/${a.errors}, peer ${b.non2xx}/${b.errors}`);
+      if (a.non2xx || a.errors || b.non2xx || b.errors) throw new Error(`trivial: non-2xx/errors ours ${a.non2xx}/${a.errors}, peer ${b.non2xx}/${b.errors}: the figures would not be answers`);
       o.push(a.rps);
       p.push(b.rps);
       latency.push(`round ${round + 1}: ours ${a.rps.toFixed(0)} rps (p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms, server CPU ${(a.cpu * 100).toFixed(0)} % of a core), peer ${b.rps.toFixed(0)} rps (p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms, CPU ${(b.cpu * 100).toFixed(0)} %)`);
