@@ -2,13 +2,15 @@
 // every request (ApiToken by hash, with its user) through Prisma 7 + adapter-pg, against the same two
 // statements through raw `pg`, and the viewer's user lookup. One process, 16 concurrent callers, CPU time
 // from process.cpuUsage(). Run: tsx bench/micro-prisma.ts <DATABASE_URL of a migrated database with a token>
-import { PrismaPg } from "@prisma/adapter-pg";
+import os from "node:os";
 import pg from "pg";
-import { PrismaClient } from "../server/src/generated/prisma/client.ts";
+import { openDatabase } from "../server/src/db/database.ts";
 
 const url = process.argv[2]!;
 const pool = new pg.Pool({ connectionString: url, max: 10 });
-const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: [{ emit: "event", level: "query" } as const] });
+// The server's own client: Prisma 7, adapter-pg, a pool of 10, query events on (as in production).
+const db = await openDatabase({ databaseUrl: url, dataDir: os.tmpdir(), poolSize: 10 });
+const prisma = db.prisma;
 const { tokenHash, userId } = (await pool.query(`SELECT "tokenHash", "userId" FROM "ApiToken" LIMIT 1`)).rows[0];
 
 async function measure(name: string, op: () => Promise<unknown>, seconds = 4, concurrency = 16) {
@@ -38,5 +40,5 @@ await measure("raw pg: token then user (2 statements)", async () => {
 await measure("raw pg: one join (1 statement)", () =>
   pool.query(`SELECT t.*, u."name", u."isAdmin" FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" WHERE t."tokenHash" = $1`, [tokenHash]),
 );
-await prisma.$disconnect();
+await db.close();
 await pool.end();

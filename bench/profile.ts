@@ -73,3 +73,29 @@ if (names.length) {
   console.log(`\ninclusive time, share of busy (non-idle) time ${(busy / 1e6).toFixed(1)} s:`);
   for (const [k, v] of inclusive) console.log(`  ${((100 * v) / busy).toFixed(1).padStart(5)} %  ${k}`);
 }
+
+// PROFILE_TREE=1: the call tree (top-down, inclusive time) down to nodes above PROFILE_TREE_MIN % of busy time.
+if (process.env.PROFILE_TREE) {
+  const min = Number(process.env.PROFILE_TREE_MIN ?? 2);
+  const busy = total - (packages.get("(idle)") ?? 0);
+  const inclusive = new Map<number, number>();
+  const visit = (id: number): number => {
+    const n = byId.get(id)!;
+    let sum = self.get(id) ?? 0;
+    for (const c of n.children ?? []) sum += visit(c);
+    inclusive.set(id, sum);
+    return sum;
+  };
+  const root = profile.nodes[0]!;
+  visit(root.id);
+  const print = (id: number, depth: number) => {
+    const n = byId.get(id)!;
+    const v = inclusive.get(id)!;
+    if ((100 * v) / busy < min || n.callFrame.functionName === "(idle)") return;
+    const where = n.callFrame.url.replace(/^.*node_modules\//, "").replace(/^.*\/server\/src\//, "server/src/");
+    console.log(`${"  ".repeat(depth)}${((100 * v) / busy).toFixed(1)} % ${n.callFrame.functionName || "(anonymous)"} ${where}:${n.callFrame.lineNumber + 1}`);
+    for (const c of [...(n.children ?? [])].sort((a, b) => inclusive.get(b)! - inclusive.get(a)!)) print(c, depth + 1);
+  };
+  console.log(`\ncall tree (inclusive, ≥ ${min} % of busy time):`);
+  print(root.id, 0);
+}
