@@ -99,3 +99,17 @@ if (process.env.PROFILE_TREE) {
   console.log(`\ncall tree (inclusive, ≥ ${min} % of busy time):`);
   print(root.id, 0);
 }
+
+// PROFILE_TIMELINE=1: busy (non-idle) share of each second, to find the load windows for PROFILE_WINDOW.
+if (process.env.PROFILE_TIMELINE) {
+  const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+  const seconds: number[] = [];
+  let t = 0;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    const s = Math.floor(t / 1e6);
+    seconds[s] ??= 0;
+    if (!idleIds.has(id)) seconds[s] += (profile.timeDeltas[i] ?? 0) / 1e4;
+  });
+  console.log(`\nbusy % per second: ${seconds.map((v, s) => `${s}:${Math.round(v ?? 0)}`).join(" ")}`);
+}
