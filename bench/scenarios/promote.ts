@@ -2,7 +2,7 @@
 // Each client promotes on its own model (as deploy pipelines of different models do), alternating the model's
 // versions 9 and 10 into PRODUCTION, so every call also auto-archives the incumbent. Models of different
 // projects still serialise on the global event-log lock (events/log.ts), which is what this measures.
-import { body, globalId, load, percentile } from "../harness.ts";
+import { body, globalId, load, percentile, withCpu } from "../harness.ts";
 import type { Ctx, Row } from "./context.ts";
 
 const PROMOTE = `mutation Promote($id: ID!) {
@@ -21,8 +21,8 @@ export async function promote(ctx: Ctx, many = 50): Promise<Row> {
   const warm = ctx.seeded.models[7]!; // its own model: the warm-up may end on either version
   const models = Array.from({ length: many }, (_, i) => ctx.seeded.models[i * 10 + 5]!);
   await load({ kind: "loops", url: ctx.ours.url, headers, duration: 2, clients: [bodiesFor(warm)] }); // warm-up
-  const one = await load({ kind: "loops", url: ctx.ours.url, headers, duration: ctx.duration, clients: [bodiesFor(single)] });
-  const all = await load({ kind: "loops", url: ctx.ours.url, headers, duration: ctx.duration, clients: models.map(bodiesFor) });
+  const one = await withCpu(ctx.ours.child.pid, ctx.duration, () => load({ kind: "loops", url: ctx.ours.url, headers, duration: ctx.duration, clients: [bodiesFor(single)] }));
+  const all = await withCpu(ctx.ours.child.pid, ctx.duration, () => load({ kind: "loops", url: ctx.ours.url, headers, duration: ctx.duration, clients: models.map(bodiesFor) }));
   if (one.graphqlErrors || all.graphqlErrors) ctx.log(`promote: errors single ${one.graphqlErrors}, 50 ${all.graphqlErrors}: ${one.firstError ?? all.firstError}`);
   const p50one = percentile(one.latencies, 50);
   const p99all = percentile(all.latencies, 99);
@@ -34,6 +34,6 @@ export async function promote(ctx: Ctx, many = 50): Promise<Row> {
     ratio,
     goal: "≤ 10",
     met: ratio <= 10 && one.graphqlErrors + all.graphqlErrors === 0,
-    notes: [`Each of ${many} clients on its own model (50 projects), closed loop, ${ctx.duration} s; errors: ${one.graphqlErrors + all.graphqlErrors}.`],
+    notes: [`Each of ${many} clients on its own model (50 projects), closed loop, ${ctx.duration} s; errors: ${one.graphqlErrors + all.graphqlErrors}. Server CPU: ${(one.cpu * 100).toFixed(0)} % of a core with 1 client (${((one.cpu * one.seconds * 1000) / Math.max(1, one.latencies.length)).toFixed(1)} ms per promotion), ${(all.cpu * 100).toFixed(0)} % with ${many} (${((all.cpu * all.seconds * 1000) / Math.max(1, all.latencies.length)).toFixed(1)} ms per promotion).`],
   };
 }

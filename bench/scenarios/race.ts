@@ -2,7 +2,7 @@
 // (ours, through the API), against the same SQL our service sends, through raw `pg` with the same concurrency
 // and pool size (bench/peers/raw-versions.ts), on another model of the same shape. Versions/s are counted in the
 // database (rows created in the window), and numbers are checked unique and contiguous afterwards.
-import { body, globalId, gql, load, runToJson } from "../harness.ts";
+import { body, cpuMs, globalId, gql, load, runToJson } from "../harness.ts";
 import type { Ctx, Row } from "./context.ts";
 
 const CREATE = `mutation Create($m: ID!) {
@@ -24,6 +24,7 @@ export async function race(ctx: Ctx, clients = Number(process.env.BENCH_RACE_CLI
   if (check.r.__typename !== "CreateModelVersionPayload") throw new Error(`createModelVersion failed: ${JSON.stringify(check)}`);
 
   const o0 = await count(oursModel.id);
+  const cpu0 = cpuMs(ctx.ours.child.pid);
   const a = await load({
     kind: "autocannon",
     url: ctx.ours.url,
@@ -33,6 +34,7 @@ export async function race(ctx: Ctx, clients = Number(process.env.BENCH_RACE_CLI
     requests: [{ body: body(CREATE, { m: globalId("Model", oursModel.id) }) }],
   });
   const o1 = await count(oursModel.id);
+  const serverCpu = (cpuMs(ctx.ours.child.pid) - cpu0) / (ctx.duration * 1000);
   if (a.non2xx || a.errors) throw new Error(`race: ${a.non2xx} non-2xx answers, ${a.errors} errors`);
   const oursRate = (o1.n - o0.n) / ctx.duration;
 
@@ -56,7 +58,7 @@ export async function race(ctx: Ctx, clients = Number(process.env.BENCH_RACE_CLI
     goal: "report",
     met: true,
     notes: [
-      `${ctx.duration} s each; responses ours ${a.requests} (non-2xx ${a.non2xx}), raw failures ${raw.failures}. Numbers unique and contiguous afterwards: ours ${contiguous(o1) ? "yes" : "NO"} (1..${o1.max}), raw ${contiguous(r1) ? "yes" : "NO"} (1..${r1.max}).`,
+      `${ctx.duration} s each; our server used ${(serverCpu * 100).toFixed(0)} % of a core (≈ ${((serverCpu * 1000) / Math.max(1, oursRate)).toFixed(1)} ms CPU per version); responses ours ${a.requests} (non-2xx ${a.non2xx}), raw failures ${raw.failures}. Numbers unique and contiguous afterwards: ours ${contiguous(o1) ? "yes" : "NO"} (1..${o1.max}), raw ${contiguous(r1) ? "yes" : "NO"} (1..${r1.max}).`,
     ],
   };
 }
