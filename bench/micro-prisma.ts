@@ -31,7 +31,7 @@ async function measure(name: string, op: () => Promise<unknown>, seconds = 4, co
   console.log(`${name.padEnd(58)} ${(n / seconds).toFixed(0).padStart(6)} ops/s  ${((ms / n) * 1000).toFixed(0).padStart(5)} µs CPU/op`);
 }
 
-await measure("prisma apiToken.findUnique include user (2 statements)", () => prisma.apiToken.findUnique({ where: { tokenHash }, include: { user: true } }));
+for (const c of [1, 16, 64]) await measure(`prisma apiToken.findUnique include user, ${c} concurrent`, () => prisma.apiToken.findUnique({ where: { tokenHash }, include: { user: true } }), 3, c);
 await measure("prisma user.findUniqueOrThrow (1 statement)", () => prisma.user.findUniqueOrThrow({ where: { id: userId } }));
 await measure("raw pg: token then user (2 statements)", async () => {
   const t = (await pool.query(`SELECT * FROM "ApiToken" WHERE "tokenHash" = $1 LIMIT 1`, [tokenHash])).rows[0];
