@@ -47,6 +47,18 @@ const bootstrapToken = `mg_${randomBytes(32).toString("base64url")}`;
 
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
+// Ctrl-C: stop our server and drop the database before leaving (peers and load runs get the signal themselves).
+process.once("SIGINT", () => {
+  log("interrupted: dropping the database");
+  ours?.child.kill("SIGKILL");
+  void admin
+    .query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+    .catch(() => {})
+    .finally(() => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+});
 let ours: Proc | undefined;
 let db: pg.Client | undefined;
 const loads: number[] = [];
@@ -68,6 +80,7 @@ try {
   const tok = await gql(ours.url, bootstrapToken, `mutation($u: ID!) { r: createApiToken(input: { name: "bench", userId: $u }) { __typename ... on CreateApiTokenPayload { token } ... on Error { message } } }`, { u: user.r.user.id });
   const token = tok.r.token as string;
   db = new pg.Client({ connectionString: databaseUrl.toString() });
+  db.on("error", () => {}); // terminated by DROP DATABASE … WITH (FORCE) on Ctrl-C
   await db.connect();
   const adminId = (await db.query(`SELECT id FROM "User" WHERE "isAdmin" ORDER BY "createdAt" LIMIT 1`)).rows[0].id as string;
   log("seeding");
