@@ -325,4 +325,31 @@ describe.runIf(databaseAvailable)("object rules", () => {
       expect(v1.number).toBe(1);
     });
   });
+  describe("names are compared literally, whatever characters they hold", () => {
+    it("finds a project, a model and an experiment by exact name only: `_` and `%` are no wildcards", async () => {
+      const stem = uniqueName("lit").replaceAll("-", "").replaceAll("_", "");
+      // `x` stands where the looked-up name has `_`: a LIKE pattern "a_c" would match "axc".
+      const decoy = await createProject(client, `${stem}xc`);
+      expect((await client.request(`query($name: String!) { project(by: { name: $name }) { id } }`, { name: `${stem}_c` })).project).toBeNull();
+      const real = await createProject(client, `${stem}_c`);
+      for (const name of [`${stem}_c`, `${stem.toUpperCase()}_C`]) {
+        expect((await client.request(`query($name: String!) { project(by: { name: $name }) { id } }`, { name })).project).toEqual({ id: real.id });
+      }
+      for (const name of ["%", `${stem}%`, `${stem}_`, "_%"]) {
+        expect((await client.request(`query($name: String!) { project(by: { name: $name }) { id } }`, { name })).project).toBeNull();
+      }
+      expect(await projectsListed(`${stem}_`)).toEqual([real.id]);
+      expect(await projectsListed(`${stem}%`)).toEqual([]);
+      expect(decoy.id).not.toBe(real.id);
+
+      await ok("createModel", { projectId: real.id, name: "m1x" });
+      await ok("createExperiment", { projectId: real.id, name: "e1x" });
+      const inProject = await client.request(
+        `query($id: ID!) { node(id: $id) { ... on Project { m: model(name: "m1_") { id } e: experiment(name: "e1_") { id }
+          mp: model(name: "m%") { id } ep: experiment(name: "%") { id } M: model(name: "M1X") { name } } } }`,
+        { id: real.id },
+      );
+      expect(inProject.node).toEqual({ m: null, e: null, mp: null, ep: null, M: { name: "m1x" } });
+    });
+  });
 });

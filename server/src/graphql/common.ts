@@ -129,11 +129,24 @@ export const NamedObjectOrder = builder.inputType("NamedObjectOrder", {
 
 type Direction = "ASC" | "DESC";
 
+/**
+ * Prisma turns case-insensitive `equals` and `contains` into PostgreSQL ILIKE without escaping its wildcards, so a
+ * name with `_` would match other names ("a_c" finds "abc") and "%" any name. Every such filter on user input goes
+ * through these, which escape `\`, `%` and `_` (ILIKE's default escape character is the backslash).
+ */
+const likeLiteral = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Prisma `where` on a name: equal to `name`, ignoring case. */
+export const nameEquals = (name: string) => ({ equals: likeLiteral(name), mode: "insensitive" as const });
+
+/** Prisma `where` on a name: contains `text`, ignoring case. */
+export const nameContains = (text: string) => ({ contains: likeLiteral(text), mode: "insensitive" as const });
+
 /** Prisma `where` of a NamedObjectFilter: hides deprecated and archived objects unless asked. */
 export function namedObjectWhere(filter: { status?: readonly string[] | null; nameContains?: string | null; tag?: { key: string; value: string } | null } | null | undefined) {
   return {
     status: { in: (filter?.status ?? ["ACTIVE"]) as ("ACTIVE" | "DEPRECATED" | "ARCHIVED")[] },
-    ...(filter?.nameContains ? { name: { contains: filter.nameContains, mode: "insensitive" as const } } : {}),
+    ...(filter?.nameContains ? { name: nameContains(filter.nameContains) } : {}),
     ...tagWhere(filter?.tag),
   };
 }

@@ -9,6 +9,7 @@ import {
   NamedObjectOrder,
   ObjectStatusEnum,
   SettableStatusEnum,
+  nameEquals,
   namedObjectWhere,
   orderBy,
   tagsField,
@@ -49,7 +50,7 @@ export const ProjectRef = builder.prismaNode("Project", {
       resolve: (query, p, args, ctx) =>
         ctx.prisma.model.findFirst({
           ...query,
-          where: { projectId: p.id, name: { equals: args.name, mode: "insensitive" }, status: { not: "ARCHIVED" } },
+          where: { projectId: p.id, name: nameEquals(args.name), status: { not: "ARCHIVED" } },
         }),
     }),
     experiments: t.relatedConnection("experiments", {
@@ -67,7 +68,7 @@ export const ProjectRef = builder.prismaNode("Project", {
       resolve: (query, p, args, ctx) =>
         ctx.prisma.experiment.findFirst({
           ...query,
-          where: { projectId: p.id, name: { equals: args.name, mode: "insensitive" }, status: { not: "ARCHIVED" } },
+          where: { projectId: p.id, name: nameEquals(args.name), status: { not: "ARCHIVED" } },
         }),
     }),
     resources: t.relatedConnection("resources", {
@@ -128,7 +129,7 @@ builder.queryField("project", (t) =>
       return ctx.prisma.project.findFirst({
         ...query,
         where: {
-          name: { equals: by.name ?? "", mode: "insensitive" },
+          name: nameEquals(by.name ?? ""),
           status: { not: "ARCHIVED" },
           ...visibleProjectWhere(ctx.viewer),
         },

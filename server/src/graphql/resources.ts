@@ -4,6 +4,7 @@ import { completeResourceUpload, createResourceUpload, deleteResource, RESOURCE_
 import type { PresignedUpload } from "../storage/store.ts";
 import type { RequestContext } from "../context.ts";
 import { builder } from "./builder.ts";
+import { nameContains } from "./common.ts";
 import { ChecksumMismatchError, COMMON_ERRORS, CrossProjectLineageError, ResourceInUseError } from "./errors.ts";
 import { ModelVersionFilter, ModelVersionOrder, modelVersionWhere, versionOrderBy } from "./versions.ts";
 
@@ -38,7 +39,7 @@ export function resourceWhere(filter: { status?: readonly ("PENDING" | "READY" |
     deletedAt: null,
     ...(filter?.status ? { status: { in: [...filter.status] } } : {}),
     ...(filter?.sha256 ? { sha256: filter.sha256 } : {}),
-    ...(filter?.nameContains ? { name: { contains: filter.nameContains, mode: "insensitive" as const } } : {}),
+    ...(filter?.nameContains ? { name: nameContains(filter.nameContains) } : {}),
   };
 }
 
