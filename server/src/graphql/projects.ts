@@ -1,5 +1,6 @@
 import { visibleProjectWhere } from "../access/permissions.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
+import { NAME_PATTERN } from "../domain/rules.ts";
 import { archiveProject, createProject, updateProject } from "../services/projects.ts";
 import { builder } from "./builder.ts";
 import {
@@ -48,7 +49,9 @@ export const ProjectRef = builder.prismaNode("Project", {
       description: "The non-archived model with this name (case-insensitive).",
       args: { name: t.arg.string({ required: true }) },
       resolve: (query, p, args, ctx) =>
-        ctx.prisma.model.findFirst({
+        !NAME_PATTERN.test(args.name)
+          ? null
+          : ctx.prisma.model.findFirst({
           ...query,
           where: { projectId: p.id, name: nameEquals(args.name), status: { not: "ARCHIVED" } },
         }),
@@ -66,7 +69,9 @@ export const ProjectRef = builder.prismaNode("Project", {
       description: "The non-archived experiment with this name (case-insensitive).",
       args: { name: t.arg.string({ required: true }) },
       resolve: (query, p, args, ctx) =>
-        ctx.prisma.experiment.findFirst({
+        !NAME_PATTERN.test(args.name)
+          ? null
+          : ctx.prisma.experiment.findFirst({
           ...query,
           where: { projectId: p.id, name: nameEquals(args.name), status: { not: "ARCHIVED" } },
         }),
@@ -126,6 +131,8 @@ builder.queryField("project", (t) =>
         if (decoded?.typename !== "Project") return null;
         return ctx.prisma.project.findFirst({ ...query, where: { id: decoded.id, ...visibleProjectWhere(ctx.viewer) } });
       }
+      // No object has a name outside the pattern: such a lookup is answered without asking the database.
+      if (!NAME_PATTERN.test(by.name ?? "")) return null;
       return ctx.prisma.project.findFirst({
         ...query,
         where: {
