@@ -5,14 +5,10 @@
 //   - subscribers that resume from their last cursor lose nothing: each one ends with every event of the log
 //     after its starting point exactly once, in order — including one that stayed connected throughout and one
 //     that disconnected before the outage and resumed while PostgreSQL was still down.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient, type GraphQLResponse } from "../support/client.ts";
 import { createModel, createProject } from "../support/fixtures.ts";
-import { PrivateCluster, privateClusterAvailable } from "../support/postgres-cluster.ts";
+import { privateClusterAvailable, serverOnPrivateCluster, type PrivateCluster, type ServerOnPrivateCluster } from "../support/postgres-cluster.ts";
 import {
   assertStrictlyIncreasing,
   describeError,
@@ -110,29 +106,18 @@ interface Attempt {
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { result: createModel(input: $input) { __typename ... on CreateModelPayload { model { id } } ... on Error { message } } }`;
 
 describe.runIf(runnable)("PostgreSQL restarts during live subscriptions", () => {
+  let setup: ServerOnPrivateCluster;
   let cluster: PrivateCluster;
   let server: ServerProcess;
   let client: GraphQLClient;
-  const cleanupOnExit = () => cluster?.destroy();
 
   beforeAll(async () => {
-    cluster = await PrivateCluster.create();
-    process.once("exit", cleanupOnExit);
-    cluster.start();
-    const admin = new pg.Client({ connectionString: `${cluster.url}/postgres` });
-    await admin.connect();
-    await admin.query("CREATE DATABASE modelgraph");
-    await admin.end();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "modelgraph-restart-"));
-    server = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: `${cluster.url}/modelgraph`, DATABASE_POOL_SIZE: "5" });
-    client = new GraphQLClient(server.url);
+    setup = await serverOnPrivateCluster();
+    ({ cluster, server, client } = setup);
   });
 
   afterAll(async () => {
-    client?.close();
-    await server?.stop();
-    cluster?.destroy();
-    process.off("exit", cleanupOnExit);
+    await setup?.close();
   });
 
   it("the server recovers by itself and resuming subscribers lose nothing", async () => {

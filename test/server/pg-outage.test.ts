@@ -5,15 +5,12 @@
 //     extensions.code SERVICE_UNAVAILABLE and a Retry-After header; never "Unexpected error.";
 //   - no request hangs (each has a bound); /readyz answers 503 (promptly) while PostgreSQL is down, 200 after;
 //   - once PostgreSQL is back, requests succeed again without a restart of the server.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, createResource } from "../support/fixtures.ts";
-import { PrivateCluster, privateClusterAvailable } from "../support/postgres-cluster.ts";
+import { privateClusterAvailable, serverOnPrivateCluster, type PrivateCluster, type ServerOnPrivateCluster } from "../support/postgres-cluster.ts";
 import { ADMIN_TOKEN } from "../support/server.ts";
-import { startServerProcess, type ServerProcess } from "../support/subscriptions.ts";
+import type { ServerProcess } from "../support/subscriptions.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** No request may take longer than this, outage or not (the bound against hangs). */
@@ -99,26 +96,18 @@ async function readiness(baseUrl: string): Promise<Outcome> {
 }
 
 describe.runIf(privateClusterAvailable)("PostgreSQL outage under load", () => {
+  let setup: ServerOnPrivateCluster;
   let cluster: PrivateCluster;
   let server: ServerProcess;
   let client: GraphQLClient;
-  const cleanupOnExit = () => cluster?.destroy();
 
   beforeAll(async () => {
-    cluster = await PrivateCluster.create();
-    process.once("exit", cleanupOnExit);
-    cluster.start();
-    const databaseUrl = await cluster.createDatabase("modelgraph");
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "modelgraph-outage-"));
-    server = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: "5", READINESS_TIMEOUT_MS: "1000" });
-    client = new GraphQLClient(server.url);
+    setup = await serverOnPrivateCluster({ READINESS_TIMEOUT_MS: "1000" });
+    ({ cluster, server, client } = setup);
   });
 
   afterAll(async () => {
-    client?.close();
-    await server?.stop();
-    cluster?.destroy();
-    process.off("exit", cleanupOnExit);
+    await setup?.close();
   });
 
   it("refuses cleanly with 503 SERVICE_UNAVAILABLE while PostgreSQL is down, and recovers without a restart", async () => {

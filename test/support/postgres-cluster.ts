@@ -5,8 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { GraphQLClient } from "./client.ts";
 import { dbKind } from "./server.ts";
-import { freePort } from "./subscriptions.ts";
+import { freePort, startServerProcess, type ServerProcess } from "./subscriptions.ts";
 
 const PG_BIN = process.env.MG_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 const isRoot = process.getuid?.() === 0;
@@ -73,4 +74,37 @@ export class PrivateCluster {
       fs.rmSync(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/** A server process on a fresh database of a private cluster, and an admin client of it. */
+export interface ServerOnPrivateCluster {
+  cluster: PrivateCluster;
+  server: ServerProcess;
+  client: GraphQLClient;
+  /** Stops the server, then the cluster, and removes both's files. */
+  close(): Promise<void>;
+}
+
+/** Starts a private cluster and a server process on it (`env` adds to DATA_DIR and DATABASE_URL). */
+export async function serverOnPrivateCluster(env: Record<string, string> = {}): Promise<ServerOnPrivateCluster> {
+  const cluster = await PrivateCluster.create();
+  const cleanupOnExit = () => cluster.destroy();
+  process.once("exit", cleanupOnExit);
+  cluster.start();
+  const databaseUrl = await cluster.createDatabase("modelgraph");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "modelgraph-private-"));
+  const server = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: "5", ...env });
+  const client = new GraphQLClient(server.url);
+  return {
+    cluster,
+    server,
+    client,
+    async close() {
+      client.close();
+      await server.stop();
+      cluster.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      process.off("exit", cleanupOnExit);
+    },
+  };
 }
