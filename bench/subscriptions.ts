@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket, { WebSocketServer } from "ws";
-import { freePort, machine, recordResults, ROOT } from "./support.ts";
+import { machine, recordResults, ROOT, startServerProcess, type ServerProcess } from "./support.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 const now = () => performance.timeOrigin + performance.now();
@@ -160,41 +160,6 @@ async function loadGenerator(): Promise<void> {
 
 // ---- orchestrator ----
 
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** The server's real entry point in its own process (like support.ts's, plus node flags such as --cpu-prof). */
-async function startServer(env: Record<string, string>, nodeArgs: string[]): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let buffered = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
-      buffered += chunk.toString();
-      if (buffered.includes('"modelgraph listening"')) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
 function percentile(sorted: number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index]!;
@@ -265,7 +230,7 @@ async function orchestrate(subscribers: number, rounds: number): Promise<void> {
     if (!usePglite) env.DATABASE_URL = databaseUrl.toString();
     const nodeArgs = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
     if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(" ").filter(Boolean));
-    server = await startServer(env, nodeArgs);
+    server = await startServerProcess(env, nodeArgs);
     pin(server.child.pid!, 0);
 
     const raw = spawnSelf(["raw-server"], 0);

@@ -25,20 +25,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx server/src/main.ts` with `env`, resolving once it logs that it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `node [nodeArgs] --import tsx server/src/main.ts` with `env`, resolving once it logs that it listens. */
+export async function startServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  child.stdout!.on("data", (chunk: Buffer) => {
-    if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
-  });
   await new Promise<void>((resolve, reject) => {
     let buffered = "";
     child.stdout!.on("data", (chunk: Buffer) => {
+      if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
       buffered += chunk.toString();
       if (buffered.includes('"modelgraph listening"')) resolve();
     });
@@ -49,6 +47,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     child,
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
