@@ -17,6 +17,7 @@ import { openEventBus, type EventBus } from "./events/bus.ts";
 import { EventFeed } from "./events/feed.ts";
 import { shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
+import { graphqlLimitPlugins, resolvePersistedOperation } from "./graphql/limits.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
@@ -102,8 +103,11 @@ export async function startApp(config: Config): Promise<App> {
   const yoga = createYoga<{ viewer?: Viewer; clientKey?: string }, RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    graphiql: { title: "modelgraph", subscriptionsProtocol: "WS" },
+    // GraphiQL needs introspection and runs arbitrary documents: off when either is refused.
+    graphiql: config.graphql.introspection && !config.graphql.persistedOperations ? { title: "modelgraph", subscriptionsProtocol: "WS" } : false,
     landingPage: false,
+    // graphql/limits.ts limits the body, saying the limit, and counts only bodies without a Content-Length.
+    maxRequestBodySize: false,
     // Unexpected errors are masked in responses ("Unexpected error.") and logged here with the request id.
     logging: {
       debug: () => {},
@@ -112,7 +116,7 @@ export async function startApp(config: Config): Promise<App> {
       error: (...args: unknown[]) =>
         log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") }),
     },
-    plugins: [warningsPlugin],
+    plugins: [...graphqlLimitPlugins(config.graphql), warningsPlugin],
     context: async (initial) => {
       const requestId = initial.request.headers.get("x-request-id") ?? randomUUID();
       const origin = new URL(initial.request.url).origin;
@@ -151,7 +155,8 @@ export async function startApp(config: Config): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const wss = new WebSocketServer({ server, path: "/graphql" });
+  // A WebSocket message is one operation: it gets the body limit of an HTTP request (ws closes with 1009 above it).
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: config.graphql.maxBodyBytes });
   const wsServer = useServer<Record<string, unknown>, { request: http.IncomingMessage; viewer?: Viewer; token?: string | null }>(
     {
       // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header.
@@ -171,7 +176,16 @@ export async function startApp(config: Config): Promise<App> {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       // Identical live subscriptions (same operation, variables and identity) share one execution (events/multicast.ts).
       subscribe: (args) => shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args)),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, _id, rawParams) => {
+        let params = rawParams;
+        if (config.graphql.persistedOperations) {
+          try {
+            params = resolvePersistedOperation(config.graphql.persistedOperations, rawParams);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        }
         // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
         let viewer: Viewer;
         try {
@@ -187,10 +201,18 @@ export async function startApp(config: Config): Promise<App> {
           request: new Request(`http://${host}/graphql`, { method: "POST", headers: { "x-request-id": randomUUID() } }),
           params,
         } as never);
+        // The enveloped parse counts tokens (graphql/limits.ts) and throws a GraphQLError at the limit.
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args = {
           schema: envelopedSchema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
@@ -202,6 +224,16 @@ export async function startApp(config: Config): Promise<App> {
     },
     wss,
   );
+  // A message over maxPayload is refused by ws (close 1009) and reported as a socket error, which graphql-ws would
+  // print to stderr as an internal error on every such message: it is an expected refusal, logged at debug.
+  wss.on("connection", (socket) => {
+    const others = socket.listeners("error") as ((error: Error) => void)[];
+    socket.removeAllListeners("error");
+    socket.on("error", (error: Error & { code?: string }) => {
+      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") log.debug("WebSocket message over the body limit refused", { limit: config.graphql.maxBodyBytes });
+      else for (const listener of others) listener.call(socket, error);
+    });
+  });
 
   await new Promise<void>((resolve) => server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, resolve));
   const address = server.address() as AddressInfo;
