@@ -65,12 +65,15 @@ const PREFLIGHT_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "g
  * another site without a CORS preflight (GET, or POST with a form or text content type, and no custom header) is
  * refused before it is parsed or authenticated. `content-type: application/json`, a `Bearer` Authorization
  * header (browsers never attach one on their own) or `x-graphql-yoga-csrf` each prove a preflighted request.
- * GraphiQL's page (GET, accept: text/html) is answered by Yoga before this check.
+ * GraphiQL's page (GET, accept: text/html) is answered by Yoga before this check. SSE subscriptions
+ * (GET, accept: text/event-stream) are left to authentication: they are read-only (Yoga runs no mutation over GET),
+ * EventSource cannot send a header, and one without a token keeps its documented answer, 401.
  */
 function preventCsrf(): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (!["GET", "HEAD", "POST"].includes(request.method)) return;
+      if (request.method === "GET" && request.headers.get("accept")?.includes("text/event-stream")) return;
       const contentType = request.headers.get("content-type")?.split(";")[0]!.trim().toLowerCase();
       if (contentType && !SIMPLE_CONTENT_TYPES.has(contentType)) return;
       if (PREFLIGHT_HEADERS.some((header) => request.headers.has(header))) return;
