@@ -183,8 +183,8 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       const error = res.json!.errors!.find((e) => e.extensions?.code === "MAX_DEPTH_EXCEEDED");
       expect(error, res.text).toBeDefined();
       expect(error!.message).toBe(`Query depth limit of ${LIMITS.depth} exceeded, found 50.`);
-      // Valid but for its size: the only other refusal is its cost (1.5× per level).
-      expect(new Set(codes(res.json!.errors))).toEqual(new Set(["MAX_DEPTH_EXCEEDED", "MAX_COST_EXCEEDED"]));
+      // Valid but for its depth: nothing else is refused (the cost is checked only before execution).
+      expect(codes(res.json!.errors)).toEqual(["MAX_DEPTH_EXCEEDED"]);
       expect(error!.extensions).toMatchObject({ limit: LIMITS.depth });
       expect(res.json!.data).toBeUndefined();
       expect(await projectExists(client, name)).toBe(false);
@@ -247,6 +247,21 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       expect(error!.extensions).toMatchObject({ limit: LIMITS.cost });
     });
 
+    it("page sizes in variables, or left to the default, count in the cost", async () => {
+      const query = `query($n: Int) { projects(first: $n) { nodes { models(first: $n) { nodes { versions(first: $n) { nodes { number metrics { name value } } } } } } } }`;
+      const large = await postJson(server.url, { query, variables: { n: 500 } });
+      expect(large.status).toBe(400);
+      expect(codes(large.json!.errors), large.text).toEqual(["MAX_COST_EXCEEDED"]);
+      expect(large.json!.errors![0]!.message).toMatch(new RegExp(`^Query Cost limit of ${LIMITS.cost} exceeded, found \\d+`));
+      // The same document with small pages runs; without any page size, the default (50) counts.
+      const small = await postJson(server.url, { query, variables: { n: 5 } });
+      expect(small.json!.errors, small.text).toBeUndefined();
+      const defaults = await postJson(server.url, {
+        query: `{ projects { nodes { models { nodes { versions { nodes { number stage metrics { name value } iteration { number params { key value } experiment { name } } } } } } } } }`,
+      });
+      expect(codes(defaults.json!.errors), defaults.text).toEqual(["MAX_COST_EXCEEDED"]);
+    });
+
     it("100 directives: MAX_DIRECTIVES_EXCEEDED", async () => {
       const res = await postJson(server.url, { query: manyDirectivesQuery(100) });
       expect(res.status).toBe(400);
@@ -306,8 +321,10 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       const documents = await sdkDocuments();
       expect(documents.size).toBeGreaterThan(50);
       for (const query of documents.values()) {
-        // No variables: required ones make the request fail after validation, before anything runs.
-        const res = await postJson(server.url, { query });
+        // Page sizes as the SDK's paginators send them (100); no other variables: required ones make the request
+        // fail after the limits, before anything runs.
+        const pageVariables = Object.fromEntries([...query.matchAll(/\b(?:first|last): \$(\w+)/g)].map((m) => [m[1]!, 100]));
+        const res = await postJson(server.url, { query, variables: pageVariables });
         const operation = /^(query|mutation|subscription) (\w+)/m.exec(query)?.[2];
         for (const error of res.json?.errors ?? []) {
           expect(LIMIT_CODES, `${operation}: ${error.message}`).not.toContain(error.extensions?.code);

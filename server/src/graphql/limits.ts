@@ -3,10 +3,25 @@
 // The same plugins run for HTTP/SSE (Yoga) and for graphql-ws (app.ts hands WebSocket operations to
 // `yoga.getEnveloped`), except the HTTP-only ones (request body, CSRF), which only see Yoga's requests.
 import { createHash } from "node:crypto";
-import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { GraphQLError, type ValidationContext, type ValidationRule } from "graphql";
+import { EnvelopArmor, EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import {
+  GraphQLError,
+  Kind,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  type ArgumentNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FieldNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLLimitsConfig } from "../config.ts";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./builder.ts";
 
 /** `extensions.code` of each refusal. */
 export const LimitCode = {
@@ -126,6 +141,86 @@ function limitRequestBody(limit: number): Plugin {
   };
 }
 
+/**
+ * The cost limit, with the page sizes the server will really use. graphql-armor multiplies a list's cost by its
+ * `first`/`last` only when that is a literal, so `first: $n` would count as 1 and a connection without either as 1,
+ * while the server returns up to 500 and 50 rows. Before execution (when the variables are known) this rewrites
+ * each connection's page size to what Pothos will use — the variable's value, or the default — capped at the
+ * maximum, and runs armor's cost rule on that. Documents whose page sizes do not depend on variables are
+ * checked once (Yoga hands the same parsed document back for the same text).
+ */
+function limitCost(config: GraphQLLimitsConfig): Plugin {
+  let costRule: ValidationRule | undefined;
+  const armor = new EnvelopArmor({
+    blockFieldSuggestion: { enabled: false },
+    maxTokens: { enabled: false },
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
+    costLimit: {
+      maxCost: config.maxCost,
+      flattenFragments: true,
+      propagateOnRejection: false,
+      onReject: [reject(LimitCode.cost, config.maxCost)],
+    },
+  });
+  for (const plugin of armor.protect().plugins as Plugin[]) {
+    plugin.onValidate?.({ addValidationRule: (rule: ValidationRule) => (costRule = rule) } as never);
+  }
+  if (!costRule) throw new Error("graphql-armor's cost rule was not found");
+  const rule = costRule;
+  const checked = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+
+  const refusals = (args: ExecutionArgs): readonly GraphQLError[] => {
+    const cached = checked.get(args.document);
+    if (cached) return cached;
+    const { document, dependsOnVariables } = withPageSizes(args.schema, args.document, args.variableValues ?? {});
+    const errors = validate(args.schema, document, [rule]);
+    if (!dependsOnVariables) checked.set(args.document, errors);
+    return errors;
+  };
+  const stop = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: never) => void }) => {
+    const errors = refusals(args);
+    if (errors.length > 0) setResultAndStopExecution({ errors } as never);
+  };
+  return { onExecute: stop, onSubscribe: stop };
+}
+
+/** The page size Pothos will use for a `first`/`last` value (absent: the default; capped at the maximum). */
+function effectivePageSize(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? Math.min(Math.max(value, 0), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+}
+
+/** `document` with every connection's page size as a literal: what the cost of the real execution depends on. */
+function withPageSizes(schema: GraphQLSchema, original: DocumentNode, variables: Record<string, unknown>): { document: DocumentNode; dependsOnVariables: boolean } {
+  let dependsOnVariables = false;
+  const typeInfo = new TypeInfo(schema);
+  const literal = (size: number) => ({ kind: Kind.INT, value: String(size) }) as const;
+  const document = visit(
+    original,
+    visitWithTypeInfo(typeInfo, {
+      Field(node: FieldNode) {
+        const definition = typeInfo.getFieldDef();
+        if (!definition?.args.some((arg) => arg.name === "first")) return undefined;
+        const args = node.arguments ?? [];
+        const sized = args.find((arg) => arg.name.value === "first" || arg.name.value === "last");
+        let size: number;
+        if (!sized) size = DEFAULT_PAGE_SIZE;
+        else if (sized.value.kind === Kind.VARIABLE) {
+          dependsOnVariables = true;
+          size = effectivePageSize(variables[sized.value.name.value]);
+        } else if (sized.value.kind === Kind.INT) size = effectivePageSize(Number(sized.value.value));
+        else return undefined;
+        // armor reads the first `first`/`last` argument it finds: put the real size first.
+        const rest = args.filter((arg) => arg !== sized);
+        const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: "first" }, value: literal(size) };
+        return { ...node, arguments: [first, ...rest] };
+      },
+    }),
+  );
+  return { document, dependsOnVariables };
+}
+
 /** The parameters of one GraphQL operation, as sent over HTTP or graphql-ws. */
 interface OperationParams {
   query?: string | null;
@@ -173,12 +268,8 @@ export function graphqlLimitPlugins(config: GraphQLLimitsConfig): Plugin[] {
         propagateOnRejection: false,
         onReject: [reject(LimitCode.depth, config.maxDepth)],
       },
-      costLimit: {
-        maxCost: config.maxCost,
-        flattenFragments: true,
-        propagateOnRejection: false,
-        onReject: [reject(LimitCode.cost, config.maxCost)],
-      },
+      // The cost needs the variables: checked before execution (limitCost).
+      costLimit: { enabled: false },
       maxAliases: { n: config.maxAliases, propagateOnRejection: false, onReject: [reject(LimitCode.aliases, config.maxAliases)] },
       maxDirectives: {
         n: config.maxDirectives,
@@ -186,6 +277,7 @@ export function graphqlLimitPlugins(config: GraphQLLimitsConfig): Plugin[] {
         onReject: [reject(LimitCode.directives, config.maxDirectives)],
       },
     }) as Plugin,
+    limitCost(config),
   ];
   if (!config.introspection) plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
   const manifest = config.persistedOperations;
