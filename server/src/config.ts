@@ -32,7 +32,7 @@ export interface Config {
 export interface GraphQLLimitsConfig {
   /** Deepest field nesting of an operation (fragments flattened). */
   maxDepth: number;
-  /** graphql-armor cost: objects 2, scalars 1, ×1.5 per level, × literal `first`/`last` of a list. */
+  /** graphql-armor cost: objects 2, scalars 1, ×1.5 per level, × each connection's page size (variables and defaults included). */
   maxCost: number;
   /** Aliased fields per operation (`__typename` aliases are free). */
   maxAliases: number;
@@ -145,7 +145,7 @@ const EnvSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   WEBHOOK_DISABLE_AFTER_FAILURES: positiveInt(10),
   GRAPHQL_MAX_DEPTH: positiveInt(15),
-  GRAPHQL_MAX_COST: positiveInt(1_000_000),
+  GRAPHQL_MAX_COST: positiveInt(50_000_000),
   GRAPHQL_MAX_ALIASES: positiveInt(50),
   GRAPHQL_MAX_DIRECTIVES: positiveInt(50),
   GRAPHQL_MAX_TOKENS: positiveInt(10_000),

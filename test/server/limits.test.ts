@@ -19,7 +19,7 @@ import { ADMIN_TOKEN, databaseAvailable, startTestServer, type TestServer } from
 const MANIFEST_FILE = fileURLToPath(new URL("../../sdk/src/generated/persisted-operations.json", import.meta.url));
 
 /** Defaults of server/src/config.ts, which the messages must state. */
-const LIMITS = { depth: 15, cost: 1_000_000, aliases: 50, directives: 50, tokens: 10_000, bodyBytes: 2 * 1024 * 1024 };
+const LIMITS = { depth: 15, cost: 50_000_000, aliases: 50, directives: 50, tokens: 10_000, bodyBytes: 2 * 1024 * 1024 };
 
 /** Every code a limit answers with; a legitimate document must get none of them. */
 const LIMIT_CODES = [
@@ -253,11 +253,11 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       expect(large.status).toBe(400);
       expect(codes(large.json!.errors), large.text).toEqual(["MAX_COST_EXCEEDED"]);
       expect(large.json!.errors![0]!.message).toMatch(new RegExp(`^Query Cost limit of ${LIMITS.cost} exceeded, found \\d+`));
-      // The same document with small pages runs; without any page size, the default (50) counts.
+      // The same document with small pages runs; without any page size, the default (50) counts: 50⁴ rows.
       const small = await postJson(server.url, { query, variables: { n: 5 } });
       expect(small.json!.errors, small.text).toBeUndefined();
       const defaults = await postJson(server.url, {
-        query: `{ projects { nodes { models { nodes { versions { nodes { number stage metrics { name value } iteration { number params { key value } experiment { name } } } } } } } } }`,
+        query: `{ projects { nodes { models { nodes { versions { nodes { number childVersions { nodes { number } } } } } } } } }`,
       });
       expect(codes(defaults.json!.errors), defaults.text).toEqual(["MAX_COST_EXCEEDED"]);
     });
@@ -306,6 +306,14 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       expect(codes((tokens as { errors: GraphQLResponse["errors"] }).errors)).toEqual(["MAX_TOKENS_EXCEEDED"]);
       const aliases = await overWebSocket(server.url, { query: aliasedQuery(1_000) });
       expect(codes((aliases as { errors: GraphQLResponse["errors"] }).errors)).toContain("MAX_ALIASES_EXCEEDED");
+    });
+
+    it("a query whose page sizes (in variables) make it too costly is refused with MAX_COST_EXCEEDED", async () => {
+      const outcome = await overWebSocket(server.url, {
+        query: `query($n: Int) { projects(first: $n) { nodes { models(first: $n) { nodes { versions(first: $n) { nodes { number } } } } } } }`,
+        variables: { n: 500 },
+      });
+      expect(codes((outcome as { errors: GraphQLResponse["errors"] }).errors), JSON.stringify(outcome)).toEqual(["MAX_COST_EXCEEDED"]);
     });
 
     it("a 10 MB message closes the socket (1009, message too big) and creates nothing", async () => {

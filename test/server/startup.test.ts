@@ -268,7 +268,7 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
       artifactUploadTtlSeconds: 24 * 3600,
       graphql: {
         maxDepth: 15,
-        maxCost: 1_000_000,
+        maxCost: 50_000_000,
         maxAliases: 50,
         maxDirectives: 50,
         maxTokens: 10_000,
