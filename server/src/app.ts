@@ -19,6 +19,7 @@ import { EventFeed } from "./events/feed.ts";
 import { shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
 import { maskUnexpectedError, serviceUnavailableError } from "./graphql/errors.ts";
+import { graphqlLimitPlugins, resolvePersistedOperation } from "./graphql/limits.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
 import { handleHealth } from "./http/health.ts";
@@ -207,11 +208,14 @@ export async function startApp(config: Config): Promise<App> {
   const yoga = createYoga<{ viewer?: Viewer; clientKey?: string; requestId?: string }, RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    graphiql: { title: "modelgraph", subscriptionsProtocol: "WS" },
+    // GraphiQL needs introspection and runs arbitrary documents: off when either is refused.
+    graphiql: config.graphql.introspection && !config.graphql.persistedOperations ? { title: "modelgraph", subscriptionsProtocol: "WS" } : false,
     landingPage: false,
     // Unexpected errors are masked in responses ("Unexpected error."; a lost database: SERVICE_UNAVAILABLE, 503) and
     // logged here; the request id comes with every line logged while serving a request (log.ts requestScope).
     maskedErrors: { maskError: maskUnexpectedError },
+    // graphql/limits.ts limits the body, saying the limit, and counts only bodies without a Content-Length.
+    maxRequestBodySize: false,
     logging: {
       debug: () => {},
       info: () => {},
@@ -224,7 +228,7 @@ export async function startApp(config: Config): Promise<App> {
         log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") });
       },
     },
-    plugins: [warningsPlugin, useObservability(instruments, log)],
+    plugins: [useObservability(instruments, log), ...graphqlLimitPlugins(config.graphql), warningsPlugin],
     context: async (initial) => {
       const requestId = initial.requestId ?? requestIdOf(initial.request.headers.get("x-request-id") ?? undefined);
       const origin = new URL(initial.request.url).origin;
@@ -309,7 +313,8 @@ export async function startApp(config: Config): Promise<App> {
 
   // Upgrades are routed here rather than by `new WebSocketServer({ server })`, which would also take over the HTTP
   // server's errors (a port already in use would be logged as a WebSocket failure instead of failing start-up).
-  const wss = new WebSocketServer({ noServer: true });
+  // A WebSocket message is one operation: it gets the body limit of an HTTP request (ws closes with 1009 above it).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.graphql.maxBodyBytes });
   server.on("upgrade", (req, socket, head) => {
     if (draining || (req.url ?? "").split("?")[0] !== "/graphql") {
       socket.destroy();
@@ -351,7 +356,16 @@ export async function startApp(config: Config): Promise<App> {
             () => instruments.subscriptions.dec({ transport: "ws" }),
           );
         }),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, _id, rawParams) => {
+        let params = rawParams;
+        if (config.graphql.persistedOperations) {
+          try {
+            params = resolvePersistedOperation(config.graphql.persistedOperations, rawParams);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        }
         // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
         let viewer: Viewer;
         try {
@@ -368,10 +382,18 @@ export async function startApp(config: Config): Promise<App> {
           request: new Request(`http://${host}/graphql`, { method: "POST", headers: { "x-request-id": randomUUID() } }),
           params,
         } as never);
+        // The enveloped parse counts tokens (graphql/limits.ts) and throws a GraphQLError at the limit.
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args = {
           schema: envelopedSchema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
@@ -383,6 +405,16 @@ export async function startApp(config: Config): Promise<App> {
     },
     wss,
   );
+  // A message over maxPayload is refused by ws (close 1009) and reported as a socket error, which graphql-ws would
+  // print to stderr as an internal error on every such message: it is an expected refusal, logged at debug.
+  wss.on("connection", (socket) => {
+    const others = socket.listeners("error") as ((error: Error) => void)[];
+    socket.removeAllListeners("error");
+    socket.on("error", (error: Error & { code?: string }) => {
+      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") log.debug("WebSocket message over the body limit refused", { limit: config.graphql.maxBodyBytes });
+      else for (const listener of others) listener.call(socket, error);
+    });
+  });
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -31,6 +32,31 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** /readyz fails a dependency check that takes longer than this. */
   readinessTimeoutMs: number;
+  /** Abuse limits of /graphql (HTTP and WebSocket); see graphql/limits.ts. */
+  graphql: GraphQLLimitsConfig;
+}
+
+/** What a GraphQL request may ask for before it is refused, without running it. */
+export interface GraphQLLimitsConfig {
+  /** Deepest field nesting of an operation (fragments flattened). */
+  maxDepth: number;
+  /** graphql-armor cost: objects 2, scalars 1, ×1.5 per level, × each connection's page size (variables and defaults included). */
+  maxCost: number;
+  /** Aliased fields per operation (`__typename` aliases are free). */
+  maxAliases: number;
+  /** Directives per operation. */
+  maxDirectives: number;
+  /** Lexical tokens of a document, counted while parsing (the parse stops at the limit). */
+  maxTokens: number;
+  /** Bytes of a request body on /graphql (artifact routes stream and are not limited by this). */
+  maxBodyBytes: number;
+  /** `__schema` / `__type` allowed (and GraphiQL served). */
+  introspection: boolean;
+  /**
+   * From the JSON file GRAPHQL_PERSISTED_OPERATIONS (`{ "<sha256 hex of the document>": "<document>" }`): when set,
+   * only these operations are accepted, by hash.
+   */
+  persistedOperations: ReadonlyMap<string, string> | undefined;
 }
 
 /** Start-up refused because of the environment; the message names every offending variable. */
@@ -75,6 +101,33 @@ const nonNegativeInt = (fallback: number) =>
       .transform(Number)
       .optional(),
   ).transform((n) => n ?? fallback);
+const booleanFlag = (fallback: boolean) =>
+  optionalString.pipe(
+    z
+      .string()
+      .toLowerCase()
+      .refine((v) => ["true", "false", "1", "0", "on", "off", "yes", "no"].includes(v), "must be true or false")
+      .transform((v) => ["true", "1", "on", "yes"].includes(v))
+      .optional(),
+  ).transform((b) => b ?? fallback);
+
+/** A persisted-operations manifest: a JSON object mapping sha256 hex hashes to GraphQL documents. */
+const persistedOperationsFile = optionalString.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.resolve(value), "utf8"));
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `cannot read a JSON file at ${value} (${(error as Error).message})` });
+    return z.NEVER;
+  }
+  const entries = manifest !== null && typeof manifest === "object" && !Array.isArray(manifest) ? Object.entries(manifest) : undefined;
+  if (!entries || entries.some(([hash, document]) => !/^[0-9a-f]{64}$/.test(hash) || typeof document !== "string")) {
+    ctx.addIssue({ code: "custom", message: `${value} must hold a JSON object mapping sha256 hex hashes to GraphQL documents` });
+    return z.NEVER;
+  }
+  return new Map(entries as [string, string][]) as ReadonlyMap<string, string>;
+});
 
 const httpUrl = optionalString.refine(
   (value) => value === undefined || /^https?:\/\/[^/]+/.test(value),
@@ -114,6 +167,14 @@ const EnvSchema = z.object({
   ),
   SHUTDOWN_TIMEOUT_SECONDS: nonNegativeInt(25),
   READINESS_TIMEOUT_MS: positiveInt(2_000),
+  GRAPHQL_MAX_DEPTH: positiveInt(15),
+  GRAPHQL_MAX_COST: positiveInt(50_000_000),
+  GRAPHQL_MAX_ALIASES: positiveInt(50),
+  GRAPHQL_MAX_DIRECTIVES: positiveInt(50),
+  GRAPHQL_MAX_TOKENS: positiveInt(10_000),
+  GRAPHQL_MAX_BODY_BYTES: positiveInt(2 * 1024 * 1024),
+  GRAPHQL_INTROSPECTION: booleanFlag(true),
+  GRAPHQL_PERSISTED_OPERATIONS: persistedOperationsFile,
 });
 
 /**
@@ -164,6 +225,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { token: e.METRICS_TOKEN },
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      introspection: e.GRAPHQL_INTROSPECTION,
+      persistedOperations: e.GRAPHQL_PERSISTED_OPERATIONS,
+    },
   };
 }
 

@@ -181,6 +181,7 @@ describe.runIf(dbKind === "pglite")("server process (embedded database)", () => 
       { name: "S3_ENDPOINT without S3_BUCKET", env: { S3_ENDPOINT: "http://127.0.0.1:9000", S3_ACCESS_KEY: "minio", S3_SECRET_KEY: "minio-secret" }, variable: "S3_BUCKET" },
       { name: "MODELGRAPH_BOOTSTRAP_TOKEN=short", env: { MODELGRAPH_BOOTSTRAP_TOKEN: "short" }, variable: "MODELGRAPH_BOOTSTRAP_TOKEN" },
       { name: "SHUTDOWN_TIMEOUT_SECONDS=soon", env: { SHUTDOWN_TIMEOUT_SECONDS: "soon" }, variable: "SHUTDOWN_TIMEOUT_SECONDS" },
+      { name: "GRAPHQL_PERSISTED_OPERATIONS=missing file", env: { GRAPHQL_PERSISTED_OPERATIONS: "/nonexistent/operations.json" }, variable: "GRAPHQL_PERSISTED_OPERATIONS" },
     ];
 
     // Each case is its own process; they run side by side.
@@ -293,8 +294,71 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
       metrics: { token: undefined },
       shutdownTimeoutSeconds: 25,
       readinessTimeoutMs: 2_000,
+      graphql: {
+        maxDepth: 15,
+        maxCost: 50_000_000,
+        maxAliases: 50,
+        maxDirectives: 50,
+        maxTokens: 10_000,
+        maxBodyBytes: 2 * 1024 * 1024,
+        introspection: true,
+        persistedOperations: undefined,
+      },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it("reads the GraphQL abuse limits, the introspection switch and a persisted-operations manifest", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "modelgraph-config-"));
+    try {
+      const hash = "a".repeat(64);
+      const manifest = path.join(dir, "operations.json");
+      await fs.writeFile(manifest, JSON.stringify({ [hash]: "{ viewer { id } }" }));
+      const config = loadConfig({
+        GRAPHQL_MAX_DEPTH: "8",
+        GRAPHQL_MAX_COST: "5000",
+        GRAPHQL_MAX_ALIASES: "10",
+        GRAPHQL_MAX_DIRECTIVES: "5",
+        GRAPHQL_MAX_TOKENS: "2000",
+        GRAPHQL_MAX_BODY_BYTES: "65536",
+        GRAPHQL_INTROSPECTION: "off",
+        GRAPHQL_PERSISTED_OPERATIONS: manifest,
+      });
+      expect(config.graphql).toEqual({
+        maxDepth: 8,
+        maxCost: 5000,
+        maxAliases: 10,
+        maxDirectives: 5,
+        maxTokens: 2000,
+        maxBodyBytes: 65536,
+        introspection: false,
+        persistedOperations: new Map([[hash, "{ viewer { id } }"]]),
+      });
+      for (const [value, expected] of [["true", true], ["1", true], ["FALSE", false], ["no", false], ["", true]] as const) {
+        expect(loadConfig({ GRAPHQL_INTROSPECTION: value }).graphql.introspection).toBe(expected);
+      }
+
+      // Invalid values name their variable.
+      let error: unknown;
+      try {
+        loadConfig({ GRAPHQL_MAX_DEPTH: "0", GRAPHQL_MAX_COST: "lots", GRAPHQL_MAX_BODY_BYTES: "-1", GRAPHQL_INTROSPECTION: "maybe", GRAPHQL_MAX_TOKENS: "1.5" });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      for (const variable of ["GRAPHQL_MAX_DEPTH", "GRAPHQL_MAX_COST", "GRAPHQL_MAX_BODY_BYTES", "GRAPHQL_INTROSPECTION", "GRAPHQL_MAX_TOKENS"]) {
+        expect((error as Error).message).toContain(`${variable}:`);
+      }
+      expect(() => loadConfig({ GRAPHQL_PERSISTED_OPERATIONS: path.join(dir, "missing.json") })).toThrow(/GRAPHQL_PERSISTED_OPERATIONS: cannot read/);
+      const notJson = path.join(dir, "not.json");
+      await fs.writeFile(notJson, "{ viewer { id } }");
+      expect(() => loadConfig({ GRAPHQL_PERSISTED_OPERATIONS: notJson })).toThrow(/GRAPHQL_PERSISTED_OPERATIONS: cannot read a JSON file/);
+      const badShape = path.join(dir, "bad.json");
+      await fs.writeFile(badShape, JSON.stringify({ "not-a-hash": "{ viewer { id } }" }));
+      expect(() => loadConfig({ GRAPHQL_PERSISTED_OPERATIONS: badShape })).toThrow(/GRAPHQL_PERSISTED_OPERATIONS: .* must hold a JSON object mapping sha256/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("treats empty and blank values as unset", () => {
