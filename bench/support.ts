@@ -33,17 +33,20 @@ export async function startServerProcess(env: Record<string, string>, nodeArgs: 
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  await new Promise<void>((resolve, reject) => {
-    let buffered = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
-      buffered += chunk.toString();
-      if (buffered.includes('"modelgraph listening"')) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  child.stdout!.on("data", (chunk: Buffer) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
   });
+  // Ready once /healthz answers (not on a log line: LOG_LEVEL may silence it).
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`server exited with ${code}`))));
+  exited.catch(() => {});
+  for (;;) {
+    const up = await Promise.race([fetch(`${url}/healthz`).then((r) => r.ok, () => false), exited]);
+    if (up) break;
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, 100)), exited]);
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     child,
     stop: () =>
       new Promise((resolve) => {
