@@ -34,7 +34,8 @@ function deepMutation(): string {
   return `mutation { createProject(input: { name: "deep" }) { ... on CreateProjectPayload { project { models(first: 1) { nodes { ${selection} } } } } } }`;
 }
 const aliasedQuery = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: viewer { id }`).join(" ")} }`;
-const manyTokens = (tokens: number) => `mutation { createProject(input: { name: "tokens" }) { ${"__typename ".repeat(tokens)} } }`;
+// Each `a` is one token: 100,000 of them fit in 200 KB, under the body limit, so the token limit is what refuses it.
+const manyTokens = (tokens: number) => `mutation { createProject(input: { name: "tokens" }) { ${"a ".repeat(tokens)} } }`;
 const hugeString = (bytes: number) => `mutation { createProject(input: { name: "huge", description: "${"x".repeat(bytes)}" }) { __typename } }`;
 
 interface Case {

@@ -172,7 +172,7 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_ALIASES: positiveInt(50),
   GRAPHQL_MAX_DIRECTIVES: positiveInt(50),
   GRAPHQL_MAX_TOKENS: positiveInt(10_000),
-  GRAPHQL_MAX_BODY_BYTES: positiveInt(2 * 1024 * 1024),
+  GRAPHQL_MAX_BODY_BYTES: positiveInt(512 * 1024),
   GRAPHQL_INTROSPECTION: booleanFlag(true),
   GRAPHQL_PERSISTED_OPERATIONS: persistedOperationsFile,
 });

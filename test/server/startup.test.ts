@@ -300,7 +300,7 @@ describe.runIf(dbKind === "pglite")("loadConfig", () => {
         maxAliases: 50,
         maxDirectives: 50,
         maxTokens: 10_000,
-        maxBodyBytes: 2 * 1024 * 1024,
+        maxBodyBytes: 512 * 1024,
         introspection: true,
         persistedOperations: undefined,
       },
