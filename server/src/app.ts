@@ -7,7 +7,7 @@ import { GraphQLError, type ExecutionArgs } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import { authenticate, AuthenticationError, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
+import { authenticate, AuthenticationError, clientAddress, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { RequestContext } from "./context.ts";
@@ -144,19 +144,6 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 function unauthenticated(error: AuthenticationError): GraphQLError {
   const status = error.reason === "rate_limited" ? 429 : 401;
   return new GraphQLError(error.message, { extensions: { code: error.reason === "rate_limited" ? "RATE_LIMITED" : "UNAUTHENTICATED", http: { status } } });
-}
-
-/**
- * The caller's address, which failed authentications are counted against. Behind `trustProxyHops` proxies of
- * our own, it is the address the outermost of them saw (X-Forwarded-For, read from the right, since a client
- * can put anything on its left); otherwise the socket's peer.
- */
-export function clientAddress(req: http.IncomingMessage, trustProxyHops: number): string {
-  const peer = req.socket.remoteAddress ?? "unknown";
-  if (trustProxyHops === 0) return peer;
-  const header = req.headers["x-forwarded-for"];
-  const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((h) => h.trim()).filter(Boolean);
-  return hops[hops.length - trustProxyHops] ?? hops[0] ?? peer;
 }
 
 export async function startApp(config: Config): Promise<App> {
@@ -416,6 +403,14 @@ export async function startApp(config: Config): Promise<App> {
     });
   });
 
+  /** Stops the workers and closes the event bus and the database (the last step of a stop). */
+  const releaseBackends = async () => {
+    await webhooks.stop();
+    await feed.stop();
+    await bus.close();
+    await db.close();
+  };
+
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -428,10 +423,7 @@ export async function startApp(config: Config): Promise<App> {
     // E.g. the port is taken: release what was opened, and say which address could not be had.
     clearInterval(sweeper);
     await wsServer.dispose();
-    await webhooks.stop();
-    await feed.stop();
-    await bus.close();
-    await db.close();
+    await releaseBackends();
     const code = (error as NodeJS.ErrnoException).code;
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the address is already in use" : (error as Error).message}`);
   }
@@ -462,10 +454,7 @@ export async function startApp(config: Config): Promise<App> {
       for (const socket of wss.clients) socket.terminate();
       server.closeAllConnections();
       await within(listenerClosed, 1_000);
-      await webhooks.stop();
-      await feed.stop();
-      await bus.close();
-      await db.close();
+      await releaseBackends();
       log.info("stopped", { requestsCut: cut });
     })();
     return stopping;

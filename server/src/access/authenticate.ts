@@ -1,5 +1,6 @@
 // Who is calling: resolves `Authorization: Bearer mg_…` (or graphql-ws connectionParams.authorization)
 // to a Viewer. Failures are counted per client address and rate limited.
+import type { IncomingMessage } from "node:http";
 import type { Prisma } from "../db/database.ts";
 import { hashesEqual, hashToken, isWellFormedToken } from "./tokens.ts";
 import type { Viewer } from "./viewer.ts";
@@ -75,7 +76,7 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
   if (!row || !hashesEqual(row.tokenHash, hash)) return fail("unknown");
   if (row.revokedAt) return fail("revoked");
   const now = Date.now();
-  if (row.expiresAt && row.expiresAt.getTime() <= now) return fail("expired");
+  if (!tokenUsable(row, now)) return fail("expired");
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
@@ -89,5 +90,23 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
 export async function tokenStillValid(prisma: Prisma, viewer: Viewer, now = Date.now()): Promise<boolean> {
   if (!viewer.tokenId) return true;
   const row = await prisma.apiToken.findUnique({ where: { id: viewer.tokenId }, select: { revokedAt: true, expiresAt: true } });
-  return !!row && !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > now);
+  return !!row && tokenUsable(row, now);
+}
+
+/** A token works while it is neither revoked nor past its expiry. */
+export function tokenUsable(row: { revokedAt: Date | null; expiresAt: Date | null }, now = Date.now()): boolean {
+  return !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > now);
+}
+
+/**
+ * The caller's address, which failed authentications are counted against. Behind `trustProxyHops` proxies of
+ * our own, it is the address the outermost of them saw (X-Forwarded-For, read from the right, since a client
+ * can put anything on its left); otherwise the socket's peer.
+ */
+export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {
+  const peer = req.socket.remoteAddress ?? "unknown";
+  if (trustProxyHops === 0) return peer;
+  const header = req.headers["x-forwarded-for"];
+  const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((h) => h.trim()).filter(Boolean);
+  return hops[hops.length - trustProxyHops] ?? hops[0] ?? peer;
 }

@@ -4,6 +4,7 @@ import type { Prisma } from "../db/database.ts";
 import type { Event } from "../generated/prisma/client.ts";
 import type { Logger } from "../log.ts";
 import type { EventBus } from "./bus.ts";
+import { newestEventSeq } from "./log.ts";
 
 const PAGE = 500;
 
@@ -31,8 +32,7 @@ export class EventFeed {
   ) {}
 
   async start(): Promise<void> {
-    const last = await this.prisma.event.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
-    this.position = last?.seq ?? 0n;
+    this.position = await newestEventSeq(this.prisma);
     this.announced = this.position;
     this.unsubscribe = this.bus.subscribe((seq) => {
       if (seq > this.announced) this.announced = seq;

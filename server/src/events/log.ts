@@ -42,6 +42,15 @@ export async function lockEventLog(tx: Tx): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
 }
 
+/**
+ * The seq of the newest committed event (0 when the log is empty). Seqs are taken under the event-log lock held to
+ * commit, so every event committed later has a higher one: a safe point to resume from.
+ */
+export async function newestEventSeq(db: Pick<Tx, "event">): Promise<bigint> {
+  const newest = await db.event.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+  return newest?.seq ?? 0n;
+}
+
 /** The highest seq a transaction appended, if any (read by the transaction helper after commit). */
 export function appendedSeq(tx: object): bigint | undefined {
   return highestSeqOf.get(tx);

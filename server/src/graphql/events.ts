@@ -1,9 +1,9 @@
 // Subscriptions over graphql-ws and SSE, served from the durable event log (events/stream.ts).
 import { GraphQLError } from "graphql";
-import { tokenStillValid } from "../access/authenticate.ts";
+import { tokenStillValid, tokenUsable } from "../access/authenticate.ts";
 import { cachedRoleIn } from "../access/permissions.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
-import { EVENT_TYPES } from "../events/log.ts";
+import { EVENT_TYPES, newestEventSeq } from "../events/log.ts";
 import { batchedForEvent, sharedForEvent } from "../events/shared.ts";
 import { streamEvents } from "../events/stream.ts";
 import type { Event } from "../generated/prisma/client.ts";
@@ -106,10 +106,7 @@ builder.prismaObjectField("Project", "eventCursor", (t) =>
     description:
       "The cursor of the newest event in the log now (a start cursor when there is none). Read it with your initial " +
       "query, then subscribe with `after:` it: you get every event committed since, nothing missed in between.",
-    resolve: async (_project, _args, ctx) => {
-      const newest = await ctx.prisma.event.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
-      return eventCursor(newest?.seq ?? 0n);
-    },
+    resolve: async (_project, _args, ctx) => eventCursor(await newestEventSeq(ctx.prisma)),
   }),
 );
 
@@ -136,7 +133,7 @@ async function tokenValidFor(ctx: RequestContext, event: Event): Promise<boolean
   const now = Date.now();
   const valid = await batchedForEvent(event, "token", tokenId, async (ids) => {
     const rows = await ctx.prisma.apiToken.findMany({ where: { id: { in: ids } }, select: { id: true, revokedAt: true, expiresAt: true } });
-    return new Map(rows.map((row) => [row.id, !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > now)]));
+    return new Map(rows.map((row) => [row.id, tokenUsable(row, now)]));
   });
   return valid === true;
 }
