@@ -12,7 +12,7 @@ import { ArtifactIntegrityError, ArtifactNotReadyError, AuthenticationError, Gra
  * | 3 | AUTH | missing, invalid, revoked or expired token (or rate-limited after failures) |
  * | 4 | UNREACHABLE | the server cannot be reached |
  * | 5 | NOT_FOUND | project, model, version or artifact not found (or not visible) |
- * | 6 | VALIDATION | invalid input or state: ValidationError, NameConflictError, CrossProjectLineageError, ArchivedObjectError, ResourceInUseError |
+ * | 6 | VALIDATION | invalid input or state: ValidationError, NameConflictError, CrossProjectLineageError, ArchivedObjectError, ResourceInUseError, FrozenVersionError, IdempotencyKeyReuseError |
  * | 7 | STAGE_CONFLICT | StaleStageError (moved meanwhile) or InvalidStageTransitionError |
  * | 8 | FORBIDDEN | the token's role does not allow it |
  * | 9 | APPROVAL_REQUIRED | the target stage needs an approved transition request |
@@ -54,6 +54,8 @@ const BY_TYPENAME: Record<ErrorTypename, ExitCodeValue> = {
   CrossProjectLineageError: ExitCode.VALIDATION,
   ArchivedObjectError: ExitCode.VALIDATION,
   ResourceInUseError: ExitCode.VALIDATION,
+  FrozenVersionError: ExitCode.VALIDATION,
+  IdempotencyKeyReuseError: ExitCode.VALIDATION,
   StaleStageError: ExitCode.STAGE_CONFLICT,
   InvalidStageTransitionError: ExitCode.STAGE_CONFLICT,
   ForbiddenError: ExitCode.FORBIDDEN,

@@ -108,7 +108,7 @@ export type CreateModelInput = {
 export type CreateModelVersionInput = {
   /** ≤ 32,768 characters. */
   description?: string | null | undefined;
-  /** Retrying with the same key returns the same version (≤ 255 characters). */
+  /** Retrying with the same key and the same input returns the same version; the same key with another input is an IdempotencyKeyReuseError (≤ 255 characters). */
   idempotencyKey?: string | null | undefined;
   /** The training run that produced it (same project). */
   iterationId?: string | null | undefined;
@@ -536,13 +536,13 @@ export type UpdateModelVersionInput = {
   description?: string | null | undefined;
   /** The version. */
   id: string;
-  /** New training run (null to unset). */
+  /** New training run, null to unset (only while the version has never left NONE). */
   iterationId?: string | null | undefined;
-  /** Replaces all metrics. */
+  /** Replaces all metrics (only while the version has never left NONE). */
   metrics?: Array<MetricInput> | null | undefined;
-  /** New parent (null to unset). */
+  /** New parent, null to unset (only while the version has never left NONE). */
   parentVersionId?: string | null | undefined;
-  /** New artifact (null to unset). */
+  /** New artifact, null to unset (only while the version has never left NONE). */
   resourceId?: string | null | undefined;
   /** Replaces all tags. */
   tags?: Array<KeyValueInput> | null | undefined;
@@ -881,6 +881,10 @@ type ErrorFields_CrossProjectLineageError_Fragment = { __typename: 'CrossProject
 
 type ErrorFields_ForbiddenError_Fragment = { __typename: 'ForbiddenError', requiredRole: string | null, message: string };
 
+type ErrorFields_FrozenVersionError_Fragment = { __typename: 'FrozenVersionError', message: string };
+
+type ErrorFields_IdempotencyKeyReuseError_Fragment = { __typename: 'IdempotencyKeyReuseError', message: string };
+
 type ErrorFields_InvalidStageTransitionError_Fragment = { __typename: 'InvalidStageTransitionError', fromStage: string, toStage: string, message: string };
 
 type ErrorFields_NameConflictError_Fragment = { __typename: 'NameConflictError', kind: string, name: string, message: string };
@@ -899,6 +903,8 @@ export type ErrorFieldsFragment =
   | ErrorFields_ChecksumMismatchError_Fragment
   | ErrorFields_CrossProjectLineageError_Fragment
   | ErrorFields_ForbiddenError_Fragment
+  | ErrorFields_FrozenVersionError_Fragment
+  | ErrorFields_IdempotencyKeyReuseError_Fragment
   | ErrorFields_InvalidStageTransitionError_Fragment
   | ErrorFields_NameConflictError_Fragment
   | ErrorFields_NotFoundError_Fragment
@@ -1675,6 +1681,7 @@ export type CreateModelVersionMutation = { createModelVersion:
     | { __typename: 'CreateModelVersionPayload', modelVersion: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } }
     | { __typename: 'CrossProjectLineageError', field: string, message: string }
     | { __typename: 'ForbiddenError', requiredRole: string | null, message: string }
+    | { __typename: 'IdempotencyKeyReuseError', message: string }
     | { __typename: 'NotFoundError', kind: string, ref: string, message: string }
     | { __typename: 'ValidationError', message: string, issues: Array<{ path: Array<string>, message: string }> }
    };
@@ -1688,6 +1695,7 @@ export type UpdateModelVersionMutation = { updateModelVersion:
     | { __typename: 'ArchivedObjectError', kind: string, ref: string, message: string }
     | { __typename: 'CrossProjectLineageError', field: string, message: string }
     | { __typename: 'ForbiddenError', requiredRole: string | null, message: string }
+    | { __typename: 'FrozenVersionError', message: string }
     | { __typename: 'NotFoundError', kind: string, ref: string, message: string }
     | { __typename: 'UpdateModelVersionPayload', modelVersion: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } }
     | { __typename: 'ValidationError', message: string, issues: Array<{ path: Array<string>, message: string }> }

@@ -127,3 +127,31 @@ export class ResourceInUseError extends DomainError {
     super(`The resource is referenced by ${versionCount} model version(s); delete or re-point them first`);
   }
 }
+
+/**
+ * What was reviewed is frozen: once a version has left NONE, its resource, iteration, parent version and metrics
+ * cannot change. `fields` are the input fields that would have changed them.
+ */
+export class FrozenVersionError extends DomainError {
+  override name = "FrozenVersionError";
+  constructor(
+    public readonly fields: readonly string[],
+    public readonly stage: string,
+  ) {
+    super(
+      `What was reviewed is frozen: a version that has left NONE (this one is in ${stage}) cannot change its resource, iteration, parent version or metrics ` +
+        `(refused: ${fields.join(", ")}); description and tags stay editable. Register a new version instead`,
+    );
+  }
+}
+
+/** An idempotency key was used again with a different input: a retry must repeat the request it retries. */
+export class IdempotencyKeyReuseError extends DomainError {
+  override name = "IdempotencyKeyReuseError";
+  constructor(public readonly idempotencyKey: string) {
+    super(
+      `The idempotency key ${JSON.stringify(idempotencyKey)} was already used for this model with a different input; ` +
+        "a retry must send the same input, and a new request needs a new key",
+    );
+  }
+}

@@ -14,8 +14,18 @@ export function isAllowedTransition(from: Stage, to: Stage): boolean {
   return ALLOWED[from].includes(to);
 }
 
-/** Throws InvalidStageTransitionError unless the table allows `from → to`. */
-export function assertAllowedTransition(from: Stage, to: Stage): void {
+/** What a version's recorded transitions say about its past, as far as the stage machine cares. */
+export interface StagePast {
+  /** Every stage the version has entered at least once (from its StageTransition rows). */
+  entered: readonly Stage[];
+}
+
+/**
+ * Throws InvalidStageTransitionError unless the table allows `from → to`. ARCHIVED → PRODUCTION is a rollback
+ * only: allowed for a version that was in PRODUCTION before, so an archive can never be a way around STAGING
+ * (and its review).
+ */
+export function assertAllowedTransition(from: Stage, to: Stage, past: StagePast): void {
   if (from === to) {
     throw new InvalidStageTransitionError(from, to, `The version is already in ${to}`);
   }
@@ -23,6 +33,18 @@ export function assertAllowedTransition(from: Stage, to: Stage): void {
     const allowed = ALLOWED[from].join(", ");
     throw new InvalidStageTransitionError(from, to, `A version cannot move from ${from} to ${to} (allowed from ${from}: ${allowed})`);
   }
+  if (from === "ARCHIVED" && to === "PRODUCTION" && !past.entered.includes("PRODUCTION")) {
+    throw new InvalidStageTransitionError(
+      from,
+      to,
+      "ARCHIVED → PRODUCTION is only a rollback of a version that was in PRODUCTION before; this version never was: move it to STAGING first",
+    );
+  }
+}
+
+/** Whether a version has ever left NONE: it is in another stage now, or its history records any move. */
+export function hasLeftNone(stage: Stage, past: StagePast): boolean {
+  return stage !== "NONE" || past.entered.length > 0;
 }
 
 /** Stage of a version at time `at`, from its transitions (oldest first); NONE before the first one. */

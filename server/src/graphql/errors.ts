@@ -10,6 +10,8 @@ import {
   CrossProjectLineageError,
   DomainError,
   ForbiddenError,
+  FrozenVersionError,
+  IdempotencyKeyReuseError,
   InvalidStageTransitionError,
   NameConflictError,
   NotFoundError,
@@ -131,6 +133,24 @@ builder.objectType(ResourceInUseError, {
   fields: (t) => ({ versionCount: t.exposeInt("versionCount", { description: "How many versions reference it." }) }),
 });
 
+builder.objectType(FrozenVersionError, {
+  name: "FrozenVersionError",
+  description:
+    "What was reviewed is frozen: once a version has left NONE, its resource, iteration, parent version and metrics cannot change (description and tags can). Nothing was changed.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fields: t.stringList({ description: "The input fields refused, e.g. [\"resourceId\", \"metrics\"].", resolve: (e) => [...e.fields] }),
+    stage: t.field({ type: StageEnum, description: "The version's stage now.", resolve: (e) => e.stage as never }),
+  }),
+});
+
+builder.objectType(IdempotencyKeyReuseError, {
+  name: "IdempotencyKeyReuseError",
+  description: "The idempotency key was used before with a different input; a retry must repeat its request exactly. Nothing was created.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ idempotencyKey: t.exposeString("idempotencyKey", { description: "The key that was reused." }) }),
+});
+
 /** Errors any mutation can return. */
 export const COMMON_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ArchivedObjectError] as const;
 export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError] as const;
@@ -138,6 +158,8 @@ export {
   ApprovalRequiredError,
   ChecksumMismatchError,
   CrossProjectLineageError,
+  FrozenVersionError,
+  IdempotencyKeyReuseError,
   InvalidStageTransitionError,
   NameConflictError,
   ResourceInUseError,

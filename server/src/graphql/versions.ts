@@ -5,7 +5,7 @@ import { createModelVersion, deleteModelVersion, updateModelVersion } from "../s
 import { rollbackModel, transitionModelVersionStage, type TransitionOutcome } from "../services/stages.ts";
 import { builder } from "./builder.ts";
 import { KeyValueInput, KeyValueRef, MetricInput, MetricRef, OrderDirectionEnum, StageEnum, TagFilterInput, metricsField, tagWhere, tagsField } from "./common.ts";
-import { COMMON_ERRORS, CrossProjectLineageError, InvalidStageTransitionError, STAGE_ERRORS } from "./errors.ts";
+import { COMMON_ERRORS, CrossProjectLineageError, FrozenVersionError, IdempotencyKeyReuseError, InvalidStageTransitionError, STAGE_ERRORS } from "./errors.ts";
 
 export const ModelVersionFilter = builder.inputType("ModelVersionFilter", {
   description: "Filters versions. Deleted versions are left out unless `includeDeleted`.",
@@ -273,7 +273,9 @@ const CreateModelVersionInput = builder.inputType("CreateModelVersionInput", {
     description: t.string({ description: "≤ 32,768 characters." }),
     tags: t.field({ type: [KeyValueInput], description: "≤ 64 tags." }),
     metrics: t.field({ type: [MetricInput], description: "Evaluation metrics." }),
-    idempotencyKey: t.string({ description: "Retrying with the same key returns the same version (≤ 255 characters)." }),
+    idempotencyKey: t.string({
+      description: "Retrying with the same key and the same input returns the same version; the same key with another input is an IdempotencyKeyReuseError (≤ 255 characters).",
+    }),
   }),
 });
 
@@ -282,7 +284,7 @@ builder.mutationField("createModelVersion", (t) =>
     type: VersionPayload("CreateModelVersionPayload"),
     description: "Registers the next version of a model (stage NONE).",
     args: { input: t.arg({ type: CreateModelVersionInput, required: true }) },
-    errors: { types: [...COMMON_ERRORS, CrossProjectLineageError] },
+    errors: { types: [...COMMON_ERRORS, CrossProjectLineageError, IdempotencyKeyReuseError] },
     resolve: async (_root, { input }, ctx) => ({ modelVersion: await createModelVersion(ctx, input) }),
   }),
 );
@@ -292,19 +294,20 @@ const UpdateModelVersionInput = builder.inputType("UpdateModelVersionInput", {
     id: t.id({ required: true, description: "The version." }),
     description: t.string({ description: "New description." }),
     tags: t.field({ type: [KeyValueInput], description: "Replaces all tags." }),
-    metrics: t.field({ type: [MetricInput], description: "Replaces all metrics." }),
-    iterationId: t.id({ description: "New training run (null to unset)." }),
-    resourceId: t.id({ description: "New artifact (null to unset)." }),
-    parentVersionId: t.id({ description: "New parent (null to unset)." }),
+    metrics: t.field({ type: [MetricInput], description: "Replaces all metrics (only while the version has never left NONE)." }),
+    iterationId: t.id({ description: "New training run, null to unset (only while the version has never left NONE)." }),
+    resourceId: t.id({ description: "New artifact, null to unset (only while the version has never left NONE)." }),
+    parentVersionId: t.id({ description: "New parent, null to unset (only while the version has never left NONE)." }),
   }),
 });
 
 builder.mutationField("updateModelVersion", (t) =>
   t.field({
     type: VersionPayload("UpdateModelVersionPayload"),
-    description: "Changes a version's description, tags, metrics or lineage.",
+    description:
+      "Changes a version's description or tags, and, while it has never left NONE, its metrics or lineage (FrozenVersionError after). Changing those cancels the version's PENDING transition requests.",
     args: { input: t.arg({ type: UpdateModelVersionInput, required: true }) },
-    errors: { types: [...COMMON_ERRORS, CrossProjectLineageError] },
+    errors: { types: [...COMMON_ERRORS, CrossProjectLineageError, FrozenVersionError] },
     resolve: async (_root, { input }, ctx) => ({ modelVersion: await updateModelVersion(ctx, input) }),
   }),
 );

@@ -13,7 +13,9 @@ import type { TransitionRequestStatus } from "../generated/prisma/enums.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
+import { stagePastOf } from "./history.ts";
 import { applyTransition, type TransitionOutcome } from "./stages.ts";
+import { recordDecision } from "./transition-requests.ts";
 import { loadVersionForWrite } from "./versions.ts";
 
 export interface RequestTransitionInput {
@@ -55,7 +57,7 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       await lockModel(tx, found.modelId);
       const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } });
       if (version.deletedAt) throw new NotFoundError("ModelVersion", input.modelVersionId);
-      assertAllowedTransition(version.stage, input.stage);
+      assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
       const pending = await tx.transitionRequest.findFirst({
         where: { modelVersionId: version.id, toStage: input.stage, status: "PENDING" },
         select: { id: true },
@@ -107,7 +109,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
     if (version.deletedAt) {
       throw ValidationError.single(["input", "requestId"], "the version was deleted; reject or cancel the request instead");
     }
-    assertAllowedTransition(version.stage, request.toStage);
+    assertAllowedTransition(version.stage, request.toStage, await stagePastOf(tx, version.id));
     const outcome = await applyTransition(ctx, tx, {
       version,
       to: request.toStage,
@@ -197,27 +199,7 @@ async function decide(
   at: Date,
   effects?: Record<string, unknown>,
 ): Promise<TransitionRequest> {
-  // Conditional on PENDING as well as the lock, so a decision can never overwrite another.
-  const { count } = await tx.transitionRequest.updateMany({
-    where: { id: request.id, status: "PENDING" },
-    data: { status, decidedById: ctx.viewer.userId, decidedAt: at, decisionComment: comment },
-  });
-  if (count !== 1) throw ValidationError.single(["input", "requestId"], "the request was decided meanwhile");
-  const decided = await tx.transitionRequest.findUniqueOrThrow({ where: { id: request.id } });
-  await appendEvent(tx, {
-    projectId: request.projectId,
-    type: "TRANSITION_DECIDED",
-    actorId: ctx.viewer.userId,
-    modelId: version.modelId,
-    modelVersionId: version.id,
-    payload: {
-      requestId: encodeGlobalId("TransitionRequest", request.id),
-      status,
-      toStage: request.toStage,
-      number: version.number,
-      ...(comment ? { comment } : {}),
-    },
-  });
+  const decided = await recordDecision(ctx, tx, request, version, status, comment, at);
   const action = { APPROVED: "approveTransitionRequest", REJECTED: "rejectTransitionRequest", CANCELLED: "cancelTransitionRequest" }[status];
   await audit(tx, ctx, {
     action,

@@ -1,5 +1,6 @@
 import type { Prisma } from "../db/database.ts";
-import type { Stage } from "../domain/stages.ts";
+import type { Tx } from "../db/transaction.ts";
+import type { Stage, StagePast } from "../domain/stages.ts";
 
 /**
  * The id of the version that held `stage` at instant `at`: among the versions whose last transition at or
@@ -22,4 +23,10 @@ export async function versionHolding(prisma: Prisma, modelId: string, stage: Sta
     ORDER BY m."seq" DESC NULLS LAST, v."number" DESC
     LIMIT 1`;
   return rows[0]?.id ?? null;
+}
+
+/** What a version's recorded transitions say about its past: the stages it has entered at least once. */
+export async function stagePastOf(db: Prisma | Tx, modelVersionId: string): Promise<StagePast> {
+  const rows = await db.stageTransition.findMany({ where: { modelVersionId }, select: { toStage: true }, distinct: ["toStage"] });
+  return { entered: rows.map((r) => r.toStage) };
 }

@@ -15,6 +15,7 @@ import { newAttemptId } from "../storage/filesystem.ts";
 import { contentKey, resourceIdOfStagingKey, SizeExceeded, stagingKeyFor, type ArtifactStore, type PresignedUpload } from "../storage/store.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
+import { assertNotArchived } from "./named-objects.ts";
 import { loadProjectForWrite } from "./projects.ts";
 
 export const RESOURCE_FORMATS = ["ONNX", "SAFETENSORS", "TORCHSCRIPT", "PICKLE", "OTHER"] as const;
@@ -172,6 +173,9 @@ async function verifyAndFinish(
   const key = contentKey(resource.projectId, resource.sha256);
   await ctx.store.promote(stagingKey, key);
   const finished = await transaction(ctx.prisma, async (tx) => {
+    // The project may have been archived while the bytes arrived; the share lock orders this against archiveProject.
+    const [project] = await tx.$queryRaw<{ status: string }[]>`SELECT "status"::text AS status FROM "Project" WHERE "id" = ${resource.projectId} FOR SHARE`;
+    if (project?.status === "ARCHIVED") return null;
     // Only a resource still PENDING becomes READY: it may have been deleted or expired while its bytes arrived.
     const { count } = await tx.resource.updateMany({
       where: { id: resource.id, status: "PENDING", deletedAt: null },
@@ -192,13 +196,15 @@ async function verifyAndFinish(
 }
 
 /**
- * Bytes were promoted for a resource that is no longer PENDING (deleted or expired meanwhile): they stay only
+ * Bytes were promoted for a resource that is no longer PENDING (deleted or expired meanwhile) or whose project
+ * was archived meanwhile: they stay only
  * if a live resource needs them, and the uploader learns why its upload did not count.
  */
 async function settleLateUpload(ctx: ArtifactContext, resource: Resource): Promise<Resource> {
   await collectGarbage(ctx.prisma, ctx.store, resource.projectId, resource.sha256);
-  const current = await ctx.prisma.resource.findUnique({ where: { id: resource.id } });
+  const current = await ctx.prisma.resource.findUnique({ where: { id: resource.id }, include: { project: { select: { id: true, status: true } } } });
   if (!current || current.deletedAt) throw new NotFoundError("Resource", encodeGlobalId("Resource", resource.id));
+  assertNotArchived("Project", current.project);
   if (current.status === "READY") return current; // a concurrent upload of the same resource finished first
   throw ValidationError.single(["resourceId"], `the resource is ${current.status} (${current.failureReason ?? "no reason given"}); declare a new one`);
 }
@@ -275,10 +281,16 @@ async function lockContent(tx: Tx, projectId: string, sha256: string): Promise<v
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${projectId}:${sha256}`}, 0))`;
 }
 
+/**
+ * Loads a resource the viewer may change. Every write to an existing resource (bytes by PUT, completion of any
+ * upload, deletion) comes through here, so this is where an archived project (read-only) refuses them all.
+ */
 async function loadResourceForWrite(ctx: ServiceContext, db: Prisma | Tx, ref: string, action: "write" | "delete"): Promise<Resource> {
-  const resource = await db.resource.findUnique({ where: { id: idOf("Resource", ref) } });
-  if (!resource || resource.deletedAt) throw new NotFoundError("Resource", ref);
-  await authorize(db, ctx.viewer, resource.projectId, action, () => new NotFoundError("Resource", ref));
+  const found = await db.resource.findUnique({ where: { id: idOf("Resource", ref) }, include: { project: { select: { id: true, status: true } } } });
+  if (!found || found.deletedAt) throw new NotFoundError("Resource", ref);
+  await authorize(db, ctx.viewer, found.projectId, action, () => new NotFoundError("Resource", ref));
+  const { project, ...resource } = found;
+  assertNotArchived("Project", project);
   return resource;
 }
 

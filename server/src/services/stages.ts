@@ -15,6 +15,7 @@ import type { ModelVersion } from "../generated/prisma/client.ts";
 import { appendEvent } from "../events/log.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
+import { stagePastOf } from "./history.ts";
 import { lockModel, loadModelForWrite } from "./models.ts";
 import { loadVersionForWrite } from "./versions.ts";
 
@@ -43,7 +44,7 @@ export async function transitionModelVersionStage(ctx: ServiceContext, input: Tr
     if (input.expectedStage != null && version.stage !== input.expectedStage) {
       throw new StaleStageError(input.expectedStage, version.stage);
     }
-    assertAllowedTransition(version.stage, input.stage);
+    assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
     if (found.model.requireApprovalFor.includes(input.stage)) throw new ApprovalRequiredError(input.stage);
     return auditedTransition(ctx, tx, "transitionModelVersionStage", {
       version,
@@ -106,7 +107,7 @@ export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): 
     if (version.stage === "PRODUCTION") {
       throw new InvalidStageTransitionError("PRODUCTION", "PRODUCTION", "The version is already in PRODUCTION");
     }
-    assertAllowedTransition(version.stage, "PRODUCTION");
+    assertAllowedTransition(version.stage, "PRODUCTION", await stagePastOf(tx, version.id));
     return auditedTransition(ctx, tx, "rollbackModel", { version, to: "PRODUCTION", cause: "ROLLBACK", comment: input.comment ?? null, archiveExisting: false });
   });
 }

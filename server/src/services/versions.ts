@@ -1,12 +1,15 @@
 import { roleIn, authorize } from "../access/permissions.ts";
-import { CrossProjectLineageError, NotFoundError, ValidationError } from "../domain/errors.ts";
+import { CrossProjectLineageError, IdempotencyKeyReuseError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
-import { check, MAX_IDEMPOTENCY_KEY_LENGTH, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
+import { check, MAX_IDEMPOTENCY_KEY_LENGTH, metricsFromMap, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
+import { assertReviewedContentMayChange, changedReviewedFields, createVersionFingerprint, type ReviewedContent } from "../domain/versions.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
+import { stagePastOf } from "./history.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
+import { cancelRequestsOfChangedVersion } from "./transition-requests.ts";
 
 export interface CreateModelVersionInput {
   modelId: string;
@@ -21,8 +24,9 @@ export interface CreateModelVersionInput {
 
 /**
  * Registers the next version of a model. Its number is taken from the model's counter in this transaction,
- * so numbers are unique and contiguous in commit order. A retried call with the same idempotency key
- * returns the version the first call created.
+ * so numbers are unique and contiguous in commit order. A retried call with the same idempotency key and the
+ * same input returns the version the first call created; the same key with another input is an
+ * IdempotencyKeyReuseError (compared by a fingerprint of the input stored with the version).
  */
 export async function createModelVersion(ctx: ServiceContext, input: CreateModelVersionInput) {
   check()
@@ -32,67 +36,77 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
     .maxLength(["input", "idempotencyKey"], input.idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH)
     .require(input.idempotencyKey !== "", ["input", "idempotencyKey"], "must not be empty")
     .done();
-  const modelId = idOf("Model", input.modelId);
   const key = input.idempotencyKey ?? null;
-  if (key) {
-    const existing = await findByIdempotencyKey(ctx, modelId, key, input.modelId);
-    if (existing) return existing;
-  }
-  try {
-    return await transaction(ctx.prisma, async (tx) => {
-      const model = await loadModelForWrite(ctx, tx, input.modelId, "write");
-      const lineage = await resolveLineage(ctx, tx, model.projectId, input);
-      // The increment locks the model row until commit: concurrent creators queue here.
-      const { nextVersionNumber } = await tx.model.update({
-        where: { id: model.id },
-        data: { nextVersionNumber: { increment: 1 } },
-        select: { nextVersionNumber: true },
-      });
-      const version = await tx.modelVersion.create({
-        data: {
+  const fingerprint = key ? createVersionFingerprint(fingerprintInput(input)) : null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction(ctx.prisma, async (tx) => {
+        const model = await loadModelForWrite(ctx, tx, input.modelId, "write");
+        if (key) {
+          // Under the model lock, calls sharing a key queue: each later one finds the first one's version committed.
+          await lockModel(tx, model.id);
+          const existing = await tx.modelVersion.findUnique({ where: { modelId_idempotencyKey: { modelId: model.id, idempotencyKey: key } } });
+          // Versions keyed before fingerprints were stored have none: they replay as they always did.
+          if (existing?.idempotencyInputHash != null && existing.idempotencyInputHash !== fingerprint) throw new IdempotencyKeyReuseError(key);
+          if (existing) {
+            // A replay is a successful call too: it is audited, marked as such.
+            await audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: existing.id, projectId: existing.projectId, after: { ...existing, idempotentReplay: true } });
+            return existing;
+          }
+        }
+        const lineage = await resolveLineage(ctx, tx, model.projectId, input);
+        // The increment locks the model row until commit: concurrent creators queue here.
+        const { nextVersionNumber } = await tx.model.update({
+          where: { id: model.id },
+          data: { nextVersionNumber: { increment: 1 } },
+          select: { nextVersionNumber: true },
+        });
+        const version = await tx.modelVersion.create({
+          data: {
+            projectId: model.projectId,
+            modelId: model.id,
+            number: nextVersionNumber - 1,
+            description: input.description ?? "",
+            tags: toMap(input.tags ?? []),
+            metrics: metricsToMap(input.metrics ?? []),
+            ...lineage,
+            idempotencyKey: key,
+            idempotencyInputHash: fingerprint,
+            createdById: ctx.viewer.userId,
+          },
+        });
+        await appendEvent(tx, {
           projectId: model.projectId,
+          type: "MODEL_VERSION_CREATED",
+          actorId: ctx.viewer.userId,
           modelId: model.id,
-          number: nextVersionNumber - 1,
-          description: input.description ?? "",
-          tags: toMap(input.tags ?? []),
-          metrics: metricsToMap(input.metrics ?? []),
-          ...lineage,
-          idempotencyKey: key,
-          createdById: ctx.viewer.userId,
-        },
+          modelVersionId: version.id,
+          payload: { number: version.number },
+        });
+        await audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: model.projectId, after: version });
+        return version;
       });
-      await appendEvent(tx, {
-        projectId: model.projectId,
-        type: "MODEL_VERSION_CREATED",
-        actorId: ctx.viewer.userId,
-        modelId: model.id,
-        modelVersionId: version.id,
-        payload: { number: version.number },
-      });
-      await audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: model.projectId, after: version });
-      return version;
-    });
-  } catch (error) {
-    // Two calls with the same key raced: the loser returns the winner's version.
-    if (key && isUniqueViolation(error)) {
-      const existing = await findByIdempotencyKey(ctx, modelId, key, input.modelId);
-      if (existing) return existing;
+    } catch (error) {
+      // The unique index is the last word on keys: should two creations ever race past the lock, the loser runs
+      // again and then finds (and compares with) the winner's version.
+      if (key && attempt === 1 && isUniqueViolation(error)) continue;
+      throw error;
     }
-    throw error;
   }
 }
 
-async function findByIdempotencyKey(ctx: ServiceContext, modelId: string, key: string, ref: string) {
-  const version = await ctx.prisma.modelVersion.findUnique({
-    where: { modelId_idempotencyKey: { modelId, idempotencyKey: key } },
-  });
-  if (!version) return null;
-  await authorize(ctx.prisma, ctx.viewer, version.projectId, "write", () => new NotFoundError("Model", ref));
-  // A replay is a successful call too: it is audited, marked as such.
-  await transaction(ctx.prisma, (tx) =>
-    audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, after: { ...version, idempotentReplay: true } }),
-  );
-  return version;
+/** The parts of a create input that make the version, as the fingerprint sees them (database ids, defaults applied). */
+function fingerprintInput(input: CreateModelVersionInput) {
+  const ref = (kind: string, id: string | null | undefined) => (id == null ? null : idOf(kind, id));
+  return {
+    modelId: idOf("Model", input.modelId),
+    iterationId: ref("Iteration", input.iterationId),
+    resourceId: ref("Resource", input.resourceId),
+    parentVersionId: ref("ModelVersion", input.parentVersionId),
+    description: input.description ?? "",
+    tags: toMap(input.tags ?? []),
+    metrics: metricsToMap(input.metrics ?? []),
+  };
 }
 
 interface LineageInput {
@@ -157,17 +171,34 @@ export interface UpdateModelVersionInput extends LineageInput {
   metrics?: NamedValue[] | null;
 }
 
+/**
+ * Changes a version. What was reviewed is frozen: once the version has left NONE, its resource, iteration, parent
+ * and metrics are refused (FrozenVersionError); description and tags stay editable. While it is still in NONE, a
+ * change of that content cancels its PENDING transition requests in the same transaction.
+ */
 export async function updateModelVersion(ctx: ServiceContext, input: UpdateModelVersionInput) {
   check()
     .description(["input", "description"], input.description)
     .keyValues(["input", "tags"], input.tags)
     .metrics(["input", "metrics"], input.metrics)
     .done();
+  const requested = requestedReviewedContent(input);
   return transaction(ctx.prisma, async (tx) => {
-    const version = await loadVersionForWrite(ctx, tx, input.id, "write");
-    if (input.parentVersionId != null && idOf("ModelVersion", input.parentVersionId) === version.id) {
+    const found = await loadVersionForWrite(ctx, tx, input.id, "write");
+    let version: typeof found = found;
+    if (Object.keys(requested).length > 0) {
+      // Under the model lock the stage cannot move (nor a request be approved) between this check and the change.
+      await lockModel(tx, found.modelId);
+      version = { ...found, ...(await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } })) };
+    }
+    if (requested.parentVersionId != null && requested.parentVersionId === version.id) {
       throw ValidationError.single(["input", "parentVersionId"], "a version cannot be its own parent");
     }
+    const changed = changedReviewedFields(
+      { resourceId: version.resourceId, iterationId: version.iterationId, parentVersionId: version.parentVersionId, metrics: metricsMapOf(version.metrics) },
+      requested,
+    );
+    if (changed.length > 0) assertReviewedContentMayChange(version.stage, await stagePastOf(tx, version.id), changed);
     const lineage = await resolveLineage(ctx, tx, version.projectId, input);
     const updated = await tx.modelVersion.update({
       where: { id: version.id },
@@ -184,12 +215,35 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
       actorId: ctx.viewer.userId,
       modelId: version.modelId,
       modelVersionId: version.id,
-      payload: { number: version.number },
+      payload: { number: version.number, ...(changed.length > 0 ? { changed } : {}) },
     });
+    const cancelled = changed.length > 0 ? await cancelRequestsOfChangedVersion(ctx, tx, version, changed) : [];
     const { model: _model, ...before } = version;
-    await audit(tx, ctx, { action: "updateModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, before, after: updated });
+    await audit(tx, ctx, {
+      action: "updateModelVersion",
+      targetType: "ModelVersion",
+      targetId: version.id,
+      projectId: version.projectId,
+      before,
+      after: cancelled.length > 0 ? { ...updated, cancelledTransitionRequestIds: cancelled.map((r) => encodeGlobalId("TransitionRequest", r.id)) } : updated,
+    });
     return updated;
   });
+}
+
+/** The reviewed fields an update input sets, with database ids (a malformed id is simply not found). */
+function requestedReviewedContent(input: UpdateModelVersionInput): Partial<ReviewedContent> {
+  const requested: Partial<ReviewedContent> = {};
+  const ref = (kind: string, id: string | null) => (id === null ? null : idOf(kind, id));
+  if (input.resourceId !== undefined) requested.resourceId = ref("Resource", input.resourceId);
+  if (input.iterationId !== undefined) requested.iterationId = ref("Iteration", input.iterationId);
+  if (input.parentVersionId !== undefined) requested.parentVersionId = ref("ModelVersion", input.parentVersionId);
+  if (input.metrics != null) requested.metrics = metricsToMap(input.metrics);
+  return requested;
+}
+
+function metricsMapOf(stored: unknown): Record<string, number> {
+  return metricsToMap(metricsFromMap(stored));
 }
 
 /** Soft delete: the version leaves lists, keeps its number, and its resource stays. */

@@ -1802,6 +1802,7 @@ export const ModelVersionScalarFieldEnum = {
   resourceId: 'resourceId',
   parentVersionId: 'parentVersionId',
   idempotencyKey: 'idempotencyKey',
+  idempotencyInputHash: 'idempotencyInputHash',
   createdById: 'createdById',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',

@@ -232,6 +232,7 @@ export const ModelVersionScalarFieldEnum = {
   resourceId: 'resourceId',
   parentVersionId: 'parentVersionId',
   idempotencyKey: 'idempotencyKey',
+  idempotencyInputHash: 'idempotencyInputHash',
   createdById: 'createdById',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',

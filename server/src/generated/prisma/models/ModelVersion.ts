@@ -45,6 +45,7 @@ export type ModelVersionMinAggregateOutputType = {
   resourceId: string | null
   parentVersionId: string | null
   idempotencyKey: string | null
+  idempotencyInputHash: string | null
   createdById: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -63,6 +64,7 @@ export type ModelVersionMaxAggregateOutputType = {
   resourceId: string | null
   parentVersionId: string | null
   idempotencyKey: string | null
+  idempotencyInputHash: string | null
   createdById: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -83,6 +85,7 @@ export type ModelVersionCountAggregateOutputType = {
   resourceId: number
   parentVersionId: number
   idempotencyKey: number
+  idempotencyInputHash: number
   createdById: number
   createdAt: number
   updatedAt: number
@@ -111,6 +114,7 @@ export type ModelVersionMinAggregateInputType = {
   resourceId?: true
   parentVersionId?: true
   idempotencyKey?: true
+  idempotencyInputHash?: true
   createdById?: true
   createdAt?: true
   updatedAt?: true
@@ -129,6 +133,7 @@ export type ModelVersionMaxAggregateInputType = {
   resourceId?: true
   parentVersionId?: true
   idempotencyKey?: true
+  idempotencyInputHash?: true
   createdById?: true
   createdAt?: true
   updatedAt?: true
@@ -149,6 +154,7 @@ export type ModelVersionCountAggregateInputType = {
   resourceId?: true
   parentVersionId?: true
   idempotencyKey?: true
+  idempotencyInputHash?: true
   createdById?: true
   createdAt?: true
   updatedAt?: true
@@ -256,6 +262,7 @@ export type ModelVersionGroupByOutputType = {
   resourceId: string | null
   parentVersionId: string | null
   idempotencyKey: string | null
+  idempotencyInputHash: string | null
   createdById: string
   createdAt: Date
   updatedAt: Date
@@ -299,6 +306,7 @@ export type ModelVersionWhereInput = {
   resourceId?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   parentVersionId?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   idempotencyKey?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
+  idempotencyInputHash?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   createdById?: Prisma.StringFilter<"ModelVersion"> | string
   createdAt?: Prisma.DateTimeFilter<"ModelVersion"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"ModelVersion"> | Date | string
@@ -327,6 +335,7 @@ export type ModelVersionOrderByWithRelationInput = {
   resourceId?: Prisma.SortOrderInput | Prisma.SortOrder
   parentVersionId?: Prisma.SortOrderInput | Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  idempotencyInputHash?: Prisma.SortOrderInput | Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -360,6 +369,7 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   resourceId?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   parentVersionId?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   idempotencyKey?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
+  idempotencyInputHash?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   createdById?: Prisma.StringFilter<"ModelVersion"> | string
   createdAt?: Prisma.DateTimeFilter<"ModelVersion"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"ModelVersion"> | Date | string
@@ -388,6 +398,7 @@ export type ModelVersionOrderByWithAggregationInput = {
   resourceId?: Prisma.SortOrderInput | Prisma.SortOrder
   parentVersionId?: Prisma.SortOrderInput | Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  idempotencyInputHash?: Prisma.SortOrderInput | Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -416,6 +427,7 @@ export type ModelVersionScalarWhereWithAggregatesInput = {
   resourceId?: Prisma.StringNullableWithAggregatesFilter<"ModelVersion"> | string | null
   parentVersionId?: Prisma.StringNullableWithAggregatesFilter<"ModelVersion"> | string | null
   idempotencyKey?: Prisma.StringNullableWithAggregatesFilter<"ModelVersion"> | string | null
+  idempotencyInputHash?: Prisma.StringNullableWithAggregatesFilter<"ModelVersion"> | string | null
   createdById?: Prisma.StringWithAggregatesFilter<"ModelVersion"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"ModelVersion"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"ModelVersion"> | Date | string
@@ -431,6 +443,7 @@ export type ModelVersionCreateInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -459,6 +472,7 @@ export type ModelVersionUncheckedCreateInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -477,6 +491,7 @@ export type ModelVersionUpdateInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -505,6 +520,7 @@ export type ModelVersionUncheckedUpdateInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -528,6 +544,7 @@ export type ModelVersionCreateManyInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -543,6 +560,7 @@ export type ModelVersionUpdateManyMutationInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -563,6 +581,7 @@ export type ModelVersionUncheckedUpdateManyInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -608,6 +627,7 @@ export type ModelVersionCountOrderByAggregateInput = {
   resourceId?: Prisma.SortOrder
   parentVersionId?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
+  idempotencyInputHash?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -630,6 +650,7 @@ export type ModelVersionMaxOrderByAggregateInput = {
   resourceId?: Prisma.SortOrder
   parentVersionId?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
+  idempotencyInputHash?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -648,6 +669,7 @@ export type ModelVersionMinOrderByAggregateInput = {
   resourceId?: Prisma.SortOrder
   parentVersionId?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
+  idempotencyInputHash?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -930,6 +952,7 @@ export type ModelVersionCreateWithoutProjectInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -956,6 +979,7 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1008,6 +1032,7 @@ export type ModelVersionScalarWhereInput = {
   resourceId?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   parentVersionId?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   idempotencyKey?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
+  idempotencyInputHash?: Prisma.StringNullableFilter<"ModelVersion"> | string | null
   createdById?: Prisma.StringFilter<"ModelVersion"> | string
   createdAt?: Prisma.DateTimeFilter<"ModelVersion"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"ModelVersion"> | Date | string
@@ -1023,6 +1048,7 @@ export type ModelVersionCreateWithoutIterationInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1049,6 +1075,7 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1093,6 +1120,7 @@ export type ModelVersionCreateWithoutResourceInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1119,6 +1147,7 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   iterationId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1163,6 +1192,7 @@ export type ModelVersionCreateWithoutModelInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1189,6 +1219,7 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1233,6 +1264,7 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1260,6 +1292,7 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1282,6 +1315,7 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1308,6 +1342,7 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   iterationId?: string | null
   resourceId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1347,6 +1382,7 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1374,6 +1410,7 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1407,6 +1444,7 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1434,6 +1472,7 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1467,6 +1506,7 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1494,6 +1534,7 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1511,6 +1552,7 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1538,6 +1580,7 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1571,6 +1614,7 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1598,6 +1642,7 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1619,6 +1664,7 @@ export type ModelVersionCreateManyProjectInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1634,6 +1680,7 @@ export type ModelVersionUpdateWithoutProjectInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1660,6 +1707,7 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1682,6 +1730,7 @@ export type ModelVersionUncheckedUpdateManyWithoutProjectInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1701,6 +1750,7 @@ export type ModelVersionCreateManyIterationInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1716,6 +1766,7 @@ export type ModelVersionUpdateWithoutIterationInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1742,6 +1793,7 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1764,6 +1816,7 @@ export type ModelVersionUncheckedUpdateManyWithoutIterationInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1783,6 +1836,7 @@ export type ModelVersionCreateManyResourceInput = {
   iterationId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1798,6 +1852,7 @@ export type ModelVersionUpdateWithoutResourceInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1824,6 +1879,7 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1846,6 +1902,7 @@ export type ModelVersionUncheckedUpdateManyWithoutResourceInput = {
   iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1865,6 +1922,7 @@ export type ModelVersionCreateManyModelInput = {
   resourceId?: string | null
   parentVersionId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1880,6 +1938,7 @@ export type ModelVersionUpdateWithoutModelInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1906,6 +1965,7 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1928,6 +1988,7 @@ export type ModelVersionUncheckedUpdateManyWithoutModelInput = {
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1947,6 +2008,7 @@ export type ModelVersionCreateManyParentVersionInput = {
   iterationId?: string | null
   resourceId?: string | null
   idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1962,6 +2024,7 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1988,6 +2051,7 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -2010,6 +2074,7 @@ export type ModelVersionUncheckedUpdateManyWithoutParentVersionInput = {
   iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -2079,6 +2144,7 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   resourceId?: boolean
   parentVersionId?: boolean
   idempotencyKey?: boolean
+  idempotencyInputHash?: boolean
   createdById?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -2108,6 +2174,7 @@ export type ModelVersionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.
   resourceId?: boolean
   parentVersionId?: boolean
   idempotencyKey?: boolean
+  idempotencyInputHash?: boolean
   createdById?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -2133,6 +2200,7 @@ export type ModelVersionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.
   resourceId?: boolean
   parentVersionId?: boolean
   idempotencyKey?: boolean
+  idempotencyInputHash?: boolean
   createdById?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -2158,6 +2226,7 @@ export type ModelVersionSelectScalar = {
   resourceId?: boolean
   parentVersionId?: boolean
   idempotencyKey?: boolean
+  idempotencyInputHash?: boolean
   createdById?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -2165,7 +2234,7 @@ export type ModelVersionSelectScalar = {
   deletedAt?: boolean
 }
 
-export type ModelVersionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelId" | "number" | "stage" | "description" | "tags" | "metrics" | "iterationId" | "resourceId" | "parentVersionId" | "idempotencyKey" | "createdById" | "createdAt" | "updatedAt" | "stageChangedAt" | "deletedAt", ExtArgs["result"]["modelVersion"]>
+export type ModelVersionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelId" | "number" | "stage" | "description" | "tags" | "metrics" | "iterationId" | "resourceId" | "parentVersionId" | "idempotencyKey" | "idempotencyInputHash" | "createdById" | "createdAt" | "updatedAt" | "stageChangedAt" | "deletedAt", ExtArgs["result"]["modelVersion"]>
 export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   model?: boolean | Prisma.ModelDefaultArgs<ExtArgs>
@@ -2220,6 +2289,10 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     resourceId: string | null
     parentVersionId: string | null
     idempotencyKey: string | null
+    /**
+     * sha256 of the canonical createModelVersion input sent with idempotencyKey: a reuse with another input is refused.
+     */
+    idempotencyInputHash: string | null
     createdById: string
     createdAt: Date
     updatedAt: Date
@@ -2671,6 +2744,7 @@ export interface ModelVersionFieldRefs {
   readonly resourceId: Prisma.FieldRef<"ModelVersion", 'String'>
   readonly parentVersionId: Prisma.FieldRef<"ModelVersion", 'String'>
   readonly idempotencyKey: Prisma.FieldRef<"ModelVersion", 'String'>
+  readonly idempotencyInputHash: Prisma.FieldRef<"ModelVersion", 'String'>
   readonly createdById: Prisma.FieldRef<"ModelVersion", 'String'>
   readonly createdAt: Prisma.FieldRef<"ModelVersion", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"ModelVersion", 'DateTime'>
