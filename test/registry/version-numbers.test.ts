@@ -143,7 +143,7 @@ describe.runIf(databaseAvailable)("version numbers under concurrency", () => {
     expect(createdEvents).toBe(1);
 
     // A later retry with the key still returns it, and the next keyless version takes the very next number.
-    const again = await create(clients[3]!, { modelId, idempotencyKey: key });
+    const again = await create(clients[3]!, { modelId, idempotencyKey: key, description: "retried" });
     expect(again).toEqual({ ok: true, version: expect.objectContaining({ id: versions[0]!.id, number: last + 1 }) });
     const after = await createVersion(clients[4]!, modelId);
     expect(after.number).toBe(last + 2);
