@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthenticationError, createClient } from "@modelgraph/sdk";
 import { ExitCode } from "../../sdk/src/cli/exit-codes.ts";
-import { ADMIN_TOKEN, databaseAvailable } from "../support/server.ts";
+import { databaseAvailable } from "../support/server.ts";
 import { runCli, startSdkServer, unique, type SdkFixture } from "./support.ts";
 
 const LIMIT = 3;
@@ -25,9 +25,9 @@ describe.skipIf(!databaseAvailable)("rate-limited authentication in the CLI and 
 
   it("exits RATE_LIMITED (not AUTH) with the wait, while a valid token keeps working; the SDK error carries Retry-After", async () => {
     const env = { MODELGRAPH_URL: fx.server.url };
-    // Before the limit: a bad token is a bad token (the other failures are sent directly, to spare CLI start-ups).
-    expect((await runCli(["whoami"], { ...env, MODELGRAPH_TOKEN: unknownToken() })).code).toBe(ExitCode.AUTH);
-    for (let i = 1; i < LIMIT; i++) {
+    // Up to the limit, a bad token is a bad token (401; the CLI exits AUTH then, see cli.test.ts). Sent directly, to
+    // spare CLI start-ups.
+    for (let i = 0; i < LIMIT; i++) {
       const response = await fetch(new URL("/graphql", fx.server.url), {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${unknownToken()}` },
@@ -48,8 +48,7 @@ describe.skipIf(!databaseAvailable)("rate-limited authentication in the CLI and 
     expect(report.details.retryAfterSeconds).toBeLessThanOrEqual(WINDOW_SECONDS);
 
     // The valid token from the same address is not refused for the others' failures.
-    const ok = await runCli(["whoami"], { ...env, MODELGRAPH_TOKEN: ADMIN_TOKEN });
-    expect(ok.code, ok.stderr).toBe(ExitCode.OK);
+    expect((await fx.client.viewer()).id).toBeTruthy();
 
     // The SDK: HTTP and graphql-ws both say rate_limited, with the seconds to wait.
     const bad = createClient({ url: fx.server.url, token: unknownToken() });
