@@ -14,7 +14,7 @@ import type {
 import { ArtifactIntegrityError, ArtifactNotReadyError, AuthenticationError, ModelgraphError, NetworkError, ServerError } from "./errors.ts";
 import type { ByteSink, ByteSource, Platform } from "./platform.ts";
 import { unwrap } from "./results.ts";
-import { authorizationHeader, backoff, describeFetchFailure, sleep, type TokenSource } from "./transport.ts";
+import { authorizationHeader, backoff, describeFetchFailure, retryAfterSeconds, sleep, type TokenSource } from "./transport.ts";
 
 /** Progress of an artifact transfer, reported as bytes move. */
 export interface TransferProgress {
@@ -170,7 +170,11 @@ async function artifactRouteError(response: Response, url: string, declared?: { 
   switch (response.status) {
     case 401:
     case 429:
-      return new AuthenticationError(message, url, { status: response.status, reason: response.status === 429 ? "rate_limited" : "unauthenticated" });
+      return new AuthenticationError(message, url, {
+        status: response.status,
+        reason: response.status === 429 ? "rate_limited" : "unauthenticated",
+        retryAfterSeconds: response.status === 429 ? retryAfterSeconds(response.headers.get("retry-after")) : undefined,
+      });
     case 404:
       return new ModelgraphError({ __typename: "NotFoundError", message, kind: "Resource", ref: url });
     case 403:

@@ -77,16 +77,24 @@ export type AuthenticationFailure = "unauthenticated" | "rate_limited";
 
 /**
  * The server refused the token (HTTP 401, a GraphQL `UNAUTHENTICATED` error, or graphql-ws close 4403), or
- * rate-limited this client after repeated failures (HTTP 429). Retrying with the same token will not help.
+ * rate-limited this client after repeated failed authentications (HTTP 429, `RATE_LIMITED`, graphql-ws close
+ * 4429). Retrying with the same token will not help; after a rate limit, wait `retryAfterSeconds`.
  */
 export class AuthenticationError extends TransportError {
   override name = "AuthenticationError";
   /** `unauthenticated` (bad, revoked or expired token) or `rate_limited`. */
   readonly reason: AuthenticationFailure;
+  /** For `rate_limited`: seconds until the server accepts attempts again (its Retry-After), when it said. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, url: string, options: { status?: number; reason?: AuthenticationFailure; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    url: string,
+    options: { status?: number; reason?: AuthenticationFailure; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
     super(message, url, options);
     this.reason = options.reason ?? "unauthenticated";
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

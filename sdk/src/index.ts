@@ -50,4 +50,5 @@ export { ResumableSubscription, type ReconnectInfo, type ResumeOptions, type Wat
 export { supportsRequestStreams, type DownloadArtifactOptions, type DownloadResult, type ResourceRef, type TransferProgress, type UploadArtifactOptions } from "./artifacts.ts";
 export { graphqlEndpoint, type RequestOptions, type ServerWarning, type TokenSource } from "./transport.ts";
 export { Sha256, createSha256, type Hasher, type HasherFactory } from "./sha256.ts";
+export { verifyWebhookSignature, WEBHOOK_SIGNATURE_TOLERANCE_SECONDS, type WebhookHeaders, type WebhookVerification } from "./webhooks.ts";
 export { portablePlatform, blobSource, streamSource, type ByteSink, type ByteSource, type DownloadDestination, type Platform, type UploadSource } from "./platform.ts";

@@ -145,11 +145,26 @@ function classify(error: unknown, url: string): { fatal: Error } | { retry: stri
   if (Array.isArray(error)) {
     const errors = error as GraphQLErrorEntry[];
     if (errors.some((e) => e.extensions?.code === "UNAUTHENTICATED")) return { fatal: new AuthenticationError(errors[0]!.message, url) };
+    const limited = errors.find((e) => e.extensions?.code === "RATE_LIMITED");
+    if (limited) {
+      const seconds = limited.extensions?.retryAfterSeconds;
+      return { fatal: new AuthenticationError(limited.message, url, { reason: "rate_limited", retryAfterSeconds: typeof seconds === "number" ? seconds : undefined }) };
+    }
     return { fatal: new GraphQLRequestError(errors, url) };
   }
   if (isCloseEvent(error)) {
     if (error.code === 4403 || error.code === 4401) {
       return { fatal: new AuthenticationError(`the server refused the token (graphql-ws close ${error.code} ${error.reason || "Forbidden"})`, url, { status: error.code }) };
+    }
+    if (error.code === 4429) {
+      const seconds = /retry after (\d+) s/.exec(error.reason ?? "")?.[1];
+      return {
+        fatal: new AuthenticationError(`the server rate-limited this client (graphql-ws close 4429 ${error.reason})`, url, {
+          status: error.code,
+          reason: "rate_limited",
+          retryAfterSeconds: seconds === undefined ? undefined : Number(seconds),
+        }),
+      };
     }
     if ([4400, 4004, 4406, 4409].includes(error.code)) {
       return { fatal: new TransportError(`the server rejected the subscription (graphql-ws close ${error.code} ${error.reason})`, url, { status: error.code }) };

@@ -136,6 +136,14 @@ interface GraphQLResponseBody {
 
 const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 
+/** A Retry-After header (delay-seconds, or an HTTP date) as whole seconds from now; undefined when absent or invalid. */
+export function retryAfterSeconds(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
 /** Sends GraphQL operations over HTTP. One per client. */
 export class HttpTransport {
   constructor(readonly config: TransportConfig) {}
@@ -204,6 +212,7 @@ export class HttpTransport {
       throw new AuthenticationError(firstMessage ?? `HTTP ${response.status}`, endpoint, {
         status: response.status,
         reason: rateLimited ? "rate_limited" : "unauthenticated",
+        retryAfterSeconds: rateLimited ? retryAfterSeconds(response.headers.get("retry-after")) : undefined,
       });
     }
     if (!parsed || typeof parsed !== "object" || (!("data" in parsed) && !("errors" in parsed))) {

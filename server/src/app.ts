@@ -140,10 +140,15 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Refusals before the API: 401 (429 when rate limited), as a GraphQL error with a code. */
+/** Refusals before the API: 401 (429 with Retry-After when rate limited), as a GraphQL error with a code. */
 function unauthenticated(error: AuthenticationError): GraphQLError {
-  const status = error.reason === "rate_limited" ? 429 : 401;
-  return new GraphQLError(error.message, { extensions: { code: error.reason === "rate_limited" ? "RATE_LIMITED" : "UNAUTHENTICATED", http: { status } } });
+  if (error.reason === "rate_limited") {
+    const retryAfterSeconds = error.retryAfterSeconds ?? 1;
+    return new GraphQLError(error.message, {
+      extensions: { code: "RATE_LIMITED", retryAfterSeconds, http: { status: 429, headers: { "retry-after": String(retryAfterSeconds) } } },
+    });
+  }
+  return new GraphQLError(error.message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }
 
 export async function startApp(config: Config): Promise<App> {
@@ -319,6 +324,10 @@ export async function startApp(config: Config): Promise<App> {
           ctx.extra.token = token;
           return true;
         } catch (error) {
+          if (error instanceof AuthenticationError && error.reason === "rate_limited") {
+            ctx.extra.socket.close(4429, `Too many failed authentication attempts; retry after ${error.retryAfterSeconds ?? 1} s`);
+            return false;
+          }
           if (error instanceof AuthenticationError) return false;
           if (isDatabaseUnavailable(error)) {
             // 1013 "try again later": the client reconnects, maybe to another replica.

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseNetworkList, type Network } from "./domain/networks.ts";
 
 /** Where the server keeps its state and how it is reached. The one place environment variables are read. */
 export interface Config {
@@ -25,7 +26,13 @@ export interface Config {
   /** Proxies of ours in front of the server: the client address is read from X-Forwarded-For that many hops back. */
   trustProxyHops: number;
   /** Webhook retries: the first waits `retryBaseMs`, each next one twice as long; FAILED after `maxAttempts`. */
-  webhooks: { retryBaseMs: number; maxAttempts: number; disableAfterFailures: number };
+  webhooks: {
+    retryBaseMs: number;
+    maxAttempts: number;
+    disableAfterFailures: number;
+    /** Networks deliveries may reach although they are loopback, private, link-local… (default: none). */
+    allowedNetworks: readonly Network[];
+  };
   /** GET /metrics: open, or only with `Authorization: Bearer <token>` when a token is set. */
   metrics: { token: string | undefined };
   /** On SIGTERM/SIGINT, requests in flight get this long to finish before connections are cut. */
@@ -134,6 +141,17 @@ const httpUrl = optionalString.refine(
   "must be an http:// or https:// URL",
 );
 
+/** A comma-separated list of IPv4/IPv6 CIDRs (a bare address is a single host). */
+const networkList = optionalString.transform((value, ctx) => {
+  if (value === undefined) return [] as Network[];
+  const parsed = parseNetworkList(value);
+  if ("invalid" in parsed) {
+    ctx.addIssue({ code: "custom", message: `must be comma-separated CIDRs such as 10.1.0.0/16,fd00::/8 (not: ${parsed.invalid.join(", ")})` });
+    return z.NEVER;
+  }
+  return parsed.networks;
+});
+
 const EnvSchema = z.object({
   PORT: port(4000),
   HOST: optionalString.transform((v) => v ?? "0.0.0.0"),
@@ -161,6 +179,7 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: positiveInt(5_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   WEBHOOK_DISABLE_AFTER_FAILURES: positiveInt(10),
+  WEBHOOK_ALLOWED_NETWORKS: networkList,
   METRICS_TOKEN: optionalString.refine(
     (value) => value === undefined || /^[\x21-\x7e]{16,}$/.test(value),
     "must be at least 16 printable characters without spaces",
@@ -221,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+      allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,
     },
     metrics: { token: e.METRICS_TOKEN },
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,

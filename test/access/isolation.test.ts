@@ -173,7 +173,7 @@ describe.runIf(databaseAvailable)("a non-member learns nothing of a project", ()
         ["updateProject", "Project", (id) => ({ id, description: "x" })],
         ["createModel", "Project", (projectId) => ({ projectId, name: uniqueName("m") })],
         ["addProjectMember", "Project", (projectId) => ({ projectId, userId: fx.users.outsider.id, role: "ADMIN" })],
-        ["createWebhook", "Project", (projectId) => ({ projectId, url: "http://127.0.0.1:9/x" })],
+        ["createWebhook", "Project", (projectId) => ({ projectId, url: "https://hooks.example.com/x" })],
         ["createResourceUpload", "Project", (projectId) => ({ projectId, name: "x", sizeBytes: "1", sha256: "a".repeat(64) })],
         ["updateExperiment", "Experiment", (id) => ({ id, description: "x" })],
         ["createIteration", "Experiment", (experimentId) => ({ experimentId })],

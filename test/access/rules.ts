@@ -153,8 +153,8 @@ export interface FreshObjects {
   webhook(): Promise<string>;
 }
 
-/** Webhooks of the fixture post here: a closed port, so deliveries just fail and retry. */
-export const WEBHOOK_URL = "http://127.0.0.1:9/modelgraph-access-tests";
+/** Webhooks of the fixture post here: a name that never resolves (RFC 6761), so deliveries just fail and retry. */
+export const WEBHOOK_URL = "http://modelgraph-access-tests.invalid/hook";
 
 async function createUserWithToken(fx: { admin: GraphQLClient; options: FixtureOptions }, prefix: string): Promise<Member> {
   const name = uniqueName(prefix);

@@ -17,6 +17,8 @@ const WEBHOOK_ENV = {
   WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS),
   WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
   WEBHOOK_DISABLE_AFTER_FAILURES: String(DISABLE_AFTER),
+  // The receiver listens on loopback, which deliveries reach only when allow-listed.
+  WEBHOOK_ALLOWED_NETWORKS: "127.0.0.1/32",
 };
 
 // ---- a real receiver ----
@@ -68,12 +70,16 @@ class Receiver {
   }
 }
 
-/** Checks X-Modelgraph-Signature the way a receiver should: HMAC over "<t>.<raw body>", recent timestamp. */
+/**
+ * Checks X-Modelgraph-Signature the way a receiver should: HMAC over "<X-Modelgraph-Delivery>.<t>.<raw body>",
+ * t equal to X-Modelgraph-Timestamp and recent.
+ */
 function signatureValid(received: Received, secret: string): boolean {
   const header = String(received.headers["x-modelgraph-signature"] ?? "");
   const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
-  if (!match) return false;
-  const expected = createHmac("sha256", secret).update(`${match[1]}.${received.body}`).digest("hex");
+  if (!match || received.headers["x-modelgraph-timestamp"] !== match[1]) return false;
+  const deliveryId = String(received.headers["x-modelgraph-delivery"] ?? "");
+  const expected = createHmac("sha256", secret).update(`${deliveryId}.${match[1]}.${received.body}`).digest("hex");
   return expected === match[2] && Math.abs(Date.now() / 1000 - Number(match[1])) < 300;
 }
 
@@ -175,6 +181,8 @@ describe.runIf(databaseAvailable)("webhooks", () => {
       const [request] = await waitFor("the delivery", () => receiver.successes.length === 1 && receiver.successes);
       expect(signatureValid(request!, secret)).toBe(true);
       expect(signatureValid(request!, `${secret}x`)).toBe(false);
+      // The delivery id is signed too: the same body and time presented under another id does not verify.
+      expect(signatureValid({ ...request!, headers: { ...request!.headers, "x-modelgraph-delivery": "another-id" } }, secret)).toBe(false);
       expect(request!.headers["content-type"]).toBe("application/json");
       expect(request!.headers["x-modelgraph-event"]).toBe("MODEL_CREATED");
       expect(request!.json).toMatchObject({ type: "MODEL_CREATED", projectId: project.id, modelId: model.id, modelVersionId: null, payload: { name: model.name } });
@@ -298,7 +306,7 @@ describe.runIf(databaseAvailable)("webhooks", () => {
         return s?.deliveries.nodes[0]?.status === "FAILED" && s.consecutiveFailures === MAX_ATTEMPTS && s;
       });
       expect(receiver.requests).toHaveLength(MAX_ATTEMPTS);
-      expect(state.deliveries.nodes[0]).toMatchObject({ attempts: MAX_ATTEMPTS, responseCode: 500, lastError: "HTTP 500: receiver is down", nextAttemptAt: null, deliveredAt: null });
+      expect(state.deliveries.nodes[0]).toMatchObject({ attempts: MAX_ATTEMPTS, responseCode: 500, lastError: "HTTP 500", nextAttemptAt: null, deliveredAt: null });
       expect(state).toMatchObject({ active: true, consecutiveFailures: MAX_ATTEMPTS, disabledAt: null });
 
       // While PENDING, the log says when the next attempt is due.
@@ -348,7 +356,7 @@ describe.runIf(databaseAvailable)("webhooks", () => {
       const s = await webhookState(admin, hook.id);
       return (s?.deliveries.nodes[0]?.attempts ?? 0) >= 1 && s?.deliveries.nodes[0]?.lastError && s;
     });
-    expect(state.deliveries.nodes[0]).toMatchObject({ status: "PENDING", responseCode: null, lastError: "ECONNREFUSED" });
+    expect(state.deliveries.nodes[0]).toMatchObject({ status: "PENDING", responseCode: null, lastError: "connection failed" });
 
     const deleted = await webhookMutation(admin, "deleteWebhook", { id: hook.id });
     expect(deleted).toEqual({ __typename: "DeleteWebhookPayload", deletedWebhookId: hook.id, project: { id: project.id } });

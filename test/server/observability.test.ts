@@ -57,7 +57,8 @@ describe.runIf(databaseAvailable)(`metrics and request ids (${dbKind})`, () => {
 
   beforeAll(async () => {
     // Failed webhook deliveries wait 10 minutes before their retry: they stay pending while the test looks.
-    server = await startTestServer({ WEBHOOK_RETRY_BASE_MS: "600000" });
+    // The webhook below posts to a closed port of 127.0.0.1, which deliveries may reach only when allow-listed.
+    server = await startTestServer({ WEBHOOK_RETRY_BASE_MS: "600000", WEBHOOK_ALLOWED_NETWORKS: "127.0.0.1/32" });
     client = new GraphQLClient(server.url);
   });
 

@@ -9,7 +9,7 @@ import { ArtifactIntegrityError, ArtifactNotReadyError, AuthenticationError, Gra
  * | 0 | OK | success |
  * | 1 | ERROR | unexpected failure (server error, bug) |
  * | 2 | USAGE | bad command line (unknown flag, missing argument) |
- * | 3 | AUTH | missing, invalid, revoked or expired token (or rate-limited after failures) |
+ * | 3 | AUTH | missing, invalid, revoked or expired token |
  * | 4 | UNREACHABLE | the server cannot be reached |
  * | 5 | NOT_FOUND | project, model, version or artifact not found (or not visible) |
  * | 6 | VALIDATION | invalid input or state: ValidationError, NameConflictError, CrossProjectLineageError, ArchivedObjectError, ResourceInUseError, FrozenVersionError, IdempotencyKeyReuseError |
@@ -17,6 +17,7 @@ import { ArtifactIntegrityError, ArtifactNotReadyError, AuthenticationError, Gra
  * | 8 | FORBIDDEN | the token's role does not allow it |
  * | 9 | APPROVAL_REQUIRED | the target stage needs an approved transition request |
  * | 10 | INTEGRITY | sha256/size mismatch (upload rejected, or download did not verify) |
+ * | 11 | RATE_LIMITED | refused (HTTP 429) after too many failed authentications from this address or with this token; retry after `details.retryAfterSeconds` |
  * | 130 | INTERRUPTED | stopped by SIGINT/SIGTERM before finishing (`watch` exits 0 when stopped) |
  */
 export const ExitCode = {
@@ -31,6 +32,7 @@ export const ExitCode = {
   FORBIDDEN: 8,
   APPROVAL_REQUIRED: 9,
   INTEGRITY: 10,
+  RATE_LIMITED: 11,
   INTERRUPTED: 130,
 } as const;
 
@@ -75,12 +77,14 @@ const LABELS: Record<ExitCodeValue, string> = {
   8: "forbidden",
   9: "approval required",
   10: "integrity",
+  11: "rate limited",
   130: "interrupted",
 };
 
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof UsageError) return ExitCode.USAGE;
+  if (error instanceof AuthenticationError && error.reason === "rate_limited") return ExitCode.RATE_LIMITED;
   if (error instanceof AuthenticationError || error instanceof MissingTokenError) return ExitCode.AUTH;
   if (error instanceof NetworkError) return ExitCode.UNREACHABLE;
   if (error instanceof ModelgraphError) return BY_TYPENAME[error.typename as ErrorTypename] ?? ExitCode.ERROR;
@@ -112,6 +116,10 @@ export function describeError(error: unknown): ErrorReport {
   if (error instanceof ModelgraphError) {
     const { __typename, message, ...details } = error.error as unknown as { __typename: string; message: string } & Record<string, unknown>;
     return { type: __typename, kind, message: oneLine(message), exitCode, details };
+  }
+  if (error instanceof AuthenticationError && error.reason === "rate_limited") {
+    const wait = error.retryAfterSeconds === undefined ? "" : ` (retry after ${error.retryAfterSeconds} s)`;
+    return { type: error.name, kind, message: oneLine(`${error.message}${wait}`), exitCode, details: { status: error.status, retryAfterSeconds: error.retryAfterSeconds } };
   }
   if (error instanceof GraphQLRequestError || error instanceof ServerError) {
     return { type: error.name, kind, message: oneLine(error.message), exitCode, details: { status: error.status } };

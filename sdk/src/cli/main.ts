@@ -50,7 +50,8 @@ Global flags:
 --project and --model take a name or a global id (env MODELGRAPH_PROJECT, MODELGRAPH_MODEL).
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 bad token, 4 server unreachable, 5 not found, 6 invalid input,
-7 stage conflict (stale or not allowed), 8 forbidden, 9 approval required, 10 checksum mismatch, 130 interrupted.
+7 stage conflict (stale or not allowed), 8 forbidden, 9 approval required, 10 checksum mismatch,
+11 rate limited (too many failed authentications; retry later), 130 interrupted.
 `;
 }
 

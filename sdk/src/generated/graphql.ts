@@ -166,7 +166,7 @@ export type CreateWebhookInput = {
   projectId: string;
   /** Signing secret (16 to 255 characters); default: a generated one, returned once. */
   secret?: string | null | undefined;
-  /** An http:// or https:// URL (≤ 2,048 characters) that receives POSTs. */
+  /** An http:// or https:// URL (≤ 2,048 characters) that receives POSTs; not an internal address (loopback, private, link-local…) unless allow-listed. */
   url: string;
 };
 

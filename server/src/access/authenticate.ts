@@ -1,5 +1,6 @@
 // Who is calling: resolves `Authorization: Bearer mg_…` (or graphql-ws connectionParams.authorization)
-// to a Viewer. Failures are counted per client address and rate limited.
+// to a Viewer. Failures are counted per client address and per presented token, and rate limited; a valid
+// token always works, whatever others did from its address.
 import type { IncomingMessage } from "node:http";
 import type { Prisma } from "../db/database.ts";
 import { hashesEqual, hashToken, isWellFormedToken } from "./tokens.ts";
@@ -10,7 +11,11 @@ export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "exp
 
 export class AuthenticationError extends Error {
   override name = "AuthenticationError";
-  constructor(readonly reason: AuthFailure) {
+  constructor(
+    readonly reason: AuthFailure,
+    /** For `rate_limited`: seconds until the window that blocks the caller ends (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(
       {
         missing: "Authentication required: send Authorization: Bearer <token>",
@@ -27,7 +32,10 @@ export class AuthenticationError extends Error {
 /** lastUsedAt is written at most this often per token, so reads do not each cost a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Fixed-window counter of failed attempts per client key (in memory, per replica). */
+/** Failure windows kept in memory per replica (one per address and per presented token that failed). */
+const MAX_TRACKED_KEYS = 100_000;
+
+/** Fixed-window counter of failed attempts per key — a client address or a token hash (in memory, per replica). */
 export class FailedAuthLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
@@ -37,19 +45,36 @@ export class FailedAuthLimiter {
   ) {}
 
   isBlocked(key: string, now = Date.now()): boolean {
+    return this.retryAfterSeconds(key, now) !== null;
+  }
+
+  /** Whole seconds (≥ 1) until a blocked key's window ends, or null when the key is not blocked. */
+  retryAfterSeconds(key: string, now = Date.now()): number | null {
     const w = this.windows.get(key);
-    return !!w && now - w.start < this.windowMs && w.count >= this.maxFailures;
+    if (!w || now - w.start >= this.windowMs || w.count < this.maxFailures) return null;
+    return Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
+  }
+
+  /** Throws `rate_limited` (with its Retry-After) when the key is blocked. */
+  refuseIfBlocked(key: string, now = Date.now()): void {
+    const seconds = this.retryAfterSeconds(key, now);
+    if (seconds !== null) throw new AuthenticationError("rate_limited", seconds);
   }
 
   recordFailure(key: string, now = Date.now()): void {
     const w = this.windows.get(key);
     if (!w || now - w.start >= this.windowMs) this.windows.set(key, { start: now, count: 1 });
     else w.count++;
-    if (this.windows.size > 10_000) this.prune(now);
+    if (this.windows.size > MAX_TRACKED_KEYS) this.prune(now);
   }
 
+  /** Drops ended windows; if a flood of distinct keys still fills the map, the oldest windows go first. */
   private prune(now: number): void {
     for (const [key, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(key);
+    for (const key of this.windows.keys()) {
+      if (this.windows.size <= MAX_TRACKED_KEYS * 0.9) break;
+      this.windows.delete(key);
+    }
   }
 }
 
@@ -61,17 +86,23 @@ export function tokenFromHeader(value: string | null | undefined): string | null
 }
 
 /**
- * Resolves a token to its user. Throws AuthenticationError on any failure, counting it against `clientKey`.
+ * Resolves a token to its user. Throws AuthenticationError on any failure, counting it against the client's
+ * address `clientKey` and the presented token. A valid token is never refused for failures of others behind
+ * the same address: an address over its limit gets 429 only for what does not authenticate (no, malformed or
+ * unknown tokens), while a token that keeps failing (revoked, expired) is refused without a database lookup.
  */
 export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, token: string | null, clientKey: string): Promise<Viewer> {
-  if (limiter.isBlocked(clientKey)) throw new AuthenticationError("rate_limited");
+  const addressKey = `address:${clientKey}`;
+  const hash = token && isWellFormedToken(token) ? hashToken(token) : null;
+  if (hash) limiter.refuseIfBlocked(`token:${hash}`);
   const fail = (reason: AuthFailure): never => {
-    limiter.recordFailure(clientKey);
+    limiter.refuseIfBlocked(addressKey);
+    limiter.recordFailure(addressKey);
+    if (hash) limiter.recordFailure(`token:${hash}`);
     throw new AuthenticationError(reason);
   };
   if (!token) return fail("missing");
-  if (!isWellFormedToken(token)) return fail("malformed");
-  const hash = hashToken(token);
+  if (!hash) return fail("malformed");
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash }, include: { user: true } });
   if (!row || !hashesEqual(row.tokenHash, hash)) return fail("unknown");
   if (row.revokedAt) return fail("revoked");

@@ -8,8 +8,10 @@
 // (receivers de-duplicate with X-Modelgraph-Delivery, which stays the same across attempts).
 import type { Prisma } from "../db/database.ts";
 import { encodeGlobalId } from "../domain/ids.ts";
+import type { Network } from "../domain/networks.ts";
 import { retryDelayMs, signatureHeader } from "../domain/webhooks.ts";
 import type { Logger } from "../log.ts";
+import { sendDelivery, type DeliveryOutcome } from "./delivery-request.ts";
 import type { EventFeed } from "./feed.ts";
 
 export interface WebhookWorkerOptions {
@@ -21,6 +23,8 @@ export interface WebhookWorkerOptions {
   disableAfterFailures: number;
   /** Per-request timeout (connect, response and body). */
   timeoutMs?: number;
+  /** WEBHOOK_ALLOWED_NETWORKS: internal networks deliveries may reach (public addresses always may). */
+  allowedNetworks: readonly Network[];
   /** Deliveries in flight per process. */
   concurrency?: number;
   /** Safety-net poll: retries queued by a process that died, leases that expired, re-activated webhooks. */
@@ -43,11 +47,7 @@ interface Claimed {
   payload: unknown;
 }
 
-interface Outcome {
-  ok: boolean;
-  responseCode: number | null;
-  error: string | null;
-}
+type Outcome = DeliveryOutcome;
 
 /** What a receiver gets: the event, as JSON. Ids are global ids, as in the GraphQL API. */
 export function webhookBody(event: Omit<Claimed, "id" | "attempts" | "url" | "secret">): string {
@@ -67,7 +67,6 @@ export function webhookBody(event: Omit<Claimed, "id" | "attempts" | "url" | "se
 }
 
 const MAX_ERROR_LENGTH = 1_000;
-const RESPONSE_EXCERPT_BYTES = 512;
 
 export class WebhookWorker {
   /** Attempts this process made, by outcome (observability; tests check that replicas share the work). */
@@ -186,33 +185,25 @@ export class WebhookWorker {
 
   private async send(delivery: Claimed): Promise<Outcome> {
     const body = webhookBody(delivery);
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.timeoutMs)]);
-    try {
-      const response = await fetch(delivery.url, {
-        method: "POST",
-        body,
-        redirect: "manual",
-        signal,
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "modelgraph-webhooks/1",
-          "x-modelgraph-event": delivery.type,
-          "x-modelgraph-delivery": encodeGlobalId("WebhookDelivery", delivery.id),
-          "x-modelgraph-attempt": String(delivery.attempts),
-          "x-modelgraph-signature": signatureHeader(delivery.secret, body, Math.floor(Date.now() / 1000)),
-        },
-      });
-      if (response.status >= 200 && response.status < 300) {
-        await response.body?.cancel().catch(() => {});
-        return { ok: true, responseCode: response.status, error: null };
-      }
-      const excerpt = await readExcerpt(response).catch(() => "");
-      return { ok: false, responseCode: response.status, error: `HTTP ${response.status}${excerpt ? `: ${excerpt}` : ""}` };
-    } catch (error) {
-      const e = error as Error & { cause?: Error & { code?: string } };
-      const reason = e.name === "TimeoutError" ? `timed out after ${this.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      return { ok: false, responseCode: null, error: reason };
-    }
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const deliveryId = encodeGlobalId("WebhookDelivery", delivery.id);
+    const timestamp = Math.floor(Date.now() / 1000);
+    return sendDelivery({
+      url: delivery.url,
+      body,
+      signal: AbortSignal.any([this.shutdown.signal, timeout]),
+      timedOut: () => timeout.aborted,
+      allowedNetworks: this.options.allowedNetworks,
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "modelgraph-webhooks/1",
+        "x-modelgraph-event": delivery.type,
+        "x-modelgraph-delivery": deliveryId,
+        "x-modelgraph-attempt": String(delivery.attempts),
+        "x-modelgraph-timestamp": String(timestamp),
+        "x-modelgraph-signature": signatureHeader(delivery.secret, deliveryId, body, timestamp),
+      },
+    });
   }
 
   private async recordSuccess(delivery: Claimed, outcome: Outcome): Promise<void> {
@@ -285,23 +276,4 @@ export class WebhookWorker {
     await this.filling;
     await Promise.allSettled([...this.inFlight]);
   }
-}
-
-/** The start of a response body, for the delivery log; the rest is discarded unread. */
-async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8").trim();
 }

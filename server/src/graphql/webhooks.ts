@@ -21,7 +21,7 @@ export const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus
 
 export const WebhookRef = builder.prismaNode("Webhook", {
   description:
-    "Sends a project's events as signed HTTP POSTs: header X-Modelgraph-Signature is `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`. Retries with exponential back-off; disabled after repeated failures.",
+    "Sends a project's events as signed HTTP POSTs: header X-Modelgraph-Signature is `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<delivery id>.<t>.<body>\")>`, where the delivery id is header X-Modelgraph-Delivery and t is also in X-Modelgraph-Timestamp. Only public addresses are reached (loopback, private, link-local and other special-purpose addresses are refused unless the server allow-lists them with WEBHOOK_ALLOWED_NETWORKS); redirects are not followed. Retries with exponential back-off; disabled after repeated failures.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...inManagedProjectWhere(ctx.viewer) }),
   fields: (t) => ({
@@ -64,7 +64,11 @@ builder.prismaNode("WebhookDelivery", {
     status: t.expose("status", { type: WebhookDeliveryStatusEnum, description: "PENDING, SUCCEEDED or FAILED." }),
     attempts: t.exposeInt("attempts", { description: "Attempts made so far." }),
     responseCode: t.exposeInt("responseCode", { nullable: true, description: "HTTP status of the last attempt (null: no response)." }),
-    lastError: t.exposeString("lastError", { nullable: true, description: "Why the last attempt failed, e.g. `HTTP 503: …` or `ECONNREFUSED`." }),
+    lastError: t.exposeString("lastError", {
+      nullable: true,
+      description:
+        "Why the last attempt failed, one of a fixed set (never text from the receiver): `HTTP <status>`, `blocked address: <category>` (e.g. loopback, private, link-local), `DNS lookup failed`, `connection failed`, `TLS error`, `timeout`, `invalid URL`.",
+    }),
     nextAttemptAt: t.field({
       type: "DateTime",
       nullable: true,
@@ -128,7 +132,10 @@ const WebhookPayload = (name: string) =>
 const CreateWebhookInput = builder.inputType("CreateWebhookInput", {
   fields: (t) => ({
     projectId: t.id({ required: true, description: "The project whose events to send." }),
-    url: t.string({ required: true, description: "An http:// or https:// URL (≤ 2,048 characters) that receives POSTs." }),
+    url: t.string({
+      required: true,
+      description: "An http:// or https:// URL (≤ 2,048 characters) that receives POSTs; not an internal address (loopback, private, link-local…) unless allow-listed.",
+    }),
     eventTypes: t.field({ type: [EventTypeEnum], description: "Only these types (default: every type)." }),
     secret: t.string({ description: "Signing secret (16 to 255 characters); default: a generated one, returned once." }),
   }),
@@ -149,7 +156,7 @@ builder.mutationField("createWebhook", (t) =>
     description: "Adds a webhook to a project (project ADMIN). Events committed from now on are delivered to it.",
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
     errors: { types: [...COMMON_ERRORS] },
-    resolve: (_root, { input }, ctx) => createWebhook(ctx, input),
+    resolve: (_root, { input }, ctx) => createWebhook(ctx, input, ctx.config.webhooks.allowedNetworks),
   }),
 );
 
@@ -168,7 +175,7 @@ builder.mutationField("updateWebhook", (t) =>
     description: "Changes a webhook's URL, event types or activity (project ADMIN).",
     args: { input: t.arg({ type: UpdateWebhookInput, required: true }) },
     errors: { types: [...COMMON_ERRORS] },
-    resolve: async (_root, { input }, ctx) => ({ webhook: await updateWebhook(ctx, input) }),
+    resolve: async (_root, { input }, ctx) => ({ webhook: await updateWebhook(ctx, input, ctx.config.webhooks.allowedNetworks) }),
   }),
 );
 

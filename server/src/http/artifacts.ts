@@ -28,7 +28,9 @@ export async function handleArtifacts(req: IncomingMessage, res: ServerResponse,
     }
     if (error instanceof AuthenticationError) {
       req.resume();
-      sendJson(res, error.reason === "rate_limited" ? 429 : 401, { error: { type: "AuthenticationError", message: error.message } });
+      const limited = error.reason === "rate_limited";
+      const retryAfter: Record<string, string> = limited ? { "retry-after": String(error.retryAfterSeconds ?? 1) } : {};
+      sendJson(res, limited ? 429 : 401, { error: { type: "AuthenticationError", message: error.message } }, retryAfter);
     } else if (error instanceof DomainError) {
       const status = error instanceof NotFoundError ? 404 : error.name === "ForbiddenError" ? 403 : error.name === "ChecksumMismatchError" ? 422 : 400;
       sendJson(res, status, { error: { type: error.name, message: error.message } });
@@ -112,7 +114,7 @@ export function parseRange(header: string, size: number): { start: number; end: 
   return { start, end };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }

@@ -4,6 +4,7 @@ import { authorize } from "../access/permissions.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
 import { check } from "../domain/rules.ts";
+import type { Network } from "../domain/networks.ts";
 import { generateWebhookSecret, webhookSecretProblem, webhookUrlProblem } from "../domain/webhooks.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import type { EventType } from "../events/log.ts";
@@ -22,9 +23,12 @@ export interface CreateWebhookInput {
   secret?: string | null;
 }
 
-/** Creates a webhook. Returns the generated secret (once) when the caller did not choose one. */
-export async function createWebhook(ctx: ServiceContext, input: CreateWebhookInput) {
-  const urlProblem = webhookUrlProblem(input.url);
+/**
+ * Creates a webhook. Returns the generated secret (once) when the caller did not choose one. `allowedNetworks`
+ * (WEBHOOK_ALLOWED_NETWORKS) lets a URL name an internal address.
+ */
+export async function createWebhook(ctx: ServiceContext, input: CreateWebhookInput, allowedNetworks: readonly Network[]) {
+  const urlProblem = webhookUrlProblem(input.url, allowedNetworks);
   const secretProblem = input.secret == null ? null : webhookSecretProblem(input.secret);
   check()
     .require(urlProblem === null, ["input", "url"], urlProblem ?? "")
@@ -59,8 +63,8 @@ export interface UpdateWebhookInput {
  * Changes a webhook. Re-activating one (e.g. after it was disabled for failing) resets its failure count and
  * makes its pending deliveries due now, so what queued up meanwhile is delivered without waiting for back-off.
  */
-export async function updateWebhook(ctx: ServiceContext, input: UpdateWebhookInput) {
-  const urlProblem = input.url == null ? null : webhookUrlProblem(input.url);
+export async function updateWebhook(ctx: ServiceContext, input: UpdateWebhookInput, allowedNetworks: readonly Network[]) {
+  const urlProblem = input.url == null ? null : webhookUrlProblem(input.url, allowedNetworks);
   check().require(urlProblem === null, ["input", "url"], urlProblem ?? "").done();
   return transaction(ctx.prisma, async (tx) => {
     const webhook = await loadWebhookForManage(ctx, tx, input.id);
