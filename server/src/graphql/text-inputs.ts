@@ -30,7 +30,7 @@ declare global {
   }
 }
 
-/** `extensions.code` of a query or subscription refused for unstorable text in an argument. */
+/** `extensions.code` of a query or subscription refused for unstorable text in an argument, or of a bad variable. */
 export const BAD_USER_INPUT = "BAD_USER_INPUT";
 
 function issuesOf(args: object, issues: ValidationIssue[] = []): ValidationIssue[] {
@@ -62,16 +62,16 @@ SchemaBuilder.registerPlugin("storableTextInputs", StorableTextInputsPlugin);
 
 /**
  * Every unstorable string in the arguments of the operation's fields (fragments included), except the fields the
- * Pothos plugin answers with a ValidationError. Variables that do not coerce are left to execution, which
- * reports them.
+ * Pothos plugin answers with a ValidationError. Variables that do not coerce are reported as they are (graphql-js
+ * would report the same errors, without a code).
  */
-function unstorableArguments(args: ExecutionArgs): ValidationIssue[] {
+function refusals(args: ExecutionArgs): GraphQLError[] {
   const operation = args.document.definitions.find(
     (d) => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
   );
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [];
   const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-  if (variables.errors) return [];
+  if (variables.errors) return variables.errors.map(withCode);
   const issues: ValidationIssue[] = [];
   const typeInfo = new TypeInfo(args.schema);
   visit(
@@ -89,7 +89,12 @@ function unstorableArguments(args: ExecutionArgs): ValidationIssue[] {
       },
     }),
   );
-  return issues;
+  return issues.length > 0 ? [badUserInput(issues)] : [];
+}
+
+/** A variable that does not fit its type is the client's mistake: say so with the code clients switch on. */
+function withCode(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: BAD_USER_INPUT } });
 }
 
 export function badUserInput(issues: ValidationIssue[]): GraphQLError {
@@ -97,11 +102,14 @@ export function badUserInput(issues: ValidationIssue[]): GraphQLError {
   return new GraphQLError(message, { extensions: { code: BAD_USER_INPUT, issues } });
 }
 
-/** The envelop side: refuses a query or subscription with unstorable text in any argument before it runs. */
+/**
+ * The envelop side: refuses an operation whose variables do not coerce, or a query or subscription with
+ * unstorable text in any argument, before it runs.
+ */
 export function storableTextArgumentsPlugin(): Plugin {
   const stop = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: never) => void }) => {
-    const issues = unstorableArguments(args);
-    if (issues.length > 0) setResultAndStopExecution({ errors: [badUserInput(issues)] } as never);
+    const errors = refusals(args);
+    if (errors.length > 0) setResultAndStopExecution({ errors } as never);
   };
   return { onExecute: stop, onSubscribe: stop };
 }
