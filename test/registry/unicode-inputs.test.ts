@@ -2,6 +2,7 @@
 // ValidationError naming the input path, a query or subscription a BAD_USER_INPUT error naming the argument path;
 // never a masked internal error, and nothing is written (not even an audit entry).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeGlobalId } from "../../server/src/domain/ids.ts";
 import { GraphQLClient } from "../support/client.ts";
 import { createExperiment, createIteration, createModel, createProject, createVersion, uniqueName } from "../support/fixtures.ts";
 import { snapshotDatabase } from "../support/snapshot.ts";
@@ -167,6 +168,23 @@ describe.runIf(databaseAvailable)("unstorable text in inputs: typed errors namin
       });
     }
   }
+
+  it("an id whose base64 decodes to a NUL names nothing: NotFoundError or null, never an internal error", async () => {
+    for (const [typename, field, inputType, input] of [
+      ["Project", "updateProject", "UpdateProjectInput", (id: string) => ({ id, description: "d" })],
+      ["Experiment", "createIteration", "CreateIterationInput", (id: string) => ({ experimentId: id })],
+      ["Resource", "completeResourceUpload", "CompleteResourceUploadInput", (id: string) => ({ resourceId: id })],
+      ["TransitionRequest", "cancelTransitionRequest", "CancelTransitionRequestInput", (id: string) => ({ requestId: id })],
+    ] as const) {
+      const res = await client.raw(
+        `mutation($input: ${inputType}!) { result: ${field}(input: $input) { __typename ... on NotFoundError { kind } } }`,
+        { input: input(encodeGlobalId(typename, "\u0000")) },
+      );
+      expect(res, field).toEqual({ data: { result: { __typename: "NotFoundError", kind: typename } } });
+    }
+    const res = await client.raw(`query($id: ID!) { node(id: $id) { id } }`, { id: encodeGlobalId("Project", "a\u0000") });
+    expect(res).toEqual({ data: { node: null } });
+  });
 
   it("valid Unicode beyond ASCII (emoji, CJK, RTL, combining marks) is stored and read back unchanged", async () => {
     const text = "模型 🤖 مرحبا e\u0301 \u{1F600}";
