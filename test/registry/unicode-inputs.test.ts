@@ -186,6 +186,27 @@ describe.runIf(databaseAvailable)("unstorable text in inputs: typed errors namin
     expect(res).toEqual({ data: { node: null } });
   });
 
+  it("artifact routes: an id whose base64 decodes to a NUL is 404 NotFoundError for GET, HEAD and PUT", async () => {
+    const url = new URL(`/artifacts/${encodeGlobalId("Resource", "\u0000")}`, server.url);
+    for (const method of ["GET", "PUT"]) {
+      const response = await fetch(url, { method, headers: client.authHeaders, ...(method === "PUT" ? { body: "bytes" } : {}) });
+      expect({ method, status: response.status, type: ((await response.json()) as { error?: { type?: string } }).error?.type }).toEqual({ method, status: 404, type: "NotFoundError" });
+    }
+    expect((await fetch(url, { method: "HEAD", headers: client.authHeaders })).status).toBe(404);
+  });
+
+  it("a variable that does not fit its type is refused before execution with BAD_USER_INPUT", async () => {
+    for (const [query, variables] of [
+      [`query($v: Int) { projects(first: $v) { totalCount } }`, { v: 2 ** 31 }],
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { __typename } }`, { input: { name: 5 } }],
+      [`mutation($input: CreateResourceUploadInput!) { createResourceUpload(input: $input) { __typename } }`, { input: { projectId: project.id, name: "a", sha256: "0".repeat(64), sizeBytes: "1\u0000" } }],
+    ] as const) {
+      const res = await client.raw(query, variables);
+      expect(res.data ?? null, query).toBeNull();
+      expect(res.errors?.map((e) => e.extensions?.code), query).toEqual(["BAD_USER_INPUT"]);
+    }
+  });
+
   it("valid Unicode beyond ASCII (emoji, CJK, RTL, combining marks) is stored and read back unchanged", async () => {
     const text = "模型 🤖 مرحبا e\u0301 \u{1F600}";
     const result = await client.raw(
