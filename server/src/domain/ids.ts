@@ -1,6 +1,7 @@
 // Opaque global ids (Relay): base64 of "<Type>:<database id>". The GraphQL layer's relay plugin uses these
 // same functions, so there is one definition of the format.
 import { NotFoundError } from "./errors.ts";
+import { unstorableTextProblem } from "./rules.ts";
 
 export function encodeGlobalId(typename: string, id: string | number | bigint): string {
   return Buffer.from(`${typename}:${String(id)}`, "utf8").toString("base64");
@@ -11,6 +12,8 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   const text = Buffer.from(globalId, "base64").toString("utf8");
   const colon = text.indexOf(":");
   if (colon <= 0 || colon === text.length - 1) return null;
+  // Base64 can carry a NUL, which no id has and PostgreSQL refuses in a query: such an id names nothing.
+  if (unstorableTextProblem(text) !== null) return null;
   return { typename: text.slice(0, colon), id: text.slice(colon + 1) };
 }
 

@@ -120,3 +120,41 @@ export function metricsFromMap(map: unknown): NamedValue[] {
   if (map === null || typeof map !== "object") return [];
   return Object.entries(map as Record<string, unknown>).map(([name, value]) => ({ name, value: Number(value) }));
 }
+
+/**
+ * Characters no text column can hold: PostgreSQL rejects U+0000 in text and jsonb, and an unpaired UTF-16
+ * surrogate has no UTF-8 encoding (the driver would silently store U+FFFD instead). With the `u` flag a proper
+ * surrogate pair is one code point, so `\p{Cs}` only matches unpaired halves.
+ */
+const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
+
+/** Why a string cannot be stored as text, or null when it can. */
+export function unstorableTextProblem(value: string): string | null {
+  const match = UNSTORABLE_TEXT.exec(value);
+  if (!match) return null;
+  return match[0] === "\0"
+    ? `must not contain the NUL character (U+0000), found at offset ${match.index}`
+    : `must be valid Unicode: an unpaired UTF-16 surrogate was found at offset ${match.index}`;
+}
+
+/**
+ * Every string inside an (already coerced) argument value that cannot be stored, with its path: strings,
+ * lists and input objects are walked; other values (numbers, booleans, Dates, bigints) hold no text.
+ */
+export function unstorableTextIssues(value: unknown, path: string[], issues: ValidationIssue[] = []): ValidationIssue[] {
+  if (typeof value === "string") {
+    const problem = unstorableTextProblem(value);
+    if (problem) issues.push({ path, message: problem });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => unstorableTextIssues(item, [...path, String(i)], issues));
+  } else if (value !== null && typeof value === "object" && isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) unstorableTextIssues(item, [...path, key], issues);
+  }
+  return issues;
+}
+
+/** Coerced input objects have a null prototype (graphql-js), parsed JSON the Object one; Dates and bigints neither. */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
+}

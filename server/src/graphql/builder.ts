@@ -8,6 +8,7 @@ import { getDatamodel } from "../generated/pothos-types.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
 import type { RequestContext } from "../context.ts";
 import "./deprecation-warnings.ts";
+import "./text-inputs.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -23,7 +24,8 @@ export const builder = new SchemaBuilder<{
     BigInt: { Input: bigint; Output: bigint | number };
   };
 }>({
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin, "deprecationWarnings"],
+  // Order matters: the errors plugin wraps the text check, so its ValidationError becomes a union member.
+  plugins: [ErrorsPlugin, "storableTextInputs", PrismaPlugin, RelayPlugin, "deprecationWarnings"],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.prisma,
