@@ -1,4 +1,3 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -6,6 +5,7 @@ import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { ensurePrivateDir } from "../storage/private-files.ts";
 import { applyMigrations, type SqlRunner } from "./migrate.ts";
 
 /** The Prisma client the server uses, with query logging enabled so statements can be counted. */
@@ -76,7 +76,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 async function openPglite(dir: string): Promise<Database> {
-  await fs.mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir);
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
