@@ -155,7 +155,7 @@ const originList = optionalString.transform((value, ctx) => {
       parsed = undefined;
     }
     // An origin has no path, query or trailing slash; a wildcard would hand every site the API.
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin) {
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin || origin.includes("*")) {
       ctx.addIssue({ code: "custom", message: `${JSON.stringify(origin)} is not an exact origin such as https://console.example.com (no path, no trailing slash, no wildcard)` });
       return z.NEVER;
     }

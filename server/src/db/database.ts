@@ -79,10 +79,14 @@ async function openPglite(dir: string): Promise<Database> {
   await ensurePrivateDir(dir);
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
+  // PGlite sets some files' modes itself (pg_internal.init 0644, whatever the umask): closed again once it is up and
+  // once it is shut. Meanwhile the directory (0700) keeps anyone else from reaching them.
+  await ensurePrivateDir(dir);
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
   return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
     await prisma.$disconnect();
     await pglite.close();
+    await ensurePrivateDir(dir);
   });
 }
 
