@@ -31,11 +31,15 @@ export function servableContentType(stored: string): string {
 const ATTR_CHAR = /[A-Za-z0-9!#$&+\-.^_`|~]/;
 
 /**
- * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266 §4.3, RFC 8187): every
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266 §4.3, RFC 8187), or just
+ * `filename="…"` for a printable ASCII name without quotes, backslashes or percent signs: every
  * name survives (模型.onnx, model-🚀.bin), older clients get a readable ASCII approximation, and nothing in the
  * value can end the header or add a parameter.
  */
 export function contentDisposition(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]|["\\%]/gu, "_") || "download";
+  // A name that is its own fallback needs no extended form.
+  if (fallback === fileName) return `attachment; filename="${fallback}"`;
   // Buffer.from replaces lone surrogates by U+FFFD, so encoding cannot throw.
   const bytes = Buffer.from(fileName, "utf8");
   let encoded = "";
@@ -43,6 +47,5 @@ export function contentDisposition(fileName: string): string {
     const char = String.fromCharCode(byte);
     encoded += byte < 0x80 && ATTR_CHAR.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
-  const fallback = fileName.replace(/[^\x20-\x7e]|["\\%]/gu, "_") || "download";
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
