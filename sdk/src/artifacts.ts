@@ -377,6 +377,27 @@ export async function uploadArtifact(ctx: ArtifactContext, opened: ByteSource, o
   }
 }
 
+/** Windows device names: a file called `CON` or `nul.txt` is not a file there. */
+const RESERVED_FILE_NAME = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\..*)?$/i;
+/** Characters no common file system takes in a name (Windows' set, which includes POSIX's '/'), and controls. */
+const UNSAFE_FILE_NAME_CHARS = /[\u0000-\u001f\u007f<>:"/\\|?*]/g;
+/** Bytes most file systems allow in one name. */
+const MAX_FILE_NAME_BYTES = 255;
+
+/**
+ * A resource's name made safe to use as a file name in a directory: its last path segment only (`../x` → `x`,
+ * `/etc/passwd` → `passwd`), separators, NUL and other unsafe characters replaced by `_`, trailing dots and spaces
+ * trimmed, Windows device names prefixed with `_`, at most 255 UTF-8 bytes; `artifact` when nothing usable is
+ * left (`..`, `.`). Names are chosen by whoever uploaded the artifact, so they are never trusted as paths.
+ */
+export function safeFileName(name: string): string {
+  // Trailing dots and spaces go (Windows drops them), which also turns `.` and `..` into nothing.
+  let base = (name.split(/[/\\]/).pop() ?? "").replace(UNSAFE_FILE_NAME_CHARS, "_").replace(/[. ]+$/, "");
+  if (RESERVED_FILE_NAME.test(base)) base = `_${base}`;
+  while (new TextEncoder().encode(base).length > MAX_FILE_NAME_BYTES) base = Array.from(base).slice(0, -1).join("");
+  return base === "" ? "artifact" : base;
+}
+
 /**
  * Downloads an artifact into `sink`, verifying its sha256 and size; the sink is committed only when they match
  * (else aborted, and {@link ArtifactIntegrityError} is thrown). Presigned URLs that expired are refreshed once.
@@ -418,7 +439,7 @@ export async function downloadArtifact(ctx: ArtifactContext, ref: ResourceRef, o
     }
   }
 
-  const sink = await openSink(resource.name);
+  const sink = await openSink(safeFileName(resource.name));
   const hasher = ctx.platform.createHasher();
   let received = 0;
   try {

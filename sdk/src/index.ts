@@ -47,7 +47,7 @@ export {
   type SubscriptionMethods,
 } from "./client.ts";
 export { ResumableSubscription, type ReconnectInfo, type ResumeOptions, type Watch, type WatchOptions } from "./subscriptions.ts";
-export { supportsRequestStreams, type DownloadArtifactOptions, type DownloadResult, type ResourceRef, type TransferProgress, type UploadArtifactOptions } from "./artifacts.ts";
+export { safeFileName, supportsRequestStreams, type DownloadArtifactOptions, type DownloadResult, type ResourceRef, type TransferProgress, type UploadArtifactOptions } from "./artifacts.ts";
 export { graphqlEndpoint, type RequestOptions, type ServerWarning, type TokenSource } from "./transport.ts";
 export { Sha256, createSha256, type Hasher, type HasherFactory } from "./sha256.ts";
 export { verifyWebhookSignature, WEBHOOK_SIGNATURE_TOLERANCE_SECONDS, type WebhookHeaders, type WebhookVerification } from "./webhooks.ts";

@@ -23,14 +23,18 @@ import { storableTextArgumentsPlugin } from "./graphql/text-inputs.ts";
 import { graphqlLimitPlugins, resolvePersistedOperation } from "./graphql/limits.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
+import { CorsPolicy } from "./http/cors.ts";
+import { handleGraphiQLAssets, renderGraphiQL } from "./http/graphiql.ts";
 import { handleHealth } from "./http/health.ts";
 import { handleMetrics } from "./http/metrics.ts";
+import { applyRequestTimeout, configureServerTimeouts, isArtifactRequest } from "./http/timeouts.ts";
 import { createLogger, requestScope, type Logger } from "./log.ts";
 import { recordWebSocketSubscription, useObservability } from "./observability/graphql.ts";
 import { createInstruments, observeRuntime, type Instruments } from "./observability/instruments.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { sweepExpiredUploads } from "./services/resources.ts";
 import { openArtifactStore } from "./storage/index.ts";
+import { restrictFileCreation } from "./storage/private-files.ts";
 import type { ArtifactStore } from "./storage/store.ts";
 
 interface EnvelopedRoot {
@@ -153,6 +157,7 @@ function unauthenticated(error: AuthenticationError): GraphQLError {
 }
 
 export async function startApp(config: Config): Promise<App> {
+  restrictFileCreation();
   const log = createLogger(config.logLevel);
   const instruments = createInstruments();
   /** Set once shutdown begins: /readyz answers 503, responses close their connection. */
@@ -198,11 +203,15 @@ export async function startApp(config: Config): Promise<App> {
     warnings: new Map(),
   });
 
+  // GraphiQL needs introspection and runs arbitrary documents: off when either is refused.
+  const graphiql = config.graphql.introspection && !config.graphql.persistedOperations;
+  const cors = new CorsPolicy(config.corsOrigins);
   const yoga = createYoga<{ viewer?: Viewer; clientKey?: string; requestId?: string }, RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    // GraphiQL needs introspection and runs arbitrary documents: off when either is refused.
-    graphiql: config.graphql.introspection && !config.graphql.persistedOperations ? { title: "modelgraph", subscriptionsProtocol: "WS" } : false,
+    graphiql: graphiql ? { title: "modelgraph", subscriptionsProtocol: "WS" } : false,
+    renderGraphiQL,
+    cors: cors.forYoga,
     landingPage: false,
     // Unexpected errors are masked in responses ("Unexpected error."; a lost database: SERVICE_UNAVAILABLE, 503) and
     // logged here; the request id comes with every line logged while serving a request (log.ts requestScope).
@@ -248,6 +257,8 @@ export async function startApp(config: Config): Promise<App> {
     try {
       if (await handleHealth(req, res, { db, store, draining: () => draining, timeoutMs: config.readinessTimeoutMs })) return;
       if (await handleMetrics(req, res, instruments.registry, config.metrics.token)) return;
+      if (await handleGraphiQLAssets(req, res, graphiql)) return;
+      if (isArtifactRequest(req) && cors.handleArtifactRequest(req, res)) return;
       const clientKey = clientAddress(req, config.trustProxyHops);
       const handled = await handleArtifacts(req, res, async () => {
         const viewer = await authenticate(db.prisma, limiter, tokenFromHeader(req.headers.authorization), clientKey);
@@ -274,6 +285,7 @@ export async function startApp(config: Config): Promise<App> {
   const server = http.createServer((req, res) => {
     const requestId = requestIdOf(req.headers["x-request-id"]);
     res.setHeader("x-request-id", requestId);
+    applyRequestTimeout(req, res, config.timeouts);
     if (draining) res.setHeader("connection", "close");
     const route = routeOf(req.url);
     const method = METHODS.has(req.method ?? "") ? req.method! : "other";
@@ -303,6 +315,7 @@ export async function startApp(config: Config): Promise<App> {
   // keeps a busy embedded database (PGlite blocks the loop while it works) from racing clients' connection reuse.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  configureServerTimeouts(server);
 
   // Upgrades are routed here rather than by `new WebSocketServer({ server })`, which would also take over the HTTP
   // server's errors (a port already in use would be logged as a WebSocket failure instead of failing start-up).

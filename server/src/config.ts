@@ -41,6 +41,15 @@ export interface Config {
   readinessTimeoutMs: number;
   /** Abuse limits of /graphql (HTTP and WebSocket); see graphql/limits.ts. */
   graphql: GraphQLLimitsConfig;
+  /** How long a client may take to send its request; see http/timeouts.ts. */
+  timeouts: {
+    /** Artifact routes: the connection is cut after this long without a byte in either direction. */
+    artifactIdleSeconds: number;
+    /** Every other request must arrive whole (headers and body) within this long. */
+    requestSeconds: number;
+  };
+  /** Origins (exact `scheme://host[:port]`) whose browser pages may call the API; same-origin only when empty. */
+  corsOrigins: readonly string[];
 }
 
 /** What a GraphQL request may ask for before it is refused, without running it. */
@@ -152,6 +161,26 @@ const networkList = optionalString.transform((value, ctx) => {
   return parsed.networks;
 });
 
+/** A comma-separated list of exact origins (`https://console.example.com`), each as a browser sends it. */
+const originList = optionalString.transform((value, ctx) => {
+  if (value === undefined) return [] as readonly string[];
+  const origins = value.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // An origin has no path, query or trailing slash; a wildcard would hand every site the API.
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin || origin.includes("*")) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(origin)} is not an exact origin such as https://console.example.com (no path, no trailing slash, no wildcard)` });
+      return z.NEVER;
+    }
+  }
+  return origins as readonly string[];
+});
+
 const EnvSchema = z.object({
   PORT: port(4000),
   HOST: optionalString.transform((v) => v ?? "0.0.0.0"),
@@ -194,6 +223,9 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_BODY_BYTES: positiveInt(512 * 1024),
   GRAPHQL_INTROSPECTION: booleanFlag(true),
   GRAPHQL_PERSISTED_OPERATIONS: persistedOperationsFile,
+  ARTIFACT_IDLE_TIMEOUT_SECONDS: positiveInt(60),
+  REQUEST_TIMEOUT_SECONDS: positiveInt(300),
+  CORS_ORIGINS: originList,
 });
 
 /**
@@ -255,6 +287,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       introspection: e.GRAPHQL_INTROSPECTION,
       persistedOperations: e.GRAPHQL_PERSISTED_OPERATIONS,
     },
+    timeouts: { artifactIdleSeconds: e.ARTIFACT_IDLE_TIMEOUT_SECONDS, requestSeconds: e.REQUEST_TIMEOUT_SECONDS },
+    corsOrigins: e.CORS_ORIGINS,
   };
 }
 

@@ -1,5 +1,9 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { startApp, StartupError } from "./app.ts";
+import { restrictFileCreation } from "./storage/private-files.ts";
+
+// Before anything opens a file: the data directory is the server's alone (storage/private-files.ts).
+restrictFileCreation();
 
 try {
   const config = loadConfig();

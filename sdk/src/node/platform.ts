@@ -9,6 +9,7 @@ import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { safeFileName } from "../artifacts.ts";
 import { openPortableSource, streamSource, writableStreamSink, type ByteSink, type ByteSource, type Platform, type UploadSource } from "../platform.ts";
 import type { Hasher } from "../sha256.ts";
 
@@ -87,6 +88,14 @@ async function fileSink(target: string): Promise<ByteSink> {
   };
 }
 
+/** `dir/<name>`, refusing anything that would resolve outside `dir` (the name is sanitised first). */
+export function fileInDirectory(dir: string, fileName: string): string {
+  const root = path.resolve(dir);
+  const target = path.resolve(root, safeFileName(fileName));
+  if (path.dirname(target) !== root) throw new TypeError(`refusing to write ${JSON.stringify(fileName)} outside ${root}`);
+  return target;
+}
+
 /** A sink over a Node Writable (back-pressure respected; destroyed on abort). */
 function writableSink(stream: Writable): ByteSink {
   return {
@@ -142,7 +151,7 @@ export const nodePlatform: Platform<NodeUploadSource, NodeDownloadDestination> =
   async openDestination(destination, fileName) {
     if (typeof destination === "string") {
       const stat = await fsp.stat(destination).catch(() => null);
-      return fileSink(stat?.isDirectory() ? path.join(destination, fileName) : destination);
+      return fileSink(stat?.isDirectory() ? fileInDirectory(destination, fileName) : destination);
     }
     if (isNodeWritable(destination)) return writableSink(destination);
     return writableStreamSink(destination as WritableStream<Uint8Array>);

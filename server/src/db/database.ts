@@ -1,4 +1,3 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -6,6 +5,7 @@ import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { ensurePrivateDir } from "../storage/private-files.ts";
 import { applyMigrations, type SqlRunner } from "./migrate.ts";
 
 /** The Prisma client the server uses, with query logging enabled so statements can be counted. */
@@ -76,13 +76,17 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 async function openPglite(dir: string): Promise<Database> {
-  await fs.mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir);
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
+  // PGlite sets some files' modes itself (pg_internal.init 0644, whatever the umask): closed again once it is up and
+  // once it is shut. Meanwhile the directory (0700) keeps anyone else from reaching them.
+  await ensurePrivateDir(dir);
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
   return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
     await prisma.$disconnect();
     await pglite.close();
+    await ensurePrivateDir(dir);
   });
 }
 

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { AuthenticationError } from "../access/authenticate.ts";
 import { DomainError, NotFoundError } from "../domain/errors.ts";
+import { contentDisposition, servableContentType } from "../domain/media.ts";
 import { loadResourceForRead, receiveResourceBytes, type ArtifactContext } from "../services/resources.ts";
 
 const ROUTE = /^\/artifacts\/([A-Za-z0-9+/=_-]+)$/;
@@ -57,8 +58,12 @@ async function download(req: IncomingMessage, res: ServerResponse, ctx: Artifact
   const headers: Record<string, string | number> = {
     etag,
     "accept-ranges": "bytes",
-    "content-type": resource.contentType,
-    "content-disposition": `attachment; filename="${resource.name.replace(/["\\\r\n]/g, "_")}"`,
+    // Name and type come from the uploader: encoded so any name is a valid header, and never rendered by the browser
+    // (always an attachment, no sniffing, and sandboxed should it be opened anyway).
+    "content-type": servableContentType(resource.contentType),
+    "content-disposition": contentDisposition(resource.name),
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; sandbox",
     "cache-control": "private, max-age=31536000, immutable",
   };
   if (matchesEtag(req.headers["if-none-match"], etag)) {
@@ -115,6 +120,6 @@ export function parseRange(header: string, size: number): { start: number; end: 
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": "application/json" });
+  res.writeHead(status, { ...headers, "content-type": "application/json", "x-content-type-options": "nosniff" });
   res.end(JSON.stringify(body));
 }

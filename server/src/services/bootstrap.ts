@@ -28,7 +28,7 @@ export async function bootstrapAdmin(prisma: Prisma, options: { bootstrapToken: 
     return;
   }
   const file = path.join(options.dataDir, BOOTSTRAP_TOKEN_FILE);
-  await fs.mkdir(options.dataDir, { recursive: true });
+  await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   await fs.writeFile(file, `${created.token}\n`, { mode: 0o600 });
   // Printed once, on purpose: this is the only way to learn the generated secret besides the file.
   process.stdout.write(`\nmodelgraph: created the admin user. Its API token (shown once, also in ${file}):\n\n    ${created.token}\n\n`);

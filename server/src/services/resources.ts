@@ -6,6 +6,7 @@ import type { Readable } from "node:stream";
 import { authorize, roleIn } from "../access/permissions.ts";
 import { ChecksumMismatchError, CrossProjectLineageError, NotFoundError, ResourceInUseError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
+import { contentTypeProblem } from "../domain/media.ts";
 import { check } from "../domain/rules.ts";
 import type { Prisma } from "../db/database.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
@@ -49,11 +50,12 @@ export async function createResourceUpload(
   input: CreateResourceUploadInput,
 ): Promise<{ resource: Resource; presignedUpload: PresignedUpload | null }> {
   const sha256 = input.sha256.toLowerCase();
+  const contentTypeIssue = input.contentType == null ? null : contentTypeProblem(input.contentType);
   check()
     .require(input.name.length > 0 && input.name.length <= 1024 && !/[\u0000-\u001f/\\]/.test(input.name), ["input", "name"], "must be 1 to 1,024 characters, without '/', '\\' or control characters")
     .require(/^[0-9a-f]{64}$/.test(sha256), ["input", "sha256"], "must be 64 hexadecimal characters")
     .require(input.sizeBytes >= 0n && input.sizeBytes <= MAX_ARTIFACT_BYTES, ["input", "sizeBytes"], `must be between 0 and ${MAX_ARTIFACT_BYTES} bytes`)
-    .maxLength(["input", "contentType"], input.contentType, 255)
+    .require(contentTypeIssue === null, ["input", "contentType"], contentTypeIssue ?? "")
     .done();
   const resource = await transaction(ctx.prisma, async (tx) => {
     const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HashingStream } from "./hashing.ts";
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./private-files.ts";
 import type { ArtifactStore, StagedUpload } from "./store.ts";
 
 /**
@@ -22,8 +23,10 @@ export class FilesystemStore implements ArtifactStore {
   }
 
   async init(): Promise<void> {
-    await fs.mkdir(this.objects, { recursive: true });
-    await fs.mkdir(this.staging, { recursive: true });
+    await fs.mkdir(this.objects, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await fs.mkdir(this.staging, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Also closes what an older version left open (it created files 0644, directories 0755).
+    await ensurePrivateDir(path.dirname(this.objects));
   }
 
   async ping(): Promise<void> {
@@ -44,7 +47,7 @@ export class FilesystemStore implements ArtifactStore {
   async stage(stagingKey: string, body: Readable, maxBytes: bigint): Promise<StagedUpload> {
     const file = this.stagingPath(stagingKey);
     const hashing = new HashingStream(maxBytes);
-    const out = createWriteStream(file, { flags: "wx", highWaterMark: 1 << 20 });
+    const out = createWriteStream(file, { flags: "wx", mode: PRIVATE_FILE_MODE, highWaterMark: 1 << 20 });
     try {
       await pipeline(body, hashing, out);
       const handle = await fs.open(file, "r");
@@ -75,7 +78,7 @@ export class FilesystemStore implements ArtifactStore {
 
   async promote(stagingKey: string, key: string): Promise<void> {
     const target = this.objectPath(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
     // rename is atomic: readers see the old complete file or the new complete file, never a partial one.
     await fs.rename(this.stagingPath(stagingKey), target);
   }

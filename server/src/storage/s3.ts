@@ -1,6 +1,7 @@
 import { PassThrough, Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as Minio from "minio";
+import { contentDisposition, servableContentType } from "../domain/media.ts";
 import { HashingStream } from "./hashing.ts";
 import type { ArtifactStore, PresignedUpload, StagedItem, StagedUpload } from "./store.ts";
 
@@ -198,8 +199,8 @@ export class S3Store implements ArtifactStore {
 
   async presignDownload(key: string, expirySeconds: number, filename: string, contentType: string): Promise<string> {
     return this.client.presignedGetObject(this.bucket, this.object(key), expirySeconds, {
-      "response-content-disposition": `attachment; filename="${filename.replace(/["\\\r\n]/g, "_")}"`,
-      "response-content-type": contentType,
+      "response-content-disposition": contentDisposition(filename),
+      "response-content-type": servableContentType(contentType),
     });
   }
 }

@@ -1,0 +1,41 @@
+// The server's files are its own: the embedded database, artifacts, staging and the bootstrap token are readable and
+// writable by the server's user only (directories 0700, files 0600). PGlite creates its files with mode 0666, so
+// under the usual umask 022 the database was readable by every local user, and writable under umask 000.
+import fs from "node:fs/promises";
+import path from "node:path";
+
+/** No group or other bits on anything the process creates. */
+export const PRIVATE_UMASK = 0o077;
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Adds PRIVATE_UMASK to the process umask, so files created by libraries (PGlite) are private too. Process-wide on
+ * purpose: it is called by main.ts first and by startApp (in-process servers). Worker threads cannot change the
+ * umask; there the explicit modes and `ensurePrivateDir` still apply.
+ */
+export function restrictFileCreation(): void {
+  try {
+    const previous = process.umask(PRIVATE_UMASK);
+    process.umask(previous | PRIVATE_UMASK);
+  } catch {
+    // ERR_WORKER_UNSUPPORTED_OPERATION
+  }
+}
+
+/**
+ * Creates `dir` (and missing parents) with mode 0700, then takes the group and other bits off `dir` and everything
+ * under it, which an older version or another umask may have left open. Symbolic links are not followed.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await restrictTree(dir);
+}
+
+async function restrictTree(target: string): Promise<void> {
+  const stat = await fs.lstat(target).catch(() => null);
+  if (!stat || stat.isSymbolicLink()) return;
+  if ((stat.mode & 0o077) !== 0) await fs.chmod(target, stat.mode & 0o700);
+  if (!stat.isDirectory()) return;
+  for (const name of await fs.readdir(target)) await restrictTree(path.join(target, name));
+}
