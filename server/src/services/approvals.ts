@@ -100,7 +100,8 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
  * Approves a request (ADMIN, not the requester) and applies its move in the same transaction, cause APPROVAL.
  * Into PRODUCTION, the incumbent is archived as with a manual promotion. The stage machine is checked again
  * under the model lock: if the version moved meanwhile so that the move is no longer allowed, the approval fails
- * with InvalidStageTransitionError and the request stays PENDING.
+ * with InvalidStageTransitionError and the request stays PENDING. A request whose version's reviewed content changed
+ * is never approved: that change cancelled it in its own transaction (versions.ts, under the same lock).
  */
 export async function approveTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<ApprovalOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
