@@ -50,7 +50,9 @@ interface Case {
 const cases: Case[] = [
   { name: "baseline: `{ viewer { id } }` (legitimate, authenticated, executed)", body: Buffer.from(JSON.stringify({ query: "{ viewer { id } }" })), status: 200, code: null },
   { name: "depth 50 (createProject → project → models → …)", body: Buffer.from(JSON.stringify({ query: deepMutation() })), status: 400, code: "MAX_DEPTH_EXCEEDED" },
-  { name: "1,000 aliases", body: Buffer.from(JSON.stringify({ query: aliasedQuery(1_000) })), status: 400, code: "MAX_ALIASES_EXCEEDED" },
+  // 200 aliases are 400 selections, under the selection limit: the alias limit answers. 1,000 are refused at parse.
+  { name: "200 aliases", body: Buffer.from(JSON.stringify({ query: aliasedQuery(200) })), status: 400, code: "MAX_ALIASES_EXCEEDED" },
+  { name: "400 repeated `viewer { id }` (800 selections)", body: Buffer.from(JSON.stringify({ query: `{ ${"viewer { id } ".repeat(400)} }` })), status: 400, code: "MAX_SELECTIONS_EXCEEDED" },
   { name: "100,000 tokens", body: Buffer.from(JSON.stringify({ query: manyTokens(100_000) })), status: 400, code: "MAX_TOKENS_EXCEEDED" },
   { name: "10 MB string", body: Buffer.from(JSON.stringify({ query: hugeString(10 * MiB) })), status: 413, code: "REQUEST_BODY_TOO_LARGE" },
 ];

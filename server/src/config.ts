@@ -56,7 +56,10 @@ export interface Config {
 export interface GraphQLLimitsConfig {
   /** Deepest field nesting of an operation (fragments flattened). */
   maxDepth: number;
-  /** graphql-armor cost: objects 2, scalars 1, ×1.5 per level, × each connection's page size (variables and defaults included). */
+  /**
+   * graphql-armor cost: objects 2, scalars 1, ×1.5 per level, × each field's multiplier (connection page sizes with
+   * variables and defaults, plain lists at their cap, × the entries of list arguments); see graphql/limits.ts.
+   */
   maxCost: number;
   /** Aliased fields per operation (`__typename` aliases are free). */
   maxAliases: number;
@@ -64,6 +67,12 @@ export interface GraphQLLimitsConfig {
   maxDirectives: number;
   /** Lexical tokens of a document, counted while parsing (the parse stops at the limit). */
   maxTokens: number;
+  /** Selections (fields, fragment spreads, inline fragments) of a document, counted before validation. */
+  maxSelections: number;
+  /** Ids one `nodes(ids:)` may ask for. */
+  maxNodeIds: number;
+  /** Bytes of a query's or mutation's JSON result; counted as fields resolve, refused once over. */
+  maxResponseBytes: number;
   /** Bytes of a request body on /graphql (artifact routes stream and are not limited by this). */
   maxBodyBytes: number;
   /** `__schema` / `__type` allowed (and GraphiQL served). */
@@ -216,10 +225,13 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: nonNegativeInt(25),
   READINESS_TIMEOUT_MS: positiveInt(2_000),
   GRAPHQL_MAX_DEPTH: positiveInt(15),
-  GRAPHQL_MAX_COST: positiveInt(50_000_000),
+  GRAPHQL_MAX_COST: positiveInt(5_000_000),
   GRAPHQL_MAX_ALIASES: positiveInt(50),
   GRAPHQL_MAX_DIRECTIVES: positiveInt(50),
   GRAPHQL_MAX_TOKENS: positiveInt(10_000),
+  GRAPHQL_MAX_SELECTIONS: positiveInt(500),
+  GRAPHQL_MAX_NODE_IDS: positiveInt(100),
+  GRAPHQL_MAX_RESPONSE_BYTES: positiveInt(16 * 1024 * 1024),
   GRAPHQL_MAX_BODY_BYTES: positiveInt(512 * 1024),
   GRAPHQL_INTROSPECTION: booleanFlag(true),
   GRAPHQL_PERSISTED_OPERATIONS: persistedOperationsFile,
@@ -283,6 +295,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxSelections: e.GRAPHQL_MAX_SELECTIONS,
+      maxNodeIds: e.GRAPHQL_MAX_NODE_IDS,
+      maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
       maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       introspection: e.GRAPHQL_INTROSPECTION,
       persistedOperations: e.GRAPHQL_PERSISTED_OPERATIONS,

@@ -127,11 +127,11 @@ describe.runIf(databaseAvailable)("lineage graph", () => {
         `query($name: String!) {
           project(by: { name: $name }) {
             id name
-            models(orderBy: { field: NAME }) {
+            models(first: 4, orderBy: { field: NAME }) {
               totalCount
               nodes {
                 id name
-                versions(orderBy: { field: NUMBER, direction: ASC }) {
+                versions(first: 8, orderBy: { field: NUMBER, direction: ASC }) {
                   totalCount
                   nodes {
                     id number stage description
@@ -146,7 +146,7 @@ describe.runIf(databaseAvailable)("lineage graph", () => {
                     }
                     resource { id name format status sha256 iteration { id } project { id } }
                     parentVersion { id number }
-                    childVersions { totalCount nodes { id number } }
+                    childVersions(first: 8) { totalCount nodes { id number } }
                   }
                 }
               }

@@ -19,7 +19,7 @@ import { ADMIN_TOKEN, databaseAvailable, startTestServer, type TestServer } from
 const MANIFEST_FILE = fileURLToPath(new URL("../../sdk/src/generated/persisted-operations.json", import.meta.url));
 
 /** Defaults of server/src/config.ts, which the messages must state. */
-const LIMITS = { depth: 15, cost: 50_000_000, aliases: 50, directives: 50, tokens: 10_000, bodyBytes: 512 * 1024 };
+const LIMITS = { depth: 15, cost: 5_000_000, aliases: 50, directives: 50, tokens: 10_000, bodyBytes: 512 * 1024 };
 
 /** Every code a limit answers with; a legitimate document must get none of them. */
 const LIMIT_CODES = [
@@ -52,7 +52,7 @@ function aliasedMutation(name: string, count: number): string {
   return `mutation { ${fields.join(" ")} }`;
 }
 
-/** `count` aliases of the cheapest field (5 tokens each, so under the token limit at 1,000). */
+/** `count` aliases of the cheapest field (5 tokens and 2 selections each). */
 const aliasedQuery = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: viewer { id }`).join(" ")} }`;
 
 /** createProject with about `tokens` lexical tokens (each `a` is one: 100,000 fit in 200 KB, under the body limit). */
@@ -190,11 +190,12 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       expect(await projectExists(client, name)).toBe(false);
     });
 
-    it("1,000 aliases: MAX_ALIASES_EXCEEDED", async () => {
-      const res = await postJson(server.url, { query: aliasedQuery(1_000) });
+    it("200 aliases: MAX_ALIASES_EXCEEDED", async () => {
+      // 400 selections, under the selection limit (checked first, at parse): the alias limit answers.
+      const res = await postJson(server.url, { query: aliasedQuery(200) });
       expect(res.status).toBe(400);
       expect(codes(res.json!.errors), res.text).toEqual(["MAX_ALIASES_EXCEEDED"]);
-      expect(res.json!.errors![0]!.message).toBe(`Aliases limit of ${LIMITS.aliases} exceeded, found 1000.`);
+      expect(res.json!.errors![0]!.message).toBe(`Aliases limit of ${LIMITS.aliases} exceeded, found 200.`);
       expect(res.json!.errors![0]!.extensions).toMatchObject({ limit: LIMITS.aliases });
     });
 
@@ -253,8 +254,9 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       expect(large.status).toBe(400);
       expect(codes(large.json!.errors), large.text).toEqual(["MAX_COST_EXCEEDED"]);
       expect(large.json!.errors![0]!.message).toMatch(new RegExp(`^Query Cost limit of ${LIMITS.cost} exceeded, found \\d+`));
-      // The same document with small pages runs; without any page size, the default (50) counts: 50⁴ rows.
-      const small = await postJson(server.url, { query, variables: { n: 5 } });
+      // The same document with small pages runs (each version's metrics count at their cap, 1,000: 2³ versions);
+      // without any page size, the default (50) counts: 50⁴ rows.
+      const small = await postJson(server.url, { query, variables: { n: 2 } });
       expect(small.json!.errors, small.text).toBeUndefined();
       const defaults = await postJson(server.url, {
         query: `{ projects { nodes { models { nodes { versions { nodes { number childVersions { nodes { number } } } } } } } } }`,
@@ -300,11 +302,11 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       expect(await projectExists(client, name)).toBe(false);
     });
 
-    it("100,000 tokens are refused at parse with MAX_TOKENS_EXCEEDED; 1,000 aliases with MAX_ALIASES_EXCEEDED", async () => {
+    it("100,000 tokens are refused at parse with MAX_TOKENS_EXCEEDED; 200 aliases with MAX_ALIASES_EXCEEDED", async () => {
       const tokens = await overWebSocket(server.url, { query: manyTokensMutation(uniqueName("ws-tokens"), 100_000) });
       expect(tokens).toMatchObject({ kind: "errors" });
       expect(codes((tokens as { errors: GraphQLResponse["errors"] }).errors)).toEqual(["MAX_TOKENS_EXCEEDED"]);
-      const aliases = await overWebSocket(server.url, { query: aliasedQuery(1_000) });
+      const aliases = await overWebSocket(server.url, { query: aliasedQuery(200) });
       expect(codes((aliases as { errors: GraphQLResponse["errors"] }).errors)).toContain("MAX_ALIASES_EXCEEDED");
     });
 

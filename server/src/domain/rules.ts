@@ -10,6 +10,20 @@ export const MAX_METRIC_NAME_LENGTH = 255;
 export const MAX_COMMENT_LENGTH = 4_096;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
+// Caps per object on the lists a read returns whole (DESIGN.md §1 "Object rules"). They bound what one object
+// can make a response or the server's memory carry, and graphql/limits.ts counts these lists at their cap in the
+// cost of a query, so the cost check sees the worst case of every object it may reach.
+/** Metrics of one model version. */
+export const MAX_METRICS_PER_VERSION = 1_000;
+/** Distinct metric names of one iteration (each with a history of points). */
+export const MAX_METRICS_PER_ITERATION = 1_000;
+/** Hyper-parameters of one iteration (same key and value lengths as tags). */
+export const MAX_PARAMS = 1_000;
+/** Points one logIterationMetrics call may log. */
+export const MAX_METRIC_POINTS_PER_CALL = 10_000;
+/** Points of one metric's history returned by one `metricHistory` field (the rest is read with `afterStep`). */
+export const MAX_METRIC_HISTORY_PAGE = 1_000;
+
 export interface KeyValue {
   key: string;
   value: string;
@@ -67,8 +81,12 @@ export class Checker {
     return this;
   }
 
-  metrics(path: string[], entries: readonly NamedValue[] | null | undefined): this {
+  /** Metrics of a version, or points logged to an iteration: at most `max`, each named and finite. */
+  metrics(path: string[], entries: readonly NamedValue[] | null | undefined, max: number): this {
     if (entries == null) return this;
+    if (entries.length > max) {
+      this.issues.push({ path, message: `must have at most ${max} entries (got ${entries.length})` });
+    }
     entries.forEach((entry, i) => {
       const at = [...path, String(i)];
       if (entry.name.length === 0) this.issues.push({ path: [...at, "name"], message: "must not be empty" });

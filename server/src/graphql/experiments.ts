@@ -1,4 +1,7 @@
 import { inVisibleProjectWhere } from "../access/permissions.ts";
+import { MAX_METRIC_HISTORY_PAGE } from "../domain/rules.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import type { RequestContext } from "../context.ts";
 import { archiveExperiment, createExperiment, updateExperiment } from "../services/experiments.ts";
 import { createIteration, finishIteration, logIterationMetrics } from "../services/iterations.ts";
 import { builder } from "./builder.ts";
@@ -68,11 +71,42 @@ const MetricPointRef = builder.objectRef<MetricPointRow>("MetricPoint").implemen
   }),
 });
 
-/** The latest point (highest step, then latest logged) of each metric. */
-function latestPerName(points: readonly MetricPointRow[]): MetricPointRow[] {
-  const latest = new Map<string, MetricPointRow>();
-  for (const p of points) latest.set(p.name, p); // points come ordered by step, then id
-  return [...latest.values()].sort((a, b) => a.name.localeCompare(b.name));
+/**
+ * The latest point (highest step, then latest logged) of each metric of each iteration, computed by the database
+ * so that a long history is never loaded (an iteration has at most MAX_METRICS_PER_ITERATION names). The
+ * iterations of one list are read in one statement: their resolvers run in the same tick and share a batch.
+ */
+const latestBatches = new WeakMap<RequestContext, { ids: Set<string>; points: Promise<Map<string, MetricPointRow[]>> }>();
+
+async function latestMetrics(ctx: RequestContext, iterationId: string): Promise<MetricPointRow[]> {
+  let batch = latestBatches.get(ctx);
+  if (!batch) {
+    const ids = new Set<string>();
+    const points = new Promise((resolve) => process.nextTick(resolve)).then(async () => {
+      latestBatches.delete(ctx);
+      const rows = await ctx.prisma.$queryRaw<(MetricPointRow & { iterationId: string })[]>`
+        SELECT DISTINCT ON ("iterationId", "name") "iterationId", "name", "value", "step", "at" FROM "MetricPoint"
+        WHERE "iterationId" IN (${Prisma.join([...ids])})
+        ORDER BY "iterationId", "name", "step" DESC, "id" DESC`;
+      const byIteration = new Map<string, MetricPointRow[]>();
+      for (const { iterationId: id, name, value, step, at } of rows) {
+        const list = byIteration.get(id) ?? [];
+        list.push({ name, value: Number(value), step: Number(step), at: new Date(at) });
+        byIteration.set(id, list);
+      }
+      return byIteration;
+    });
+    batch = { ids, points };
+    latestBatches.set(ctx, batch);
+  }
+  batch.ids.add(iterationId);
+  const points = (await batch.points).get(iterationId) ?? [];
+  return points.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Points one `metricHistory` field returns for its `first` argument. */
+export function metricHistoryPageSize(first: number | null | undefined): number {
+  return first == null ? MAX_METRIC_HISTORY_PAGE : Math.min(Math.max(first, 0), MAX_METRIC_HISTORY_PAGE);
 }
 
 export const IterationRef = builder.prismaNode("Iteration", {
@@ -90,15 +124,24 @@ export const IterationRef = builder.prismaNode("Iteration", {
     project: t.relation("project", { description: "The owning project." }),
     metrics: t.field({
       type: [MetricPointRef],
-      description: "The latest value of each metric.",
-      select: { metrics: { orderBy: [{ step: "asc" }, { id: "asc" }] } },
-      resolve: (i) => latestPerName(i.metrics),
+      description: "The latest value of each metric (at most 1,000 metrics per iteration).",
+      resolve: (i, _args, ctx) => latestMetrics(ctx, i.id),
     }),
     metricHistory: t.field({
       type: [MetricPointRef],
-      description: "Every logged value of one metric, by step.",
-      args: { name: t.arg.string({ required: true }) },
-      select: (args) => ({ metrics: { where: { name: args.name }, orderBy: [{ step: "asc" }, { id: "asc" }] } }),
+      description: `The logged values of one metric, by step: at most \`first\` (default and maximum ${MAX_METRIC_HISTORY_PAGE.toLocaleString("en-US")}) points with a step after \`afterStep\`; read the next page with the last step seen as \`afterStep\`.`,
+      args: {
+        name: t.arg.string({ required: true, description: "The metric." }),
+        afterStep: t.arg.int({ description: "Only points with a greater step." }),
+        first: t.arg.int({ description: `Points to return (default and maximum ${MAX_METRIC_HISTORY_PAGE}).` }),
+      },
+      select: (args) => ({
+        metrics: {
+          where: { name: args.name, ...(args.afterStep != null ? { step: { gt: args.afterStep } } : {}) },
+          orderBy: [{ step: "asc" }, { id: "asc" }],
+          take: metricHistoryPageSize(args.first),
+        },
+      }),
       resolve: (i) => i.metrics,
     }),
     modelVersions: t.relatedConnection("modelVersions", {

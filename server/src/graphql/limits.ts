@@ -7,7 +7,14 @@ import { EnvelopArmor, EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import {
   GraphQLError,
   Kind,
+  defaultFieldResolver,
   TypeInfo,
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isListType,
+  isLeafType,
+  isObjectType,
   validate,
   visit,
   visitWithTypeInfo,
@@ -18,10 +25,18 @@ import {
   type GraphQLSchema,
   type ValidationContext,
   type ValidationRule,
+  type ValueNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLLimitsConfig } from "../config.ts";
+import {
+  MAX_METRICS_PER_ITERATION,
+  MAX_METRICS_PER_VERSION,
+  MAX_PARAMS,
+  MAX_TAGS,
+} from "../domain/rules.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./builder.ts";
+import { metricHistoryPageSize } from "./experiments.ts";
 
 /** `extensions.code` of each refusal. */
 export const LimitCode = {
@@ -30,6 +45,9 @@ export const LimitCode = {
   aliases: "MAX_ALIASES_EXCEEDED",
   directives: "MAX_DIRECTIVES_EXCEEDED",
   tokens: "MAX_TOKENS_EXCEEDED",
+  selections: "MAX_SELECTIONS_EXCEEDED",
+  nodeIds: "MAX_NODE_IDS_EXCEEDED",
+  responseSize: "RESPONSE_TOO_LARGE",
   bodySize: "REQUEST_BODY_TOO_LARGE",
   introspection: "INTROSPECTION_DISABLED",
   csrf: "CSRF_PREFLIGHT_REQUIRED",
@@ -142,12 +160,55 @@ function limitRequestBody(limit: number): Plugin {
 }
 
 /**
- * The cost limit, with the page sizes the server will really use. graphql-armor multiplies a list's cost by its
- * `first`/`last` only when that is a literal, so `first: $n` would count as 1 and a connection without either as 1,
- * while the server returns up to 500 and 50 rows. Before execution (when the variables are known) this rewrites
- * each connection's page size to what Pothos will use — the variable's value, or the default — capped at the
- * maximum, and runs armor's cost rule on that. Documents whose page sizes do not depend on variables are
- * checked once (Yoga hands the same parsed document back for the same text).
+ * Lists that are not connections (no `first`), with the most entries one can have: the cost counts them at that
+ * size. S3 presigns at most 10,000 parts; a move archives the one incumbent; a ValidationError's issues are bounded
+ * by the input that caused them. Every list of objects in the schema must be a connection's or be listed here
+ * (checked when the plugin is built), so a new list cannot escape the cost check unnoticed.
+ */
+const LIST_SIZES: Record<string, number | ((args: Record<string, unknown>) => number)> = {
+  "ModelVersion.metrics": MAX_METRICS_PER_VERSION,
+  "Iteration.metrics": MAX_METRICS_PER_ITERATION,
+  "Iteration.metricHistory": (args) => metricHistoryPageSize(typeof args.first === "number" ? args.first : null),
+  "Iteration.params": MAX_PARAMS,
+  "Project.tags": MAX_TAGS,
+  "Experiment.tags": MAX_TAGS,
+  "Iteration.tags": MAX_TAGS,
+  "Model.tags": MAX_TAGS,
+  "ModelVersion.tags": MAX_TAGS,
+  "ModelVersionComparison.metrics": 2 * MAX_METRICS_PER_VERSION,
+  "ModelVersionComparison.paramChanges": 2 * MAX_PARAMS,
+  "ModelVersionComparison.tagChanges": 2 * MAX_TAGS,
+  "PresignedUpload.parts": 10_000,
+  "ApproveTransitionRequestPayload.archivedVersions": 1,
+  "RollbackModelPayload.archivedVersions": 1,
+  "TransitionModelVersionStagePayload.archivedVersions": 1,
+  "ValidationError.issues": 1,
+  // Multiplied by the length of `ids` like any list argument (and `ids` is capped).
+  "Query.nodes": 1,
+};
+
+/** Throws if a list of objects of `schema` is neither a connection's `edges`/`nodes` nor sized in LIST_SIZES. */
+function assertListsSized(schema: GraphQLSchema): void {
+  const unsized: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith("__") || !(isObjectType(type) || isInterfaceType(type))) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (!isListType(getNullableType(field.type)) || isLeafType(getNamedType(field.type))) continue;
+      if (type.name.endsWith("Connection") && (field.name === "edges" || field.name === "nodes")) continue;
+      if (!(`${type.name}.${field.name}` in LIST_SIZES)) unsized.push(`${type.name}.${field.name}`);
+    }
+  }
+  if (unsized.length > 0) throw new Error(`graphql/limits.ts: give these lists a size in LIST_SIZES: ${unsized.join(", ")}`);
+}
+
+/**
+ * The cost limit, with the sizes the server will really return. graphql-armor multiplies a field's cost by its
+ * `first`/`last` only when that is a literal, so `first: $n` would count as 1, a connection without either as 1
+ * (the server returns up to 500 and 50 rows), a plain list such as `metrics` as 1 (up to 1,000) and
+ * `nodes(ids: $ids)` as 1 (one object per id). Before execution (when the variables are known) this rewrites each
+ * field's multiplier to the real worst case — see `fieldMultiplier` — as a literal `first`, and runs armor's cost
+ * rule on that. The same walk refuses `nodes(ids:)` over its cap. Documents whose sizes do not depend on
+ * variables are checked once (Yoga hands the same parsed document back for the same text).
  */
 function limitCost(config: GraphQLLimitsConfig): Plugin {
   let costRule: ValidationRule | undefined;
@@ -170,13 +231,18 @@ function limitCost(config: GraphQLLimitsConfig): Plugin {
   if (!costRule) throw new Error("graphql-armor's cost rule was not found");
   const rule = costRule;
   const checked = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  const sizedSchemas = new WeakSet<GraphQLSchema>();
 
   const refusals = (args: ExecutionArgs): readonly GraphQLError[] => {
+    if (!sizedSchemas.has(args.schema)) {
+      assertListsSized(args.schema);
+      sizedSchemas.add(args.schema);
+    }
     const cached = checked.get(args.document);
     if (cached) return cached;
-    const { document, dependsOnVariables } = withPageSizes(args.schema, args.document, args.variableValues ?? {});
-    const errors = validate(args.schema, document, [rule]);
-    if (!dependsOnVariables) checked.set(args.document, errors);
+    const sized = withListSizes(args.schema, args.document, args.variableValues ?? {}, config.maxNodeIds);
+    const errors = [...sized.refusals, ...validate(args.schema, sized.document, [rule])];
+    if (!sized.dependsOnVariables) checked.set(args.document, errors);
     return errors;
   };
   const stop = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: never) => void }) => {
@@ -191,34 +257,206 @@ function effectivePageSize(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? Math.min(Math.max(value, 0), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
 }
 
-/** `document` with every connection's page size as a literal: what the cost of the real execution depends on. */
-function withPageSizes(schema: GraphQLSchema, original: DocumentNode, variables: Record<string, unknown>): { document: DocumentNode; dependsOnVariables: boolean } {
-  let dependsOnVariables = false;
+/** The JavaScript value of an argument: literals as they are written, variables from `variables`. */
+function argumentValue(node: ValueNode, variables: Record<string, unknown>, used: { variables: boolean }): unknown {
+  switch (node.kind) {
+    case Kind.VARIABLE:
+      used.variables = true;
+      return variables[node.name.value];
+    case Kind.LIST:
+      return node.values.map((value) => argumentValue(value, variables, used));
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((field) => [field.name.value, argumentValue(field.value, variables, used)]));
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.NULL:
+      return null;
+    default:
+      return "value" in node ? node.value : undefined;
+  }
+}
+
+/** Entries of every list in an argument value (lists inside input objects included). */
+function listEntries(value: unknown): number {
+  if (Array.isArray(value)) return value.length + value.reduce((sum: number, item) => sum + nestedListEntries(item), 0);
+  return nestedListEntries(value);
+}
+function nestedListEntries(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  if (Array.isArray(value)) return listEntries(value);
+  return Object.values(value).reduce((sum: number, item) => sum + listEntries(item), 0);
+}
+
+/**
+ * How many times a field's selection can be produced, per parent: a connection's page size (variable or default
+ * included), a plain list's cap (LIST_SIZES), times the entries of the lists among its arguments — `nodes(ids:)`
+ * answers one object per id, and a filter list (`stages`, `status`, `types` …) becomes an IN list the database
+ * matches for every parent, so a list of 50,000 repeated values costs 50,000 times one. Mutation arguments are left
+ * out: their lists are input, capped by the domain's rules before any work (tags 64, metrics 1,000, points 10,000).
+ */
+function fieldMultiplier(parent: string, node: FieldNode, hasPageSize: boolean, variables: Record<string, unknown>, used: { variables: boolean }): number {
+  const args = Object.fromEntries((node.arguments ?? []).map((arg) => [arg.name.value, argumentValue(arg.value, variables, used)]));
+  let size = 1;
+  if (hasPageSize) size = effectivePageSize(args.first ?? args.last);
+  const listed = LIST_SIZES[`${parent}.${node.name.value}`];
+  if (listed !== undefined) size = typeof listed === "function" ? listed(args) : listed;
+  if (parent !== "Mutation") size *= Math.max(1, Object.values(args).reduce((sum: number, value) => sum + listEntries(value), 0));
+  return size;
+}
+
+/**
+ * `document` with every field's multiplier as a literal `first` (what the cost of the real execution depends on),
+ * and the refusals of `nodes(ids:)` lists over `maxNodeIds`.
+ */
+function withListSizes(
+  schema: GraphQLSchema,
+  original: DocumentNode,
+  variables: Record<string, unknown>,
+  maxNodeIds: number,
+): { document: DocumentNode; dependsOnVariables: boolean; refusals: GraphQLError[] } {
+  const used = { variables: false };
+  const refusals: GraphQLError[] = [];
   const typeInfo = new TypeInfo(schema);
-  const literal = (size: number) => ({ kind: Kind.INT, value: String(size) }) as const;
   const document = visit(
     original,
     visitWithTypeInfo(typeInfo, {
       Field(node: FieldNode) {
         const definition = typeInfo.getFieldDef();
-        if (!definition?.args.some((arg) => arg.name === "first")) return undefined;
-        const args = node.arguments ?? [];
-        const sized = args.find((arg) => arg.name.value === "first" || arg.name.value === "last");
-        let size: number;
-        if (!sized) size = DEFAULT_PAGE_SIZE;
-        else if (sized.value.kind === Kind.VARIABLE) {
-          dependsOnVariables = true;
-          size = effectivePageSize(variables[sized.value.name.value]);
-        } else if (sized.value.kind === Kind.INT) size = effectivePageSize(Number(sized.value.value));
-        else return undefined;
+        const parent = typeInfo.getParentType()?.name;
+        if (!definition || !parent || !node.selectionSet) return undefined;
+        if (parent === "Query" && node.name.value === "nodes") {
+          const ids = (node.arguments ?? []).find((arg) => arg.name.value === "ids");
+          const value = ids ? argumentValue(ids.value, variables, used) : undefined;
+          const count = Array.isArray(value) ? value.length : 1;
+          if (count > maxNodeIds) {
+            refusals.push(
+              refusal(LimitCode.nodeIds, `nodes(ids:) takes at most ${maxNodeIds} ids (got ${count}).`, 400, { limit: maxNodeIds }),
+            );
+          }
+        }
+        const hasPageSize = definition.args.some((arg) => arg.name === "first") && getNamedType(definition.type).name.endsWith("Connection");
+        const size = fieldMultiplier(parent, node, hasPageSize, variables, used);
         // armor reads the first `first`/`last` argument it finds: put the real size first.
-        const rest = args.filter((arg) => arg !== sized);
-        const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: "first" }, value: literal(size) };
+        const rest = (node.arguments ?? []).filter((arg) => arg.name.value !== "first" && arg.name.value !== "last");
+        const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: "first" }, value: { kind: Kind.INT, value: String(size) } };
         return { ...node, arguments: [first, ...rest] };
       },
     }),
   );
-  return { document, dependsOnVariables };
+  return { document, dependsOnVariables: used.variables, refusals };
+}
+
+/**
+ * Refuses a document with more than `limit` selections (fields, fragment spreads and inline fragments as written),
+ * right after parsing and before validation: graphql-js's OverlappingFieldsCanBeMerged compares same-named
+ * selections pairwise, so 400 repeated `viewer { id }` (4.4 KB, under the token limit) cost half a second of CPU,
+ * and unique operation names defeat the validation cache.
+ */
+function limitSelections(limit: number): Plugin {
+  const counted = new WeakMap<DocumentNode, number>();
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (!result || result instanceof Error || (result as DocumentNode).kind !== Kind.DOCUMENT) return;
+        const document = result as DocumentNode;
+        let selections = counted.get(document);
+        if (selections === undefined) {
+          selections = 0;
+          visit(document, {
+            Field: () => void selections!++,
+            FragmentSpread: () => void selections!++,
+            InlineFragment: () => void selections!++,
+          });
+          counted.set(document, selections);
+        }
+        if (selections > limit) {
+          replaceParseResult(
+            refusal(LimitCode.selections, `Selection limit of ${limit} exceeded, found ${selections}.`, 400, { limit }),
+          );
+        }
+      };
+    },
+  };
+}
+
+/** Bytes counted so far for one execution's result, and the refusal once over. */
+interface ResponseBudget {
+  bytes: number;
+  readonly limit: number;
+  exceeded: GraphQLError | undefined;
+}
+
+const budgets = new WeakMap<object, ResponseBudget>();
+
+/** JSON bytes a resolved leaf value (or list of them) takes, about: strings by length, other scalars ≤ 24. */
+function leafBytes(value: unknown): number {
+  if (typeof value === "string") return value.length + 2;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + leafBytes(item) + 1, 2);
+  return 24;
+}
+
+function charge(budget: ResponseBudget, bytes: number): void {
+  budget.bytes += bytes;
+  if (budget.bytes > budget.limit && !budget.exceeded) {
+    budget.exceeded = refusal(
+      LimitCode.responseSize,
+      `Response size limit of ${budget.limit} bytes exceeded: ask for fewer objects or smaller pages.`,
+      400,
+      { limit: budget.limit },
+    );
+  }
+}
+
+/**
+ * Makes every field of `schema` count, into its execution's budget (see `limitResponseSize`), the bytes its value
+ * adds to the JSON response: the key and, for a leaf, the value. Once over, every further field throws the same
+ * refusal, so the rest of the result is never built (nor are further rows loaded beneath it), and
+ * `limitResponseSize` answers with that one error instead of the partial data. Call once on the built schema.
+ */
+export function countResponseBytes(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith("__") || !isObjectType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (type.name === "Subscription") continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const leaf = isLeafType(getNamedType(field.type));
+      field.resolve = (source, args, context, info) => {
+        const budget = budgets.get(context as object);
+        if (!budget) return resolve(source, args, context, info);
+        if (budget.exceeded) throw budget.exceeded;
+        charge(budget, (info.path.key as string).length + 4);
+        const value = resolve(source, args, context, info);
+        if (!leaf) return value;
+        if (typeof (value as PromiseLike<unknown> | null)?.then === "function") {
+          return (value as PromiseLike<unknown>).then((settled) => (charge(budget, leafBytes(settled)), settled));
+        }
+        charge(budget, leafBytes(value));
+        return value;
+      };
+    }
+  }
+  return schema;
+}
+
+/**
+ * A response whose JSON would exceed `limit` bytes is refused (RESPONSE_TOO_LARGE) instead of being built in full:
+ * the fields count their bytes as they resolve (countResponseBytes) and stop at the limit, so the result tree a
+ * request holds is bounded by about the limit. Queries and mutations; one subscription event is small.
+ */
+function limitResponseSize(limit: number): Plugin {
+  return {
+    onExecute({ args }) {
+      const budget: ResponseBudget = { bytes: 0, limit, exceeded: undefined };
+      budgets.set(args.contextValue as object, budget);
+      return {
+        onExecuteDone({ result, setResult }) {
+          budgets.delete(args.contextValue as object);
+          if (budget.exceeded && !(Symbol.asyncIterator in (result as object))) setResult({ errors: [budget.exceeded] });
+        },
+      };
+    },
+  };
 }
 
 /** The parameters of one GraphQL operation, as sent over HTTP or graphql-ws. */
@@ -259,6 +497,7 @@ export function graphqlLimitPlugins(config: GraphQLLimitsConfig): Plugin[] {
   const plugins: Plugin[] = [
     preventCsrf(),
     limitRequestBody(config.maxBodyBytes),
+    limitSelections(config.maxSelections),
     EnvelopArmorPlugin({
       blockFieldSuggestion: { enabled: true },
       maxTokens: { n: config.maxTokens, propagateOnRejection: false, onReject: [reject(LimitCode.tokens, config.maxTokens)] },
@@ -278,6 +517,7 @@ export function graphqlLimitPlugins(config: GraphQLLimitsConfig): Plugin[] {
       },
     }) as Plugin,
     limitCost(config),
+    limitResponseSize(config.maxResponseBytes),
   ];
   if (!config.introspection) plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
   const manifest = config.persistedOperations;

@@ -1,15 +1,12 @@
 import { authorize } from "../access/permissions.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
-import { check, toMap, type KeyValue } from "../domain/rules.ts";
+import { check, MAX_METRIC_POINTS_PER_CALL, MAX_METRICS_PER_ITERATION, MAX_PARAMS, toMap, type KeyValue } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadExperimentForWrite } from "./experiments.ts";
 import { assertNotArchived } from "./named-objects.ts";
-
-export const MAX_PARAMS = 1_000;
-export const MAX_METRIC_POINTS_PER_CALL = 10_000;
 
 export interface CreateIterationInput {
   experimentId: string;
@@ -51,8 +48,7 @@ export interface MetricPointInput {
 
 export async function logIterationMetrics(ctx: ServiceContext, input: { iterationId: string; metrics: MetricPointInput[] }) {
   check()
-    .metrics(["input", "metrics"], input.metrics)
-    .require(input.metrics.length <= MAX_METRIC_POINTS_PER_CALL, ["input", "metrics"], `must have at most ${MAX_METRIC_POINTS_PER_CALL} points per call`)
+    .metrics(["input", "metrics"], input.metrics, MAX_METRIC_POINTS_PER_CALL)
     .require(input.metrics.every((m) => m.step == null || m.step >= 0), ["input", "metrics"], "steps must be non-negative")
     .done();
   return transaction(ctx.prisma, async (tx) => {
@@ -60,6 +56,7 @@ export async function logIterationMetrics(ctx: ServiceContext, input: { iteratio
     if (iteration.status !== "RUNNING") {
       throw ValidationError.single(["input", "iterationId"], `the iteration is ${iteration.status}; metrics can only be logged while it is RUNNING`);
     }
+    await assertMetricNamesWithinCap(tx, iteration.id, input.metrics);
     await tx.metricPoint.createMany({
       data: input.metrics.map((m) => ({ iterationId: iteration.id, name: m.name, value: m.value, step: m.step ?? 0 })),
     });
@@ -84,6 +81,25 @@ export async function finishIteration(
     await audit(tx, ctx, { action: "finishIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, before: iteration, after: finished });
     return finished;
   });
+}
+
+/**
+ * An iteration has at most MAX_METRICS_PER_ITERATION metric names (its `metrics` list is read whole). Under the
+ * iteration's row lock, so concurrent loggers cannot each add names that together pass the cap.
+ */
+async function assertMetricNamesWithinCap(tx: Tx, iterationId: string, points: readonly MetricPointInput[]): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Iteration" WHERE "id" = ${iterationId} FOR UPDATE`;
+  const incoming = new Set(points.map((p) => p.name));
+  if (incoming.size === 0) return;
+  const existing = await tx.$queryRaw<{ names: bigint }[]>`
+    SELECT count(DISTINCT "name") AS names FROM "MetricPoint" WHERE "iterationId" = ${iterationId} AND NOT ("name" = ANY(${[...incoming]}))`;
+  const names = Number(existing[0]?.names ?? 0) + incoming.size;
+  if (names > MAX_METRICS_PER_ITERATION) {
+    throw ValidationError.single(
+      ["input", "metrics"],
+      `an iteration may have at most ${MAX_METRICS_PER_ITERATION} metrics (this call would make it ${names})`,
+    );
+  }
 }
 
 /** Loads an iteration the viewer may change; iterations of archived experiments (or projects) are read-only. */

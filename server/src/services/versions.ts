@@ -1,7 +1,7 @@
 import { roleIn, authorize } from "../access/permissions.ts";
 import { CrossProjectLineageError, IdempotencyKeyReuseError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
-import { check, MAX_IDEMPOTENCY_KEY_LENGTH, metricsFromMap, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
+import { check, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METRICS_PER_VERSION, metricsFromMap, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
 import { assertReviewedContentMayChange, changedReviewedFields, createVersionFingerprint, type ReviewedContent } from "../domain/versions.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
@@ -32,7 +32,7 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
   check()
     .description(["input", "description"], input.description)
     .keyValues(["input", "tags"], input.tags)
-    .metrics(["input", "metrics"], input.metrics)
+    .metrics(["input", "metrics"], input.metrics, MAX_METRICS_PER_VERSION)
     .maxLength(["input", "idempotencyKey"], input.idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH)
     .require(input.idempotencyKey !== "", ["input", "idempotencyKey"], "must not be empty")
     .done();
@@ -180,7 +180,7 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
   check()
     .description(["input", "description"], input.description)
     .keyValues(["input", "tags"], input.tags)
-    .metrics(["input", "metrics"], input.metrics)
+    .metrics(["input", "metrics"], input.metrics, MAX_METRICS_PER_VERSION)
     .done();
   const requested = requestedReviewedContent(input);
   return transaction(ctx.prisma, async (tx) => {
