@@ -34,6 +34,15 @@ export interface Config {
   readinessTimeoutMs: number;
   /** Abuse limits of /graphql (HTTP and WebSocket); see graphql/limits.ts. */
   graphql: GraphQLLimitsConfig;
+  /** Long-lived sessions, counted per replica (each replica of a deployment allows this many). */
+  sessions: {
+    /** Open WebSocket connections authenticated with one token. */
+    maxConnectionsPerToken: number;
+    /** Operations in progress (subscriptions, and queries still running) on one WebSocket connection. */
+    maxSubscriptionsPerConnection: number;
+    /** Open SSE (text/event-stream) responses authenticated with one token. */
+    maxSseStreamsPerToken: number;
+  };
 }
 
 /** What a GraphQL request may ask for before it is refused, without running it. */
@@ -175,6 +184,9 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_BODY_BYTES: positiveInt(512 * 1024),
   GRAPHQL_INTROSPECTION: booleanFlag(true),
   GRAPHQL_PERSISTED_OPERATIONS: persistedOperationsFile,
+  WS_MAX_CONNECTIONS_PER_TOKEN: positiveInt(100),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(200),
+  SSE_MAX_STREAMS_PER_TOKEN: positiveInt(100),
 });
 
 /**
@@ -234,6 +246,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       introspection: e.GRAPHQL_INTROSPECTION,
       persistedOperations: e.GRAPHQL_PERSISTED_OPERATIONS,
+    },
+    sessions: {
+      maxConnectionsPerToken: e.WS_MAX_CONNECTIONS_PER_TOKEN,
+      maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSseStreamsPerToken: e.SSE_MAX_STREAMS_PER_TOKEN,
     },
   };
 }
