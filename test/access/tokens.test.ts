@@ -165,5 +165,21 @@ describe.runIf(databaseAvailable)("token lineage and user deactivation", () => {
         await Promise.all([ws.close(), sse.close()]);
       }
     });
+
+    // Last: it deactivates the bootstrap admin (or the other admin) for good.
+    it("two admins deactivating each other at once: exactly one succeeds, an active admin remains", async () => {
+      const second = (await mutate(admin, "createUser", "CreateUserInput", { name: uniqueName("admin"), isAdmin: true }, "user { id }")).user.id as string;
+      const secondToken = (await mutate(admin, "createApiToken", "CreateApiTokenInput", { name: "admin2", userId: second }, "token")).token as string;
+      const first = (await admin.request("{ viewer { id } }")).viewer.id as string;
+      const doc = `mutation($input: DeactivateUserInput!) { result: deactivateUser(input: $input) { __typename } }`;
+      const outcomes = await Promise.all([
+        admin.raw(doc, { input: { userId: second } }),
+        admin.as(secondToken).raw(doc, { input: { userId: first } }),
+      ]);
+      const succeeded = outcomes.filter((o) => o.data?.result?.__typename === "DeactivateUserPayload");
+      expect(succeeded).toHaveLength(1);
+      const statuses = [await status(b, ADMIN_TOKEN), await status(b, secondToken)];
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    });
   });
 });

@@ -105,18 +105,25 @@ export async function revokeApiToken(ctx: ServiceContext, input: { id: string })
   });
 }
 
+/** Serialises deactivations, so two admins deactivating each other cannot leave the instance without one. */
+const DEACTIVATION_LOCK = 72707372;
+
 /**
  * Deactivates a user (instance admins only): none of their tokens authenticate any more, and their open
- * subscriptions end on every replica once this commits. An admin cannot deactivate themselves, which also keeps
- * an active instance admin (the caller). Deactivating twice is harmless.
+ * subscriptions end on every replica once this commits. An admin cannot deactivate themselves, nor the last
+ * active instance admin. Deactivating twice is harmless.
  */
 export async function deactivateUser(ctx: ServiceContext, input: { userId: string }) {
   if (!ctx.viewer.isAdmin) throw new ForbiddenError("deactivate users", "instance admin");
   const userId = idOf("User", input.userId);
   if (userId === ctx.viewer.userId) throw ValidationError.single(["input", "userId"], "you cannot deactivate yourself (an instance must keep an active admin)");
   return transaction(ctx.prisma, async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DEACTIVATION_LOCK})`;
     const user = await tx.user.findUnique({ where: { id: userId } });
     if (!user) throw new NotFoundError("User", input.userId);
+    // The caller may have been deactivated by a concurrent request since it authenticated.
+    const others = await tx.user.count({ where: { isAdmin: true, deactivatedAt: null, id: { not: user.id } } });
+    if (user.isAdmin && others === 0) throw ValidationError.single(["input", "userId"], "the last active instance admin cannot be deactivated");
     const after = user.deactivatedAt ? user : await tx.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } });
     await audit(tx, ctx, { action: "deactivateUser", targetType: "User", targetId: user.id, before: user, after });
     markAccessChanged(tx);
