@@ -172,7 +172,7 @@ export async function startApp(config: Config): Promise<App> {
     bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
   });
   // Taking access away ends the affected subscriptions on every replica, at once (access/sessions.ts).
-  const sessions = new SessionRegistry(db.prisma, bus, log);
+  const sessions = new SessionRegistry(db.prisma, bus, log, config.sessions.recheckSeconds * 1000);
   sessions.start();
   onAccessChanged(db.prisma, () => {
     bus.publishAccessChange().catch((error) => log.warn("access-change signal failed; replicas re-check on their timer", { error: (error as Error).message }));

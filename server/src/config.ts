@@ -42,6 +42,11 @@ export interface Config {
     maxSubscriptionsPerConnection: number;
     /** Open SSE (text/event-stream) responses authenticated with one token. */
     maxSseStreamsPerToken: number;
+    /**
+     * Seconds between re-checks of the tokens of open subscriptions without a signal: ends those whose token expired
+     * meanwhile, and bounds the delay a lost access-change signal can cause.
+     */
+    recheckSeconds: number;
   };
 }
 
@@ -187,6 +192,7 @@ const EnvSchema = z.object({
   WS_MAX_CONNECTIONS_PER_TOKEN: positiveInt(100),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(200),
   SSE_MAX_STREAMS_PER_TOKEN: positiveInt(100),
+  SESSION_RECHECK_SECONDS: positiveInt(60),
 });
 
 /**
@@ -251,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerToken: e.WS_MAX_CONNECTIONS_PER_TOKEN,
       maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSseStreamsPerToken: e.SSE_MAX_STREAMS_PER_TOKEN,
+      recheckSeconds: e.SESSION_RECHECK_SECONDS,
     },
   };
 }

@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, databaseAvailable, dbKind, startReplica, startTestServer, 
 import { PROJECT_EVENTS, START_CURSOR, subscribe, TRANSPORTS, type EventData, type Subscription } from "../support/subscriptions.ts";
 
 const TOKEN_FIELDS = "id expiresAt revokedAt";
+const NO_PERIODIC_RECHECK = { SESSION_RECHECK_SECONDS: "3600" };
 const inHours = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
 describe.runIf(databaseAvailable)("token lineage and user deactivation", () => {
@@ -18,8 +19,9 @@ describe.runIf(databaseAvailable)("token lineage and user deactivation", () => {
   let project: { id: string };
 
   beforeAll(async () => {
-    a = await startTestServer();
-    b = dbKind === "postgres" ? await startReplica(a) : a;
+    // No periodic re-check during the file: a subscription that ends was ended by the access-change signal.
+    a = await startTestServer(NO_PERIODIC_RECHECK);
+    b = dbKind === "postgres" ? await startReplica(a, NO_PERIODIC_RECHECK) : a;
     admin = new GraphQLClient(a.url);
     project = await createProject(admin);
     await createModel(admin, project.id); // one event to replay, so a subscriber is known to be running

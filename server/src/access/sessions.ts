@@ -25,7 +25,7 @@ export class SessionRegistry {
     private readonly prisma: Prisma,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    private readonly pollMs = 60_000,
+    private readonly pollMs: number,
   ) {}
 
   start(): void {
