@@ -8,11 +8,12 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authenticate, AuthenticationError, clientAddress, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
+import { SessionLimits, SessionRegistry } from "./access/sessions.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { RequestContext } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
-import { onEventsCommitted } from "./db/transaction.ts";
+import { onAccessChanged, onEventsCommitted } from "./db/transaction.ts";
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./db/unavailable.ts";
 import { openEventBus, type EventBus } from "./events/bus.ts";
 import { EventFeed } from "./events/feed.ts";
@@ -20,6 +21,7 @@ import { shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
 import { maskUnexpectedError, serviceUnavailableError } from "./graphql/errors.ts";
 import { storableTextArgumentsPlugin } from "./graphql/text-inputs.ts";
+import { tooManySessionsError } from "./graphql/events.ts";
 import { graphqlLimitPlugins, resolvePersistedOperation } from "./graphql/limits.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
@@ -180,6 +182,13 @@ export async function startApp(config: Config): Promise<App> {
   onEventsCommitted(db.prisma, (seq) => {
     bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
   });
+  // Taking access away ends the affected subscriptions on every replica, at once (access/sessions.ts).
+  const sessions = new SessionRegistry(db.prisma, bus, log, config.sessions.recheckSeconds * 1000);
+  sessions.start();
+  onAccessChanged(db.prisma, () => {
+    bus.publishAccessChange().catch((error) => log.warn("access-change signal failed; replicas re-check on their timer", { error: (error as Error).message }));
+  });
+  const sessionLimits = new SessionLimits(config.sessions);
   const limiter = new FailedAuthLimiter(config.authFailures.limit, config.authFailures.windowSeconds * 1000);
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
@@ -196,6 +205,7 @@ export async function startApp(config: Config): Promise<App> {
     viewer,
     store,
     feed,
+    sessions,
     config,
     uploadTtlSeconds: config.artifactUploadTtlSeconds,
     requestId,
@@ -206,7 +216,7 @@ export async function startApp(config: Config): Promise<App> {
   // GraphiQL needs introspection and runs arbitrary documents: off when either is refused.
   const graphiql = config.graphql.introspection && !config.graphql.persistedOperations;
   const cors = new CorsPolicy(config.corsOrigins);
-  const yoga = createYoga<{ viewer?: Viewer; clientKey?: string; requestId?: string }, RequestContext>({
+  const yoga = createYoga<{ viewer?: Viewer; clientKey?: string; requestId?: string; sseStream?: http.ServerResponse }, RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
     graphiql: graphiql ? { title: "modelgraph", subscriptionsProtocol: "WS" } : false,
@@ -239,6 +249,8 @@ export async function startApp(config: Config): Promise<App> {
       try {
         const token = tokenFromHeader(initial.request.headers.get("authorization"));
         const viewer = await authenticate(db.prisma, limiter, token, initial.clientKey ?? "unknown");
+        const refusal = initial.sseStream && viewer.tokenId ? sessionLimits.claimSseStream(viewer.tokenId, initial.sseStream) : null;
+        if (refusal) throw tooManySessionsError(refusal, 429);
         return contextFor(viewer, origin, requestId);
       } catch (error) {
         if (error instanceof AuthenticationError) throw unauthenticated(error);
@@ -265,7 +277,8 @@ export async function startApp(config: Config): Promise<App> {
         return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, requestId);
       });
       if (handled) return;
-      await yoga(req, res, { clientKey, requestId });
+      const sseStream = String(req.headers.accept ?? "").includes("text/event-stream") ? res : undefined;
+      await yoga(req, res, { clientKey, requestId, sseStream });
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         log.warn("database unavailable", { error: (error as Error).message.split("\n")[0] });
@@ -336,6 +349,11 @@ export async function startApp(config: Config): Promise<App> {
         try {
           ctx.extra.viewer = await authenticate(db.prisma, limiter, token, clientAddress(ctx.extra.request, config.trustProxyHops));
           ctx.extra.token = token;
+          const refusal = ctx.extra.viewer.tokenId ? sessionLimits.claimConnection(ctx.extra.viewer.tokenId, ctx.extra.socket) : null;
+          if (refusal) {
+            ctx.extra.socket.close(1008, refusal.message); // 1008 "policy violation", saying which limit
+            return false;
+          }
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError && error.reason === "rate_limited") {
@@ -367,6 +385,9 @@ export async function startApp(config: Config): Promise<App> {
           );
         }),
       onSubscribe: async (ctx, _id, rawParams) => {
+        // graphql-ws lists the new operation among ctx.subscriptions before calling us.
+        const refusal = sessionLimits.operationRefusal(Object.keys(ctx.subscriptions).length);
+        if (refusal) return [tooManySessionsError(refusal)];
         let params = rawParams;
         if (config.graphql.persistedOperations) {
           try {
@@ -429,6 +450,7 @@ export async function startApp(config: Config): Promise<App> {
   /** Stops the workers and closes the event bus and the database (the last step of a stop). */
   const releaseBackends = async () => {
     await webhooks.stop();
+    sessions.stop();
     await feed.stop();
     await bus.close();
     await db.close();

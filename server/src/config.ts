@@ -50,6 +50,20 @@ export interface Config {
   };
   /** Origins (exact `scheme://host[:port]`) whose browser pages may call the API; same-origin only when empty. */
   corsOrigins: readonly string[];
+  /** Long-lived sessions, counted per replica (each replica of a deployment allows this many). */
+  sessions: {
+    /** Open WebSocket connections authenticated with one token. */
+    maxConnectionsPerToken: number;
+    /** Operations in progress (subscriptions, and queries still running) on one WebSocket connection. */
+    maxSubscriptionsPerConnection: number;
+    /** Open SSE (text/event-stream) responses authenticated with one token. */
+    maxSseStreamsPerToken: number;
+    /**
+     * Seconds between re-checks of the tokens of open subscriptions without a signal: ends those whose token expired
+     * meanwhile, and bounds the delay a lost access-change signal can cause.
+     */
+    recheckSeconds: number;
+  };
 }
 
 /** What a GraphQL request may ask for before it is refused, without running it. */
@@ -238,6 +252,10 @@ const EnvSchema = z.object({
   ARTIFACT_IDLE_TIMEOUT_SECONDS: positiveInt(60),
   REQUEST_TIMEOUT_SECONDS: positiveInt(300),
   CORS_ORIGINS: originList,
+  WS_MAX_CONNECTIONS_PER_TOKEN: positiveInt(100),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(200),
+  SSE_MAX_STREAMS_PER_TOKEN: positiveInt(100),
+  SESSION_RECHECK_SECONDS: positiveInt(60),
 });
 
 /**
@@ -304,6 +322,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     timeouts: { artifactIdleSeconds: e.ARTIFACT_IDLE_TIMEOUT_SECONDS, requestSeconds: e.REQUEST_TIMEOUT_SECONDS },
     corsOrigins: e.CORS_ORIGINS,
+    sessions: {
+      maxConnectionsPerToken: e.WS_MAX_CONNECTIONS_PER_TOKEN,
+      maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSseStreamsPerToken: e.SSE_MAX_STREAMS_PER_TOKEN,
+      recheckSeconds: e.SESSION_RECHECK_SECONDS,
+    },
   };
 }
 

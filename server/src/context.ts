@@ -1,3 +1,4 @@
+import type { SessionRegistry } from "./access/sessions.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { Prisma } from "./db/database.ts";
@@ -24,4 +25,6 @@ export interface RequestContext extends ArtifactContext {
   warnings: Map<string, Warning>;
   /** This process's reader of the event log, which subscriptions follow. */
   feed: EventFeed;
+  /** Open subscriptions by token, ended when their token stops working (access/sessions.ts). */
+  sessions: SessionRegistry;
 }

@@ -404,6 +404,8 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
 
   // users, tokens, members
   createUser: [{ rule: instanceAdminOnly({ forbidden: "instance admin" }), input: async () => ({ name: uniqueName("user") }) }],
+  deactivateUser: [{ rule: instanceAdminOnly({ forbidden: "instance admin" }), input: async (fx) => ({ userId: await fx.fresh.user() }) }],
+  reactivateUser: [{ rule: instanceAdminOnly({ forbidden: "instance admin" }), input: async (fx) => ({ userId: await fx.fresh.user() }) }],
   createApiToken: [
     { variant: "for yourself", rule: AUTHENTICATED, input: async () => ({ name: "mine", expiresAt: new Date(Date.now() + 3_600_000).toISOString() }) },
     { variant: "for another user", rule: instanceAdminOnly({ forbidden: "instance admin" }), input: async (fx) => ({ name: "theirs", userId: fx.users.other.id }) },

@@ -64,7 +64,7 @@ export type CompleteResourceUploadInput = {
 };
 
 export type CreateApiTokenInput = {
-  /** When it stops working (default: never). */
+  /** When it stops working (default: never, or the expiry of the token you call with, if it has one: a token cannot outlive the token that created it). */
   expiresAt?: string | null | undefined;
   /** What the token is for. */
   name: string;

@@ -7,7 +7,7 @@ import { hashesEqual, hashToken, isWellFormedToken } from "./tokens.ts";
 import type { Viewer } from "./viewer.ts";
 
 /** Why a request was refused before it reached the API. */
-export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "rate_limited";
+export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "deactivated" | "rate_limited";
 
 export class AuthenticationError extends Error {
   override name = "AuthenticationError";
@@ -23,6 +23,7 @@ export class AuthenticationError extends Error {
         unknown: "The token is not valid",
         revoked: "The token has been revoked",
         expired: "The token has expired",
+        deactivated: "The user has been deactivated",
         rate_limited: "Too many failed authentication attempts; try again later",
       }[reason],
     );
@@ -106,6 +107,7 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash }, include: { user: true } });
   if (!row || !hashesEqual(row.tokenHash, hash)) return fail("unknown");
   if (row.revokedAt) return fail("revoked");
+  if (row.user.deactivatedAt) return fail("deactivated");
   const now = Date.now();
   if (!tokenUsable(row, now)) return fail("expired");
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -120,13 +122,30 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
  */
 export async function tokenStillValid(prisma: Prisma, viewer: Viewer, now = Date.now()): Promise<boolean> {
   if (!viewer.tokenId) return true;
-  const row = await prisma.apiToken.findUnique({ where: { id: viewer.tokenId }, select: { revokedAt: true, expiresAt: true } });
+  const row = await prisma.apiToken.findUnique({ where: { id: viewer.tokenId }, select: TOKEN_STATE });
   return !!row && tokenUsable(row, now);
 }
 
-/** A token works while it is neither revoked nor past its expiry. */
-export function tokenUsable(row: { revokedAt: Date | null; expiresAt: Date | null }, now = Date.now()): boolean {
-  return !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > now);
+/** What tokenUsable needs of a token row (a Prisma `select`). */
+export const TOKEN_STATE = { revokedAt: true, expiresAt: true, user: { select: { deactivatedAt: true } } } as const;
+
+export interface TokenState {
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  user: { deactivatedAt: Date | null };
+}
+
+/** A token works while it is neither revoked nor past its expiry, and its user is not deactivated. */
+export function tokenUsable(row: TokenState, now = Date.now()): boolean {
+  return tokenFailure(row, now) === null;
+}
+
+/** Why a token no longer works, or null while it does. */
+export function tokenFailure(row: TokenState, now = Date.now()): "revoked" | "deactivated" | "expired" | null {
+  if (row.revokedAt) return "revoked";
+  if (row.user.deactivatedAt) return "deactivated";
+  if (row.expiresAt && row.expiresAt.getTime() <= now) return "expired";
+  return null;
 }
 
 /**

@@ -9,6 +9,18 @@ const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]); // serialization failur
 const MAX_ATTEMPTS = 5;
 
 const commitListeners = new WeakMap<object, (seq: bigint) => void>();
+const accessListeners = new WeakMap<object, () => void>();
+const accessChangedBy = new WeakSet<object>();
+
+/** Registers who hears, after commit, that a transaction of this client revoked tokens or deactivated users. */
+export function onAccessChanged(prisma: Prisma, listener: () => void): void {
+  accessListeners.set(prisma, listener);
+}
+
+/** Marks the transaction as taking access away: once it commits, open subscriptions everywhere are re-checked. */
+export function markAccessChanged(tx: Tx): void {
+  accessChangedBy.add(tx);
+}
 
 /** Registers who hears, after commit, that a transaction of this client appended events (the event bus). */
 export function onEventsCommitted(prisma: Prisma, listener: (seq: bigint) => void): void {
@@ -24,12 +36,15 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
   for (let attempt = 1; ; attempt++) {
     try {
       let seq: bigint | undefined;
+      let accessChanged = false;
       const result = await prisma.$transaction(async (tx) => {
         const value = await work(tx);
         seq = appendedSeq(tx);
+        accessChanged = accessChangedBy.has(tx);
         return value;
       });
       if (seq !== undefined) commitListeners.get(prisma)?.(seq);
+      if (accessChanged) accessListeners.get(prisma)?.();
       return result;
     } catch (error) {
       if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;

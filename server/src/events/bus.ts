@@ -12,10 +12,16 @@ export interface EventBus {
   publish(seq: bigint): Promise<void>;
   /** Calls `listener` on every announcement, from any process; also after a reconnect (seq 0: "re-check"). */
   subscribe(listener: (seq: bigint) => void): () => void;
+  /** Announces that tokens were revoked or users deactivated: every process re-checks its open subscriptions. */
+  publishAccessChange(): Promise<void>;
+  /** Calls `listener` on every access-change announcement, from any process; also after a reconnect. */
+  subscribeAccessChange(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
 const CHANNEL = "modelgraph_events";
+/** The payload of an access-change signal on CHANNEL (event signals carry a seq: digits only). */
+const ACCESS_CHANGED = "access";
 
 /** One process (embedded PGlite): an in-memory emitter. */
 export class InProcessBus implements EventBus {
@@ -29,6 +35,15 @@ export class InProcessBus implements EventBus {
   subscribe(listener: (seq: bigint) => void): () => void {
     this.emitter.on("seq", listener);
     return () => this.emitter.off("seq", listener);
+  }
+
+  async publishAccessChange(): Promise<void> {
+    this.emitter.emit(ACCESS_CHANGED);
+  }
+
+  subscribeAccessChange(listener: () => void): () => void {
+    this.emitter.on(ACCESS_CHANGED, listener);
+    return () => this.emitter.off(ACCESS_CHANGED, listener);
   }
 
   async close(): Promise<void> {
@@ -49,6 +64,22 @@ abstract class RemoteBus extends InProcessBus {
     void super.publish(seq);
   }
 
+  protected deliverAccessChange(): void {
+    void super.publishAccessChange();
+  }
+
+  /** A message of CHANNEL from any process: a seq, or an access change. */
+  protected received(payload: string): void {
+    if (payload === ACCESS_CHANGED) this.deliverAccessChange();
+    else if (/^\d+$/.test(payload)) this.deliver(BigInt(payload));
+  }
+
+  /** After a reconnect: signals of either kind may have been missed meanwhile. */
+  protected recheckAll(): void {
+    this.deliver(0n);
+    this.deliverAccessChange();
+  }
+
   protected scheduleReconnect(connect: () => Promise<void>): void {
     if (this.closed) return;
     const delay = this.backoffMs;
@@ -57,7 +88,7 @@ abstract class RemoteBus extends InProcessBus {
       connect().then(
         () => {
           this.backoffMs = 100;
-          this.deliver(0n); // signals may have been missed while disconnected: make readers re-check the log
+          this.recheckAll(); // signals may have been missed while disconnected: make readers re-check the log
         },
         () => this.scheduleReconnect(connect),
       );
@@ -81,7 +112,7 @@ export class PostgresBus extends RemoteBus {
     // TCP keep-alive: a peer that vanished without closing (network cut) is noticed, and the connection replaced.
     const client = new pg.Client({ connectionString: this.url, keepAlive: true });
     client.on("notification", (message) => {
-      if (message.channel === CHANNEL && message.payload) this.deliver(BigInt(message.payload));
+      if (message.channel === CHANNEL && message.payload) this.received(message.payload);
     });
     const lost = (error?: Error) => {
       if (this.listener !== client) return;
@@ -101,12 +132,21 @@ export class PostgresBus extends RemoteBus {
 
   override async publish(seq: bigint): Promise<void> {
     this.deliver(seq); // this process's readers need no round trip through PostgreSQL
+    await this.notify(String(seq));
+  }
+
+  override async publishAccessChange(): Promise<void> {
+    this.deliverAccessChange(); // this process's subscriptions need no round trip
+    await this.notify(ACCESS_CHANGED);
+  }
+
+  private async notify(payload: string): Promise<void> {
     // Through the listening connection while it is healthy (no connection set-up per commit); else through a
     // short-lived one, which keeps publishing independent of the listener's health.
     const listener = this.listener;
     if (listener) {
       try {
-        await listener.query("SELECT pg_notify($1, $2)", [CHANNEL, String(seq)]);
+        await listener.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
         return;
       } catch {
         // fall through: the listener is being replaced
@@ -116,7 +156,7 @@ export class PostgresBus extends RemoteBus {
     client.on("error", () => {}); // errors surface through the awaited calls; a late one must not crash us
     await client.connect();
     try {
-      await client.query("SELECT pg_notify($1, $2)", [CHANNEL, String(seq)]);
+      await client.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
     } finally {
       await client.end();
     }
@@ -145,10 +185,10 @@ export class RedisBus extends RemoteBus {
     this.publisher.on("error", () => {});
     this.subscriber.on("error", (error) => this.log.warn("redis event bus error", { error: error.message }));
     this.subscriber.on("message", (channel: string, payload: string) => {
-      if (channel === CHANNEL) this.deliver(BigInt(payload));
+      if (channel === CHANNEL) this.received(payload);
     });
     // ioredis re-subscribes by itself after a reconnect; signals sent meanwhile are lost, so re-check.
-    this.subscriber.on("ready", () => this.deliver(0n));
+    this.subscriber.on("ready", () => this.recheckAll());
   }
 
   async connect(): Promise<void> {
@@ -160,6 +200,11 @@ export class RedisBus extends RemoteBus {
   override async publish(seq: bigint): Promise<void> {
     this.deliver(seq); // this process's readers need no round trip through Redis
     await this.publisher.publish(CHANNEL, String(seq));
+  }
+
+  override async publishAccessChange(): Promise<void> {
+    this.deliverAccessChange();
+    await this.publisher.publish(CHANNEL, ACCESS_CHANGED);
   }
 
   override async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Work shared by all the subscribers of one live event. The feed hands the same event object to every local
 // subscriber, so what each of them would ask the database separately (the model of a stage change, whether its
 // viewer may still see the project) is asked once per event: keyed on the event object, forgotten with it.
-// Replayed events are separate objects per subscriber, so a replay shares nothing (and needs nothing shared).
+// Replays reading the same page at the same time share its event objects (events/stream.ts), and so this too.
 
 const memos = new WeakMap<object, Map<string, Promise<unknown>>>();
 

@@ -6,29 +6,69 @@ import type { EventFeed } from "./feed.ts";
 
 const REPLAY_PAGE = 500;
 
+/**
+ * What replays batch their access checks on: the subscribers checking a replay page in the same turn of the event
+ * loop are answered by one query (events/shared.ts batchedForEvent), as the subscribers of one live event are.
+ */
+export const REPLAY_CHECKS: object = Object.freeze({ replay: true });
+
+/** Replay pages being read now, by project and position: subscribers replaying from the same cursor share one read. */
+const readingPages = new Map<string, Promise<Event[]>>();
+
+function replayPage(prisma: Prisma, projectId: string, after: bigint): Promise<Event[]> {
+  const key = `${projectId}:${after}`;
+  let page = readingPages.get(key);
+  if (!page) {
+    page = prisma.event
+      .findMany({ where: { projectId, seq: { gt: after } }, orderBy: { seq: "asc" }, take: REPLAY_PAGE })
+      .finally(() => readingPages.delete(key));
+    readingPages.set(key, page);
+  }
+  return page;
+}
+
 export interface StreamOptions {
   projectId: string;
   /** Deliver events after this seq; null: only events committed from now on. */
   after: bigint | null;
   /** Which events this subscriber wants (type, model, stage filters). */
   accept: (event: Event) => boolean;
-  /** Re-checked before each delivery (of `event`): the subscriber may have lost access meanwhile. */
-  allowed: (event: Event) => Promise<boolean>;
+  /**
+   * Re-checked before each live delivery (with the event) and once per replay page (with REPLAY_CHECKS), as the
+   * batching key: the subscriber may have lost access meanwhile. False ends the stream; a throw fails it.
+   */
+  allowed: (batchKey: object) => Promise<boolean>;
+  /**
+   * Registers `fail`, which ends the stream with that error at once (access taken away while no event arrives);
+   * returns the unregistration.
+   */
+  onRevoked?: (fail: (error: Error) => void) => () => void;
 }
 
-/** Unbounded FIFO consumed by one async iterator. */
+/** Unbounded FIFO consumed by one async iterator; a failure is thrown to the consumer ahead of what is queued. */
 class Queue<T> {
   private readonly items: T[] = [];
   private wake: (() => void) | null = null;
+  failure: Error | null = null;
 
   push(item: T): void {
     this.items.push(item);
+    this.notify();
+  }
+
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
     this.wake?.();
     this.wake = null;
   }
 
   async shift(): Promise<T> {
-    while (this.items.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+    while (this.items.length === 0 && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure) throw this.failure;
     return this.items.shift()!;
   }
 }
@@ -39,22 +79,20 @@ export async function* streamEvents(prisma: Prisma, feed: EventFeed, options: St
   const stop = feed.listen((event) => {
     if (event.projectId === options.projectId) live.push(event);
   });
+  const unwatch = options.onRevoked?.((error) => live.fail(error));
   try {
     let last = options.after ?? feed.seq;
     if (options.after !== null) {
       for (;;) {
-        const page = await prisma.event.findMany({
-          where: { projectId: options.projectId, seq: { gt: last } },
-          orderBy: { seq: "asc" },
-          take: REPLAY_PAGE,
-        });
-        for (const event of page) {
-          last = event.seq;
-          if (options.accept(event)) {
-            if (!(await options.allowed(event))) return;
-            yield event;
-          }
+        const page = await replayPage(prisma, options.projectId, last);
+        const accepted = page.filter((event) => options.accept(event));
+        // One check per page (batched with other replays), not per event; a revocation meanwhile fails the stream.
+        if (accepted.length > 0 && !(await options.allowed(REPLAY_CHECKS))) return;
+        for (const event of accepted) {
+          if (live.failure) throw live.failure;
+          yield event;
         }
+        last = page.at(-1)?.seq ?? last;
         if (page.length < REPLAY_PAGE) break;
       }
     }
@@ -64,9 +102,11 @@ export async function* streamEvents(prisma: Prisma, feed: EventFeed, options: St
       last = event.seq;
       if (!options.accept(event)) continue;
       if (!(await options.allowed(event))) return;
+      if (live.failure) throw live.failure;
       yield event;
     }
   } finally {
+    unwatch?.();
     stop();
   }
 }

@@ -3,7 +3,16 @@ import { GraphQLError } from "graphql";
 import { can } from "../access/permissions.ts";
 import { ForbiddenError } from "../domain/errors.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
-import { addProjectMember, createApiToken, createUser, removeProjectMember, revokeApiToken, updateProjectMember } from "../services/users.ts";
+import {
+  addProjectMember,
+  createApiToken,
+  createUser,
+  deactivateUser,
+  reactivateUser,
+  removeProjectMember,
+  revokeApiToken,
+  updateProjectMember,
+} from "../services/users.ts";
 import { builder } from "./builder.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
 import { UserRef } from "./users.ts";
@@ -200,7 +209,11 @@ const CreateApiTokenInput = builder.inputType("CreateApiTokenInput", {
   fields: (t) => ({
     name: t.string({ required: true, description: "What the token is for." }),
     userId: t.id({ description: "A service account's id (instance admins only); default: you." }),
-    expiresAt: t.field({ type: "DateTime", description: "When it stops working (default: never)." }),
+    expiresAt: t.field({
+      type: "DateTime",
+      description:
+        "When it stops working (default: never, or the expiry of the token you call with, if it has one: a token cannot outlive the token that created it).",
+    }),
   }),
 });
 
@@ -240,10 +253,48 @@ builder.mutationField("revokeApiToken", (t) =>
         }),
       }),
     }),
-    description: "Revokes one of your tokens (instance admins: anyone's).",
+    description: "Revokes one of your tokens (instance admins: anyone's), and the tokens created with it, transitively; their subscriptions end at once.",
     args: { input: t.arg({ type: RevokeApiTokenInput, required: true }) },
     errors: { types: [...COMMON_ERRORS] },
     resolve: (_root, { input }, ctx) => revokeApiToken(ctx, input),
+  }),
+);
+
+const UserIdInput = (name: string) =>
+  builder.inputType(name, {
+    fields: (t) => ({ userId: t.id({ required: true, description: "The user." }) }),
+  });
+
+const UserChangePayload = (name: string) =>
+  builder.objectRef<{ id: string }>(name).implement({
+    description: "The user after the change.",
+    fields: (f) => ({
+      user: f.prismaField({
+        type: "User",
+        description: "The user.",
+        resolve: (query, p, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: p.id } }),
+      }),
+    }),
+  });
+
+builder.mutationField("deactivateUser", (t) =>
+  t.field({
+    type: UserChangePayload("DeactivateUserPayload"),
+    description:
+      "Deactivates a user (instance admins only; not yourself): none of their tokens authenticate any more, and their open subscriptions end at once on every replica.",
+    args: { input: t.arg({ type: UserIdInput("DeactivateUserInput"), required: true }) },
+    errors: { types: [...COMMON_ERRORS] },
+    resolve: (_root, { input }, ctx) => deactivateUser(ctx, input),
+  }),
+);
+
+builder.mutationField("reactivateUser", (t) =>
+  t.field({
+    type: UserChangePayload("ReactivateUserPayload"),
+    description: "Reactivates a deactivated user (instance admins only): their tokens that are neither revoked nor expired work again.",
+    args: { input: t.arg({ type: UserIdInput("ReactivateUserInput"), required: true }) },
+    errors: { types: [...COMMON_ERRORS] },
+    resolve: (_root, { input }, ctx) => reactivateUser(ctx, input),
   }),
 );
 

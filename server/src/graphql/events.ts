@@ -1,7 +1,8 @@
 // Subscriptions over graphql-ws and SSE, served from the durable event log (events/stream.ts).
 import { GraphQLError } from "graphql";
-import { tokenStillValid, tokenUsable } from "../access/authenticate.ts";
+import { AuthenticationError, TOKEN_STATE, tokenFailure, tokenStillValid } from "../access/authenticate.ts";
 import { cachedRoleIn } from "../access/permissions.ts";
+import type { SessionEnd, SessionRefusal } from "../access/sessions.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
 import { EVENT_TYPES, newestEventSeq } from "../events/log.ts";
 import { batchedForEvent, sharedForEvent } from "../events/shared.ts";
@@ -120,26 +121,72 @@ async function subscribedProject(ctx: RequestContext, ref: string): Promise<stri
   return id;
 }
 
-/** Access is re-checked for each event: a member removed meanwhile, or whose token was revoked or expired, stops receiving. */
-const stillAllowed = (ctx: RequestContext, projectId: string) => async (event: Event) => {
-  const [tokenValid, member] = await Promise.all([tokenValidFor(ctx, event), ctx.viewer.isAdmin || isMemberFor(ctx, event, projectId)]);
-  return tokenValid && member;
-};
-
-// The same checks for a live event's 1,000 subscribers are one query each (events/shared.ts), not 1,000.
-async function tokenValidFor(ctx: RequestContext, event: Event): Promise<boolean> {
-  const { tokenId } = ctx.viewer;
-  if (!tokenId) return tokenStillValid(ctx.prisma, ctx.viewer);
-  const now = Date.now();
-  const valid = await batchedForEvent(event, "token", tokenId, async (ids) => {
-    const rows = await ctx.prisma.apiToken.findMany({ where: { id: { in: ids } }, select: { id: true, revokedAt: true, expiresAt: true } });
-    return new Map(rows.map((row) => [row.id, tokenUsable(row, now)]));
+/** A session refused at a cap (access/sessions.ts SessionLimits): 429 over HTTP (SSE), an operation error on a WebSocket. */
+export function tooManySessionsError(refusal: SessionRefusal, status?: number): GraphQLError {
+  return new GraphQLError(refusal.message, {
+    extensions: { code: "TOO_MANY_SUBSCRIPTIONS", limit: refusal.limit, ...(status ? { http: { status } } : {}) },
   });
-  return valid === true;
 }
 
-async function isMemberFor(ctx: RequestContext, event: Event, projectId: string): Promise<boolean> {
-  const role = await batchedForEvent(event, `member:${projectId}`, ctx.viewer.userId, async (userIds) => {
+/** How a subscription whose token stopped working ends: with this error as its last result. */
+export function sessionEndedError(reason: SessionEnd): GraphQLError {
+  return new GraphQLError(new AuthenticationError(reason).message, { extensions: { code: "UNAUTHENTICATED", reason } });
+}
+
+/**
+ * Access is re-checked for each live event and each replay page: a member removed meanwhile stops receiving; a
+ * token revoked or expired, or a user deactivated, fails the stream with sessionEndedError.
+ */
+const stillAllowed = (ctx: RequestContext, projectId: string) => async (batchKey: object) => {
+  const [failure, member] = await Promise.all([tokenFailureFor(ctx, batchKey), ctx.viewer.isAdmin || isMemberFor(ctx, batchKey, projectId)]);
+  if (failure) throw sessionEndedError(failure);
+  return member;
+};
+
+// The same checks for a live event's (or concurrent replay pages') 1,000 subscribers are one query each
+// (events/shared.ts), not 1,000.
+async function tokenFailureFor(ctx: RequestContext, batchKey: object): Promise<SessionEnd | null> {
+  const { tokenId } = ctx.viewer;
+  if (!tokenId) return (await tokenStillValid(ctx.prisma, ctx.viewer)) ? null : "revoked";
+  const now = Date.now();
+  const failure = await batchedForEvent(batchKey, "token", tokenId, async (ids) => {
+    const rows = await ctx.prisma.apiToken.findMany({ where: { id: { in: ids } }, select: { id: true, ...TOKEN_STATE } });
+    return new Map(rows.map((row) => [row.id, tokenFailure(row, now)]));
+  });
+  return failure === undefined ? "revoked" : failure;
+}
+
+/** Ends the stream at once when the viewer's token stops working on any replica (access/sessions.ts). */
+const onRevoked = (ctx: RequestContext) => (fail: (error: Error) => void) =>
+  ctx.viewer.tokenId ? ctx.sessions.watch(ctx.viewer.tokenId, (reason) => fail(sessionEndedError(reason))) : () => {};
+
+/** What a stream yields last when it failed: the subscription field's resolver throws its error. */
+class StreamFailure {
+  constructor(readonly error: GraphQLError) {}
+}
+
+/**
+ * The stream, ending with a last result carrying the error when it fails with a GraphQLError: the same visible
+ * end on WebSocket and SSE (an error thrown by a stream would cut an SSE response without saying why).
+ */
+async function* endingWithError(stream: AsyncGenerator<Event>): AsyncGenerator<Event | StreamFailure> {
+  try {
+    yield* stream;
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    yield new StreamFailure(error);
+  }
+}
+
+/** The subscription fields' resolver: the event, or the error the stream ended with. */
+function resolveStreamed(value: Event): Event {
+  const streamed = value as Event | StreamFailure;
+  if (streamed instanceof StreamFailure) throw streamed.error;
+  return streamed;
+}
+
+async function isMemberFor(ctx: RequestContext, batchKey: object, projectId: string): Promise<boolean> {
+  const role = await batchedForEvent(batchKey, `member:${projectId}`, ctx.viewer.userId, async (userIds) => {
     const rows = await ctx.prisma.membership.findMany({ where: { projectId, userId: { in: userIds } }, select: { userId: true, role: true } });
     return new Map(rows.map((row) => [row.userId, row.role]));
   });
@@ -158,14 +205,17 @@ builder.subscriptionField("projectEvents", (t) =>
     subscribe: async (_root, args, ctx) => {
       const projectId = await subscribedProject(ctx, args.projectId);
       const types = args.types ? new Set<string>(args.types) : null;
-      return streamEvents(ctx.prisma, ctx.feed, {
-        projectId,
-        after: parseCursor(args.after),
-        accept: (e) => !types || types.has(e.type),
-        allowed: stillAllowed(ctx, projectId),
-      });
+      return endingWithError(
+        streamEvents(ctx.prisma, ctx.feed, {
+          projectId,
+          after: parseCursor(args.after),
+          accept: (e) => !types || types.has(e.type),
+          allowed: stillAllowed(ctx, projectId),
+          onRevoked: onRevoked(ctx),
+        }),
+      ) as AsyncGenerator<Event>;
     },
-    resolve: (event) => event,
+    resolve: resolveStreamed,
   }),
 );
 
@@ -183,16 +233,19 @@ builder.subscriptionField("modelVersionStageChanged", (t) =>
       const projectId = await subscribedProject(ctx, args.projectId);
       const modelId = args.modelId ? decodeGlobalId(args.modelId)?.id ?? "" : null;
       const stages = args.stages ? new Set<string>(args.stages) : null;
-      return streamEvents(ctx.prisma, ctx.feed, {
-        projectId,
-        after: parseCursor(args.after),
-        accept: (e) =>
-          e.type === "MODEL_VERSION_STAGE_CHANGED" &&
-          (!modelId || e.modelId === modelId) &&
-          (!stages || stages.has((e.payload as unknown as StagePayload).toStage)),
-        allowed: stillAllowed(ctx, projectId),
-      });
+      return endingWithError(
+        streamEvents(ctx.prisma, ctx.feed, {
+          projectId,
+          after: parseCursor(args.after),
+          accept: (e) =>
+            e.type === "MODEL_VERSION_STAGE_CHANGED" &&
+            (!modelId || e.modelId === modelId) &&
+            (!stages || stages.has((e.payload as unknown as StagePayload).toStage)),
+          allowed: stillAllowed(ctx, projectId),
+          onRevoked: onRevoked(ctx),
+        }),
+      ) as AsyncGenerator<Event>;
     },
-    resolve: (event) => event,
+    resolve: resolveStreamed,
   }),
 );

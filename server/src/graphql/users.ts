@@ -7,6 +7,11 @@ export const UserRef = builder.prismaNode("User", {
     name: t.exposeString("name", { description: "Login name." }),
     displayName: t.exposeString("displayName", { nullable: true, description: "Name to show." }),
     isAdmin: t.exposeBoolean("isAdmin", { description: "Instance administrator." }),
+    deactivatedAt: t.expose("deactivatedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When an instance admin deactivated the user (their tokens do not authenticate meanwhile); null while active.",
+    }),
   }),
 });
 

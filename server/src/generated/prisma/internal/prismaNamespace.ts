@@ -1660,7 +1660,8 @@ export const UserScalarFieldEnum = {
   name: 'name',
   displayName: 'displayName',
   isAdmin: 'isAdmin',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  deactivatedAt: 'deactivatedAt'
 } as const
 
 export type UserScalarFieldEnum = (typeof UserScalarFieldEnum)[keyof typeof UserScalarFieldEnum]
@@ -1675,7 +1676,8 @@ export const ApiTokenScalarFieldEnum = {
   expiresAt: 'expiresAt',
   lastUsedAt: 'lastUsedAt',
   revokedAt: 'revokedAt',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  parentTokenId: 'parentTokenId'
 } as const
 
 export type ApiTokenScalarFieldEnum = (typeof ApiTokenScalarFieldEnum)[keyof typeof ApiTokenScalarFieldEnum]

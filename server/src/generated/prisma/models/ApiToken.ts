@@ -34,6 +34,7 @@ export type ApiTokenMinAggregateOutputType = {
   lastUsedAt: Date | null
   revokedAt: Date | null
   createdAt: Date | null
+  parentTokenId: string | null
 }
 
 export type ApiTokenMaxAggregateOutputType = {
@@ -46,6 +47,7 @@ export type ApiTokenMaxAggregateOutputType = {
   lastUsedAt: Date | null
   revokedAt: Date | null
   createdAt: Date | null
+  parentTokenId: string | null
 }
 
 export type ApiTokenCountAggregateOutputType = {
@@ -58,6 +60,7 @@ export type ApiTokenCountAggregateOutputType = {
   lastUsedAt: number
   revokedAt: number
   createdAt: number
+  parentTokenId: number
   _all: number
 }
 
@@ -72,6 +75,7 @@ export type ApiTokenMinAggregateInputType = {
   lastUsedAt?: true
   revokedAt?: true
   createdAt?: true
+  parentTokenId?: true
 }
 
 export type ApiTokenMaxAggregateInputType = {
@@ -84,6 +88,7 @@ export type ApiTokenMaxAggregateInputType = {
   lastUsedAt?: true
   revokedAt?: true
   createdAt?: true
+  parentTokenId?: true
 }
 
 export type ApiTokenCountAggregateInputType = {
@@ -96,6 +101,7 @@ export type ApiTokenCountAggregateInputType = {
   lastUsedAt?: true
   revokedAt?: true
   createdAt?: true
+  parentTokenId?: true
   _all?: true
 }
 
@@ -181,6 +187,7 @@ export type ApiTokenGroupByOutputType = {
   lastUsedAt: Date | null
   revokedAt: Date | null
   createdAt: Date
+  parentTokenId: string | null
   _count: ApiTokenCountAggregateOutputType | null
   _min: ApiTokenMinAggregateOutputType | null
   _max: ApiTokenMaxAggregateOutputType | null
@@ -214,7 +221,10 @@ export type ApiTokenWhereInput = {
   lastUsedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"ApiToken"> | Date | string
+  parentTokenId?: Prisma.StringNullableFilter<"ApiToken"> | string | null
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  parent?: Prisma.XOR<Prisma.ApiTokenNullableScalarRelationFilter, Prisma.ApiTokenWhereInput> | null
+  children?: Prisma.ApiTokenListRelationFilter
 }
 
 export type ApiTokenOrderByWithRelationInput = {
@@ -227,7 +237,10 @@ export type ApiTokenOrderByWithRelationInput = {
   lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  parentTokenId?: Prisma.SortOrderInput | Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
+  parent?: Prisma.ApiTokenOrderByWithRelationInput
+  children?: Prisma.ApiTokenOrderByRelationAggregateInput
 }
 
 export type ApiTokenWhereUniqueInput = Prisma.AtLeast<{
@@ -243,7 +256,10 @@ export type ApiTokenWhereUniqueInput = Prisma.AtLeast<{
   lastUsedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"ApiToken"> | Date | string
+  parentTokenId?: Prisma.StringNullableFilter<"ApiToken"> | string | null
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  parent?: Prisma.XOR<Prisma.ApiTokenNullableScalarRelationFilter, Prisma.ApiTokenWhereInput> | null
+  children?: Prisma.ApiTokenListRelationFilter
 }, "id" | "tokenHash">
 
 export type ApiTokenOrderByWithAggregationInput = {
@@ -256,6 +272,7 @@ export type ApiTokenOrderByWithAggregationInput = {
   lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  parentTokenId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ApiTokenCountOrderByAggregateInput
   _max?: Prisma.ApiTokenMaxOrderByAggregateInput
   _min?: Prisma.ApiTokenMinOrderByAggregateInput
@@ -274,6 +291,7 @@ export type ApiTokenScalarWhereWithAggregatesInput = {
   lastUsedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ApiToken"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ApiToken"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"ApiToken"> | Date | string
+  parentTokenId?: Prisma.StringNullableWithAggregatesFilter<"ApiToken"> | string | null
 }
 
 export type ApiTokenCreateInput = {
@@ -286,6 +304,8 @@ export type ApiTokenCreateInput = {
   revokedAt?: Date | string | null
   createdAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutTokensInput
+  parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
+  children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
 }
 
 export type ApiTokenUncheckedCreateInput = {
@@ -298,6 +318,8 @@ export type ApiTokenUncheckedCreateInput = {
   lastUsedAt?: Date | string | null
   revokedAt?: Date | string | null
   createdAt?: Date | string
+  parentTokenId?: string | null
+  children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
 }
 
 export type ApiTokenUpdateInput = {
@@ -310,6 +332,8 @@ export type ApiTokenUpdateInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
+  parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
 }
 
 export type ApiTokenUncheckedUpdateInput = {
@@ -322,6 +346,8 @@ export type ApiTokenUncheckedUpdateInput = {
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
 }
 
 export type ApiTokenCreateManyInput = {
@@ -334,6 +360,7 @@ export type ApiTokenCreateManyInput = {
   lastUsedAt?: Date | string | null
   revokedAt?: Date | string | null
   createdAt?: Date | string
+  parentTokenId?: string | null
 }
 
 export type ApiTokenUpdateManyMutationInput = {
@@ -357,6 +384,7 @@ export type ApiTokenUncheckedUpdateManyInput = {
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ApiTokenListRelationFilter = {
@@ -369,6 +397,11 @@ export type ApiTokenOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
+export type ApiTokenNullableScalarRelationFilter = {
+  is?: Prisma.ApiTokenWhereInput | null
+  isNot?: Prisma.ApiTokenWhereInput | null
+}
+
 export type ApiTokenCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
@@ -379,6 +412,7 @@ export type ApiTokenCountOrderByAggregateInput = {
   lastUsedAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  parentTokenId?: Prisma.SortOrder
 }
 
 export type ApiTokenMaxOrderByAggregateInput = {
@@ -391,6 +425,7 @@ export type ApiTokenMaxOrderByAggregateInput = {
   lastUsedAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  parentTokenId?: Prisma.SortOrder
 }
 
 export type ApiTokenMinOrderByAggregateInput = {
@@ -403,6 +438,7 @@ export type ApiTokenMinOrderByAggregateInput = {
   lastUsedAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  parentTokenId?: Prisma.SortOrder
 }
 
 export type ApiTokenCreateNestedManyWithoutUserInput = {
@@ -447,8 +483,62 @@ export type ApiTokenUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.ApiTokenScalarWhereInput | Prisma.ApiTokenScalarWhereInput[]
 }
 
-export type NullableDateTimeFieldUpdateOperationsInput = {
-  set?: Date | string | null
+export type ApiTokenCreateNestedOneWithoutChildrenInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutChildrenInput, Prisma.ApiTokenUncheckedCreateWithoutChildrenInput>
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutChildrenInput
+  connect?: Prisma.ApiTokenWhereUniqueInput
+}
+
+export type ApiTokenCreateNestedManyWithoutParentInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutParentInput, Prisma.ApiTokenUncheckedCreateWithoutParentInput> | Prisma.ApiTokenCreateWithoutParentInput[] | Prisma.ApiTokenUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutParentInput | Prisma.ApiTokenCreateOrConnectWithoutParentInput[]
+  createMany?: Prisma.ApiTokenCreateManyParentInputEnvelope
+  connect?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+}
+
+export type ApiTokenUncheckedCreateNestedManyWithoutParentInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutParentInput, Prisma.ApiTokenUncheckedCreateWithoutParentInput> | Prisma.ApiTokenCreateWithoutParentInput[] | Prisma.ApiTokenUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutParentInput | Prisma.ApiTokenCreateOrConnectWithoutParentInput[]
+  createMany?: Prisma.ApiTokenCreateManyParentInputEnvelope
+  connect?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+}
+
+export type ApiTokenUpdateOneWithoutChildrenNestedInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutChildrenInput, Prisma.ApiTokenUncheckedCreateWithoutChildrenInput>
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutChildrenInput
+  upsert?: Prisma.ApiTokenUpsertWithoutChildrenInput
+  disconnect?: Prisma.ApiTokenWhereInput | boolean
+  delete?: Prisma.ApiTokenWhereInput | boolean
+  connect?: Prisma.ApiTokenWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ApiTokenUpdateToOneWithWhereWithoutChildrenInput, Prisma.ApiTokenUpdateWithoutChildrenInput>, Prisma.ApiTokenUncheckedUpdateWithoutChildrenInput>
+}
+
+export type ApiTokenUpdateManyWithoutParentNestedInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutParentInput, Prisma.ApiTokenUncheckedCreateWithoutParentInput> | Prisma.ApiTokenCreateWithoutParentInput[] | Prisma.ApiTokenUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutParentInput | Prisma.ApiTokenCreateOrConnectWithoutParentInput[]
+  upsert?: Prisma.ApiTokenUpsertWithWhereUniqueWithoutParentInput | Prisma.ApiTokenUpsertWithWhereUniqueWithoutParentInput[]
+  createMany?: Prisma.ApiTokenCreateManyParentInputEnvelope
+  set?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  disconnect?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  delete?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  connect?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  update?: Prisma.ApiTokenUpdateWithWhereUniqueWithoutParentInput | Prisma.ApiTokenUpdateWithWhereUniqueWithoutParentInput[]
+  updateMany?: Prisma.ApiTokenUpdateManyWithWhereWithoutParentInput | Prisma.ApiTokenUpdateManyWithWhereWithoutParentInput[]
+  deleteMany?: Prisma.ApiTokenScalarWhereInput | Prisma.ApiTokenScalarWhereInput[]
+}
+
+export type ApiTokenUncheckedUpdateManyWithoutParentNestedInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutParentInput, Prisma.ApiTokenUncheckedCreateWithoutParentInput> | Prisma.ApiTokenCreateWithoutParentInput[] | Prisma.ApiTokenUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutParentInput | Prisma.ApiTokenCreateOrConnectWithoutParentInput[]
+  upsert?: Prisma.ApiTokenUpsertWithWhereUniqueWithoutParentInput | Prisma.ApiTokenUpsertWithWhereUniqueWithoutParentInput[]
+  createMany?: Prisma.ApiTokenCreateManyParentInputEnvelope
+  set?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  disconnect?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  delete?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  connect?: Prisma.ApiTokenWhereUniqueInput | Prisma.ApiTokenWhereUniqueInput[]
+  update?: Prisma.ApiTokenUpdateWithWhereUniqueWithoutParentInput | Prisma.ApiTokenUpdateWithWhereUniqueWithoutParentInput[]
+  updateMany?: Prisma.ApiTokenUpdateManyWithWhereWithoutParentInput | Prisma.ApiTokenUpdateManyWithWhereWithoutParentInput[]
+  deleteMany?: Prisma.ApiTokenScalarWhereInput | Prisma.ApiTokenScalarWhereInput[]
 }
 
 export type ApiTokenCreateWithoutUserInput = {
@@ -460,6 +550,8 @@ export type ApiTokenCreateWithoutUserInput = {
   lastUsedAt?: Date | string | null
   revokedAt?: Date | string | null
   createdAt?: Date | string
+  parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
+  children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
 }
 
 export type ApiTokenUncheckedCreateWithoutUserInput = {
@@ -471,6 +563,8 @@ export type ApiTokenUncheckedCreateWithoutUserInput = {
   lastUsedAt?: Date | string | null
   revokedAt?: Date | string | null
   createdAt?: Date | string
+  parentTokenId?: string | null
+  children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
 }
 
 export type ApiTokenCreateOrConnectWithoutUserInput = {
@@ -512,6 +606,127 @@ export type ApiTokenScalarWhereInput = {
   lastUsedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"ApiToken"> | Date | string
+  parentTokenId?: Prisma.StringNullableFilter<"ApiToken"> | string | null
+}
+
+export type ApiTokenCreateWithoutChildrenInput = {
+  id?: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+  user: Prisma.UserCreateNestedOneWithoutTokensInput
+  parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
+}
+
+export type ApiTokenUncheckedCreateWithoutChildrenInput = {
+  id?: string
+  userId: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+  parentTokenId?: string | null
+}
+
+export type ApiTokenCreateOrConnectWithoutChildrenInput = {
+  where: Prisma.ApiTokenWhereUniqueInput
+  create: Prisma.XOR<Prisma.ApiTokenCreateWithoutChildrenInput, Prisma.ApiTokenUncheckedCreateWithoutChildrenInput>
+}
+
+export type ApiTokenCreateWithoutParentInput = {
+  id?: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+  user: Prisma.UserCreateNestedOneWithoutTokensInput
+  children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
+}
+
+export type ApiTokenUncheckedCreateWithoutParentInput = {
+  id?: string
+  userId: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+  children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
+}
+
+export type ApiTokenCreateOrConnectWithoutParentInput = {
+  where: Prisma.ApiTokenWhereUniqueInput
+  create: Prisma.XOR<Prisma.ApiTokenCreateWithoutParentInput, Prisma.ApiTokenUncheckedCreateWithoutParentInput>
+}
+
+export type ApiTokenCreateManyParentInputEnvelope = {
+  data: Prisma.ApiTokenCreateManyParentInput | Prisma.ApiTokenCreateManyParentInput[]
+  skipDuplicates?: boolean
+}
+
+export type ApiTokenUpsertWithoutChildrenInput = {
+  update: Prisma.XOR<Prisma.ApiTokenUpdateWithoutChildrenInput, Prisma.ApiTokenUncheckedUpdateWithoutChildrenInput>
+  create: Prisma.XOR<Prisma.ApiTokenCreateWithoutChildrenInput, Prisma.ApiTokenUncheckedCreateWithoutChildrenInput>
+  where?: Prisma.ApiTokenWhereInput
+}
+
+export type ApiTokenUpdateToOneWithWhereWithoutChildrenInput = {
+  where?: Prisma.ApiTokenWhereInput
+  data: Prisma.XOR<Prisma.ApiTokenUpdateWithoutChildrenInput, Prisma.ApiTokenUncheckedUpdateWithoutChildrenInput>
+}
+
+export type ApiTokenUpdateWithoutChildrenInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
+  parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
+}
+
+export type ApiTokenUncheckedUpdateWithoutChildrenInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type ApiTokenUpsertWithWhereUniqueWithoutParentInput = {
+  where: Prisma.ApiTokenWhereUniqueInput
+  update: Prisma.XOR<Prisma.ApiTokenUpdateWithoutParentInput, Prisma.ApiTokenUncheckedUpdateWithoutParentInput>
+  create: Prisma.XOR<Prisma.ApiTokenCreateWithoutParentInput, Prisma.ApiTokenUncheckedCreateWithoutParentInput>
+}
+
+export type ApiTokenUpdateWithWhereUniqueWithoutParentInput = {
+  where: Prisma.ApiTokenWhereUniqueInput
+  data: Prisma.XOR<Prisma.ApiTokenUpdateWithoutParentInput, Prisma.ApiTokenUncheckedUpdateWithoutParentInput>
+}
+
+export type ApiTokenUpdateManyWithWhereWithoutParentInput = {
+  where: Prisma.ApiTokenScalarWhereInput
+  data: Prisma.XOR<Prisma.ApiTokenUpdateManyMutationInput, Prisma.ApiTokenUncheckedUpdateManyWithoutParentInput>
 }
 
 export type ApiTokenCreateManyUserInput = {
@@ -523,6 +738,7 @@ export type ApiTokenCreateManyUserInput = {
   lastUsedAt?: Date | string | null
   revokedAt?: Date | string | null
   createdAt?: Date | string
+  parentTokenId?: string | null
 }
 
 export type ApiTokenUpdateWithoutUserInput = {
@@ -534,6 +750,8 @@ export type ApiTokenUpdateWithoutUserInput = {
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
 }
 
 export type ApiTokenUncheckedUpdateWithoutUserInput = {
@@ -545,6 +763,8 @@ export type ApiTokenUncheckedUpdateWithoutUserInput = {
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
 }
 
 export type ApiTokenUncheckedUpdateManyWithoutUserInput = {
@@ -556,8 +776,88 @@ export type ApiTokenUncheckedUpdateManyWithoutUserInput = {
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
+export type ApiTokenCreateManyParentInput = {
+  id?: string
+  userId: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+}
+
+export type ApiTokenUpdateWithoutParentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
+  children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
+}
+
+export type ApiTokenUncheckedUpdateWithoutParentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
+}
+
+export type ApiTokenUncheckedUpdateManyWithoutParentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+
+/**
+ * Count Type ApiTokenCountOutputType
+ */
+
+export type ApiTokenCountOutputType = {
+  children: number
+}
+
+export type ApiTokenCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  children?: boolean | ApiTokenCountOutputTypeCountChildrenArgs
+}
+
+/**
+ * ApiTokenCountOutputType without action
+ */
+export type ApiTokenCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ApiTokenCountOutputType
+   */
+  select?: Prisma.ApiTokenCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * ApiTokenCountOutputType without action
+ */
+export type ApiTokenCountOutputTypeCountChildrenArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ApiTokenWhereInput
+}
 
 
 export type ApiTokenSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -570,7 +870,11 @@ export type ApiTokenSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   lastUsedAt?: boolean
   revokedAt?: boolean
   createdAt?: boolean
+  parentTokenId?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
+  children?: boolean | Prisma.ApiToken$childrenArgs<ExtArgs>
+  _count?: boolean | Prisma.ApiTokenCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["apiToken"]>
 
 export type ApiTokenSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -583,7 +887,9 @@ export type ApiTokenSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   lastUsedAt?: boolean
   revokedAt?: boolean
   createdAt?: boolean
+  parentTokenId?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
 }, ExtArgs["result"]["apiToken"]>
 
 export type ApiTokenSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -596,7 +902,9 @@ export type ApiTokenSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   lastUsedAt?: boolean
   revokedAt?: boolean
   createdAt?: boolean
+  parentTokenId?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
 }, ExtArgs["result"]["apiToken"]>
 
 export type ApiTokenSelectScalar = {
@@ -609,23 +917,31 @@ export type ApiTokenSelectScalar = {
   lastUsedAt?: boolean
   revokedAt?: boolean
   createdAt?: boolean
+  parentTokenId?: boolean
 }
 
-export type ApiTokenOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "name" | "prefix" | "tokenHash" | "expiresAt" | "lastUsedAt" | "revokedAt" | "createdAt", ExtArgs["result"]["apiToken"]>
+export type ApiTokenOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "name" | "prefix" | "tokenHash" | "expiresAt" | "lastUsedAt" | "revokedAt" | "createdAt" | "parentTokenId", ExtArgs["result"]["apiToken"]>
 export type ApiTokenInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
+  children?: boolean | Prisma.ApiToken$childrenArgs<ExtArgs>
+  _count?: boolean | Prisma.ApiTokenCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ApiTokenIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
 }
 export type ApiTokenIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
 }
 
 export type $ApiTokenPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "ApiToken"
   objects: {
     user: Prisma.$UserPayload<ExtArgs>
+    parent: Prisma.$ApiTokenPayload<ExtArgs> | null
+    children: Prisma.$ApiTokenPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -640,6 +956,10 @@ export type $ApiTokenPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     lastUsedAt: Date | null
     revokedAt: Date | null
     createdAt: Date
+    /**
+     * The token that created this one (none for the bootstrap token): it may not outlive it, and is revoked with it.
+     */
+    parentTokenId: string | null
   }, ExtArgs["result"]["apiToken"]>
   composites: {}
 }
@@ -1035,6 +1355,8 @@ readonly fields: ApiTokenFieldRefs;
 export interface Prisma__ApiTokenClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  parent<T extends Prisma.ApiToken$parentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiToken$parentArgs<ExtArgs>>): Prisma.Prisma__ApiTokenClient<runtime.Types.Result.GetResult<Prisma.$ApiTokenPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  children<T extends Prisma.ApiToken$childrenArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiToken$childrenArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiTokenPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1073,6 +1395,7 @@ export interface ApiTokenFieldRefs {
   readonly lastUsedAt: Prisma.FieldRef<"ApiToken", 'DateTime'>
   readonly revokedAt: Prisma.FieldRef<"ApiToken", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"ApiToken", 'DateTime'>
+  readonly parentTokenId: Prisma.FieldRef<"ApiToken", 'String'>
 }
     
 
@@ -1471,6 +1794,49 @@ export type ApiTokenDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Limit how many ApiTokens to delete.
    */
   limit?: number
+}
+
+/**
+ * ApiToken.parent
+ */
+export type ApiToken$parentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ApiToken
+   */
+  select?: Prisma.ApiTokenSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ApiToken
+   */
+  omit?: Prisma.ApiTokenOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ApiTokenInclude<ExtArgs> | null
+  where?: Prisma.ApiTokenWhereInput
+}
+
+/**
+ * ApiToken.children
+ */
+export type ApiToken$childrenArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ApiToken
+   */
+  select?: Prisma.ApiTokenSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ApiToken
+   */
+  omit?: Prisma.ApiTokenOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ApiTokenInclude<ExtArgs> | null
+  where?: Prisma.ApiTokenWhereInput
+  orderBy?: Prisma.ApiTokenOrderByWithRelationInput | Prisma.ApiTokenOrderByWithRelationInput[]
+  cursor?: Prisma.ApiTokenWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ApiTokenScalarFieldEnum | Prisma.ApiTokenScalarFieldEnum[]
 }
 
 /**

@@ -30,6 +30,7 @@ export type UserMinAggregateOutputType = {
   displayName: string | null
   isAdmin: boolean | null
   createdAt: Date | null
+  deactivatedAt: Date | null
 }
 
 export type UserMaxAggregateOutputType = {
@@ -38,6 +39,7 @@ export type UserMaxAggregateOutputType = {
   displayName: string | null
   isAdmin: boolean | null
   createdAt: Date | null
+  deactivatedAt: Date | null
 }
 
 export type UserCountAggregateOutputType = {
@@ -46,6 +48,7 @@ export type UserCountAggregateOutputType = {
   displayName: number
   isAdmin: number
   createdAt: number
+  deactivatedAt: number
   _all: number
 }
 
@@ -56,6 +59,7 @@ export type UserMinAggregateInputType = {
   displayName?: true
   isAdmin?: true
   createdAt?: true
+  deactivatedAt?: true
 }
 
 export type UserMaxAggregateInputType = {
@@ -64,6 +68,7 @@ export type UserMaxAggregateInputType = {
   displayName?: true
   isAdmin?: true
   createdAt?: true
+  deactivatedAt?: true
 }
 
 export type UserCountAggregateInputType = {
@@ -72,6 +77,7 @@ export type UserCountAggregateInputType = {
   displayName?: true
   isAdmin?: true
   createdAt?: true
+  deactivatedAt?: true
   _all?: true
 }
 
@@ -153,6 +159,7 @@ export type UserGroupByOutputType = {
   displayName: string | null
   isAdmin: boolean
   createdAt: Date
+  deactivatedAt: Date | null
   _count: UserCountAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
@@ -182,6 +189,7 @@ export type UserWhereInput = {
   displayName?: Prisma.StringNullableFilter<"User"> | string | null
   isAdmin?: Prisma.BoolFilter<"User"> | boolean
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   tokens?: Prisma.ApiTokenListRelationFilter
   memberships?: Prisma.MembershipListRelationFilter
 }
@@ -192,6 +200,7 @@ export type UserOrderByWithRelationInput = {
   displayName?: Prisma.SortOrderInput | Prisma.SortOrder
   isAdmin?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tokens?: Prisma.ApiTokenOrderByRelationAggregateInput
   memberships?: Prisma.MembershipOrderByRelationAggregateInput
 }
@@ -205,6 +214,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   displayName?: Prisma.StringNullableFilter<"User"> | string | null
   isAdmin?: Prisma.BoolFilter<"User"> | boolean
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   tokens?: Prisma.ApiTokenListRelationFilter
   memberships?: Prisma.MembershipListRelationFilter
 }, "id">
@@ -215,6 +225,7 @@ export type UserOrderByWithAggregationInput = {
   displayName?: Prisma.SortOrderInput | Prisma.SortOrder
   isAdmin?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
   _max?: Prisma.UserMaxOrderByAggregateInput
   _min?: Prisma.UserMinOrderByAggregateInput
@@ -229,6 +240,7 @@ export type UserScalarWhereWithAggregatesInput = {
   displayName?: Prisma.StringNullableWithAggregatesFilter<"User"> | string | null
   isAdmin?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
+  deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
 }
 
 export type UserCreateInput = {
@@ -237,6 +249,7 @@ export type UserCreateInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
   tokens?: Prisma.ApiTokenCreateNestedManyWithoutUserInput
   memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
 }
@@ -247,6 +260,7 @@ export type UserUncheckedCreateInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
   tokens?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutUserInput
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
 }
@@ -257,6 +271,7 @@ export type UserUpdateInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tokens?: Prisma.ApiTokenUpdateManyWithoutUserNestedInput
   memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
 }
@@ -267,6 +282,7 @@ export type UserUncheckedUpdateInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tokens?: Prisma.ApiTokenUncheckedUpdateManyWithoutUserNestedInput
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
 }
@@ -277,6 +293,7 @@ export type UserCreateManyInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
 }
 
 export type UserUpdateManyMutationInput = {
@@ -285,6 +302,7 @@ export type UserUpdateManyMutationInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type UserUncheckedUpdateManyInput = {
@@ -293,6 +311,7 @@ export type UserUncheckedUpdateManyInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type UserCountOrderByAggregateInput = {
@@ -301,6 +320,7 @@ export type UserCountOrderByAggregateInput = {
   displayName?: Prisma.SortOrder
   isAdmin?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  deactivatedAt?: Prisma.SortOrder
 }
 
 export type UserMaxOrderByAggregateInput = {
@@ -309,6 +329,7 @@ export type UserMaxOrderByAggregateInput = {
   displayName?: Prisma.SortOrder
   isAdmin?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  deactivatedAt?: Prisma.SortOrder
 }
 
 export type UserMinOrderByAggregateInput = {
@@ -317,6 +338,7 @@ export type UserMinOrderByAggregateInput = {
   displayName?: Prisma.SortOrder
   isAdmin?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  deactivatedAt?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -338,6 +360,10 @@ export type BoolFieldUpdateOperationsInput = {
 
 export type DateTimeFieldUpdateOperationsInput = {
   set?: Date | string
+}
+
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
 }
 
 export type UserCreateNestedOneWithoutTokensInput = {
@@ -374,6 +400,7 @@ export type UserCreateWithoutTokensInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
   memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
 }
 
@@ -383,6 +410,7 @@ export type UserUncheckedCreateWithoutTokensInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
 }
 
@@ -408,6 +436,7 @@ export type UserUpdateWithoutTokensInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
 }
 
@@ -417,6 +446,7 @@ export type UserUncheckedUpdateWithoutTokensInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
 }
 
@@ -426,6 +456,7 @@ export type UserCreateWithoutMembershipsInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
   tokens?: Prisma.ApiTokenCreateNestedManyWithoutUserInput
 }
 
@@ -435,6 +466,7 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   displayName?: string | null
   isAdmin?: boolean
   createdAt?: Date | string
+  deactivatedAt?: Date | string | null
   tokens?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutUserInput
 }
 
@@ -460,6 +492,7 @@ export type UserUpdateWithoutMembershipsInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tokens?: Prisma.ApiTokenUpdateManyWithoutUserNestedInput
 }
 
@@ -469,6 +502,7 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isAdmin?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tokens?: Prisma.ApiTokenUncheckedUpdateManyWithoutUserNestedInput
 }
 
@@ -518,6 +552,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   displayName?: boolean
   isAdmin?: boolean
   createdAt?: boolean
+  deactivatedAt?: boolean
   tokens?: boolean | Prisma.User$tokensArgs<ExtArgs>
   memberships?: boolean | Prisma.User$membershipsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
@@ -529,6 +564,7 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   displayName?: boolean
   isAdmin?: boolean
   createdAt?: boolean
+  deactivatedAt?: boolean
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -537,6 +573,7 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   displayName?: boolean
   isAdmin?: boolean
   createdAt?: boolean
+  deactivatedAt?: boolean
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectScalar = {
@@ -545,9 +582,10 @@ export type UserSelectScalar = {
   displayName?: boolean
   isAdmin?: boolean
   createdAt?: boolean
+  deactivatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "displayName" | "isAdmin" | "createdAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "displayName" | "isAdmin" | "createdAt" | "deactivatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tokens?: boolean | Prisma.User$tokensArgs<ExtArgs>
   memberships?: boolean | Prisma.User$membershipsArgs<ExtArgs>
@@ -574,6 +612,10 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
      */
     isAdmin: boolean
     createdAt: Date
+    /**
+     * Set by deactivateUser: none of the user's tokens authenticate while it is set.
+     */
+    deactivatedAt: Date | null
   }, ExtArgs["result"]["user"]>
   composites: {}
 }
@@ -1004,6 +1046,7 @@ export interface UserFieldRefs {
   readonly displayName: Prisma.FieldRef<"User", 'String'>
   readonly isAdmin: Prisma.FieldRef<"User", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
 }
     
 
