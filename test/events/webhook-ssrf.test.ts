@@ -1,7 +1,7 @@
 // Webhooks cannot be pointed at internal services (server-side request forgery): a receiver on loopback, addressed
 // in every spelling a URL allows, never gets a connection while WEBHOOK_ALLOWED_NETWORKS is unset — the check is
 // made at send time on the resolved addresses, not only at registration — and gets each delivery once the
-// allow-list includes it. Whatever it answers, its response body is never stored.
+// allow-list includes it. Whatever it answers, its response body is never stored, and redirects are not followed.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,7 +31,10 @@ class Receiver {
     server.on("request", (req, res) => {
       receiver.paths.push(req.url ?? "");
       req.resume();
-      req.on("end", () => res.writeHead(500, { "content-type": "text/plain" }).end(SECRET_BODY));
+      req.on("end", () => {
+        if (req.url === "/redirect") res.writeHead(307, { location: "/followed" }).end();
+        else res.writeHead(500, { "content-type": "text/plain" }).end(SECRET_BODY);
+      });
     });
     return receiver;
   }
@@ -142,6 +145,14 @@ describe.skipIf(!databaseAvailable)("webhook deliveries to internal addresses", 
     const log = JSON.stringify(await client.request(`query($id: ID!) { node(id: $id) { ... on Project { webhooks(first: 50) { nodes { deliveries(first: 50) { nodes { lastError responseCode } } } } } } }`, { id: project.id }));
     expect(log).not.toContain(SECRET_BODY);
     expect(log).toContain("HTTP 500");
+
+    // Redirects are not followed (their target was never checked): a 307 is recorded as such.
+    const redirecting = (await mutate(client, "createWebhook", "CreateWebhookInput", { projectId: project.id, url: `http://127.0.0.1:${p4}/redirect` }, "webhook { id }")).webhook.id;
+    await createModel(client, project.id);
+    const redirected = await waitForDeliveries(client, new Map([["redirect", redirecting]]), (d) => d.responseCode !== null);
+    expect(redirected.get("redirect")).toMatchObject({ responseCode: 307, lastError: "HTTP 307" });
+    expect(v4.paths).toContain("/redirect");
+    expect(v4.paths).not.toContain("/followed");
   });
 });
 
@@ -152,18 +163,21 @@ interface Delivery {
   lastError: string | null;
 }
 
-/** Polls every webhook's (single) delivery until `done` holds for all of them. */
+/** Polls the (single) delivery of each of the webhooks, in one query per round, until `done` holds for all of them. */
 async function waitForDeliveries(client: GraphQLClient, hooks: Map<string, string>, done: (d: Delivery) => boolean): Promise<Map<string, Delivery>> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
+  const forms = [...hooks.keys()];
   for (;;) {
+    const data = await client.request(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Webhook { deliveries(first: 5) { nodes { status attempts responseCode lastError } } } } }`, {
+      ids: forms.map((form) => hooks.get(form)!),
+    });
     const result = new Map<string, Delivery>();
-    for (const [form, id] of hooks) {
-      const data = await client.request(`query($id: ID!) { node(id: $id) { ... on Webhook { deliveries(first: 5) { nodes { status attempts responseCode lastError } } } } }`, { id });
-      const delivery = data.node.deliveries.nodes[0] as Delivery | undefined;
+    forms.forEach((form, i) => {
+      const delivery = data.nodes[i]?.deliveries.nodes[0] as Delivery | undefined;
       if (delivery && done(delivery)) result.set(form, delivery);
-    }
+    });
     if (result.size === hooks.size) return result;
-    if (Date.now() > deadline) throw new Error(`timed out: ${[...hooks.keys()].filter((f) => !result.has(f)).join(", ")} not done`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (Date.now() > deadline) throw new Error(`timed out: ${forms.filter((f) => !result.has(f)).join(", ")} not done`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
