@@ -85,6 +85,8 @@ import {
   CompleteResourceUploadDocument,
   DeleteResourceDocument,
   CreateUserDocument,
+  DeactivateUserDocument,
+  ReactivateUserDocument,
   CreateApiTokenDocument,
   RevokeApiTokenDocument,
   AddProjectMemberDocument,
@@ -148,6 +150,8 @@ import {
   type CompleteResourceUploadInput,
   type DeleteResourceInput,
   type CreateUserInput,
+  type DeactivateUserInput,
+  type ReactivateUserInput,
   type CreateApiTokenInput,
   type RevokeApiTokenInput,
   type AddProjectMemberInput,
@@ -209,6 +213,8 @@ import type {
   CompleteResourceUploadResult,
   DeleteResourceResult,
   CreateUserResult,
+  DeactivateUserResult,
+  ReactivateUserResult,
   CreateApiTokenResult,
   RevokeApiTokenResult,
   AddProjectMemberResult,
@@ -396,6 +402,10 @@ export interface MutationMethods {
   deleteResource(input: DeleteResourceInput, options?: RequestOptions): Promise<DeleteResourceResult>;
   /** Creates a user or service account (instance admins only); give it a token with createApiToken. */
   createUser(input: CreateUserInput, options?: RequestOptions): Promise<CreateUserResult>;
+  /** Deactivates a user (instance admins only): every token of theirs stops at once, their subscriptions end with an error. */
+  deactivateUser(input: DeactivateUserInput, options?: RequestOptions): Promise<DeactivateUserResult>;
+  /** Lets a deactivated user's tokens work again (instance admins only). */
+  reactivateUser(input: ReactivateUserInput, options?: RequestOptions): Promise<ReactivateUserResult>;
   /** Creates an API token. */
   createApiToken(input: CreateApiTokenInput, options?: RequestOptions): Promise<CreateApiTokenResult>;
   /** Revokes one of your tokens (instance admins: anyone's). */
@@ -529,6 +539,8 @@ const MUTATIONS = {
   completeResourceUpload: CompleteResourceUploadDocument,
   deleteResource: DeleteResourceDocument,
   createUser: CreateUserDocument,
+  deactivateUser: DeactivateUserDocument,
+  reactivateUser: ReactivateUserDocument,
   createApiToken: CreateApiTokenDocument,
   revokeApiToken: RevokeApiTokenDocument,
   addProjectMember: AddProjectMemberDocument,

@@ -48,6 +48,8 @@ import type {
   CompleteResourceUploadMutation,
   DeleteResourceMutation,
   CreateUserMutation,
+  DeactivateUserMutation,
+  ReactivateUserMutation,
   CreateApiTokenMutation,
   RevokeApiTokenMutation,
   AddProjectMemberMutation,
@@ -160,6 +162,8 @@ export type CompleteResourceUploadResult = CompleteResourceUploadMutation["compl
 export type DeleteResourceResult = DeleteResourceMutation["deleteResource"];
 /** Result of `createUser`: `CreateUserPayload` or one of its error types. */
 export type CreateUserResult = CreateUserMutation["createUser"];
+export type DeactivateUserResult = DeactivateUserMutation["deactivateUser"];
+export type ReactivateUserResult = ReactivateUserMutation["reactivateUser"];
 /** Result of `createApiToken`: `CreateApiTokenPayload` or one of its error types. */
 export type CreateApiTokenResult = CreateApiTokenMutation["createApiToken"];
 /** Result of `revokeApiToken`: `RevokeApiTokenPayload` or one of its error types. */

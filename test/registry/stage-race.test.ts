@@ -14,6 +14,8 @@ const ALLOWED: Record<Stage, readonly Stage[]> = {
   PRODUCTION: ["STAGING", "ARCHIVED"],
   ARCHIVED: ["STAGING", "PRODUCTION"],
 };
+/** ARCHIVED → PRODUCTION is in the table, but only as a rollback of a version that was in PRODUCTION before. */
+const isRollbackMove = (from: Stage, to: Stage) => from === "ARCHIVED" && to === "PRODUCTION";
 
 const VERSIONS = 10;
 const TRANSITIONS = 200;
@@ -163,7 +165,10 @@ describe.runIf(databaseAvailable)("stage transitions under concurrency", () => {
           break;
         case "InvalidStageTransitionError":
           // Only refused when the version really was in the expected stage (else it would be stale) and the move is not allowed.
-          if (result.fromStage !== expectedStage || result.toStage !== target || ALLOWED[expectedStage].includes(target)) {
+          // ARCHIVED → PRODUCTION is also refused, saying so, for a version that never was in PRODUCTION (the
+          // history replay below checks that every recorded one was a rollback).
+          const rollbackRefusal = isRollbackMove(expectedStage, target) && /only a rollback/.test(result.message);
+          if (result.fromStage !== expectedStage || result.toStage !== target || (ALLOWED[expectedStage].includes(target) && !rollbackRefusal)) {
             unexpected.push(`bad InvalidStageTransitionError ${JSON.stringify(result)} for ${JSON.stringify(input)}`);
           }
           break;
@@ -211,6 +216,7 @@ describe.runIf(databaseAvailable)("stage transitions under concurrency", () => {
     expect(new Set(history.map((h) => h.id)).size).toBe(history.length);
 
     const replayed = new Map<string, Stage>(versions.map((id) => [id, "NONE"]));
+    const wasInProduction = new Set<string>();
     const problems: string[] = [];
     history.forEach((h, i) => {
       const v = h.modelVersion.id;
@@ -219,6 +225,8 @@ describe.runIf(databaseAvailable)("stage transitions under concurrency", () => {
       if (!ALLOWED[h.fromStage].includes(h.toStage)) problems.push(`#${i} records a disallowed move ${h.fromStage}→${h.toStage}`);
       if (h.cause === "AUTO_ARCHIVE" && h.toStage !== "ARCHIVED") problems.push(`#${i} auto-archive to ${h.toStage}`);
       if (h.fromStage === "PRODUCTION" && h.cause !== "AUTO_ARCHIVE") problems.push(`#${i} left PRODUCTION by ${h.cause}`);
+      if (isRollbackMove(h.fromStage, h.toStage) && !wasInProduction.has(v)) problems.push(`#${i} ARCHIVED→PRODUCTION of a version never in PRODUCTION`);
+      if (h.toStage === "PRODUCTION") wasInProduction.add(v);
       replayed.set(v, h.toStage);
       const inProduction = [...replayed.values()].filter((s) => s === "PRODUCTION").length;
       if (inProduction > 1) problems.push(`#${i} leaves ${inProduction} versions in PRODUCTION`);
