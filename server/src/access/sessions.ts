@@ -5,6 +5,7 @@
 // signal cost a delay, never a session left open.
 import type { Prisma } from "../db/database.ts";
 import type { EventBus } from "../events/bus.ts";
+import { CoalescedRun } from "../events/coalesced.ts";
 import type { Logger } from "../log.ts";
 import { TOKEN_STATE, tokenFailure } from "./authenticate.ts";
 
@@ -16,8 +17,11 @@ const CHECK_CHUNK = 1_000;
 
 export class SessionRegistry {
   private readonly open = new Map<string, Set<(reason: SessionEnd) => void>>();
-  private running: Promise<void> | null = null;
-  private again = false;
+  // The database may be restarting: the next signal or tick tries again.
+  private readonly checks = new CoalescedRun(
+    () => this.checkAll(),
+    (error) => this.log.warn("session re-check failed", { error: error.message }),
+  );
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -57,25 +61,7 @@ export class SessionRegistry {
 
   /** Re-checks every watched token now (coalescing concurrent calls); resolves once done. */
   recheck(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.checkAll();
-        } catch (error) {
-          // The database may be restarting: the next signal or tick tries again.
-          this.log.warn("session re-check failed", { error: (error as Error).message });
-          return;
-        }
-      } while (this.again);
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.checks.run();
   }
 
   private async checkAll(): Promise<void> {

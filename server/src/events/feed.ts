@@ -4,6 +4,7 @@ import type { Prisma } from "../db/database.ts";
 import type { Event } from "../generated/prisma/client.ts";
 import type { Logger } from "../log.ts";
 import type { EventBus } from "./bus.ts";
+import { CoalescedRun } from "./coalesced.ts";
 import { newestEventSeq } from "./log.ts";
 
 const PAGE = 500;
@@ -11,8 +12,11 @@ const PAGE = 500;
 export class EventFeed {
   private position = 0n;
   private readonly listeners = new Set<(event: Event) => void>();
-  private running: Promise<void> | null = null;
-  private again = false;
+  // The database may be restarting: the next signal or poll tries again from the same position.
+  private readonly reads = new CoalescedRun(
+    () => this.readNew(),
+    (error) => this.log.warn("event feed read failed", { error: error.message }),
+  );
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   /** When the newest event reached listeners, minus when it committed (for metrics). */
@@ -54,25 +58,7 @@ export class EventFeed {
 
   /** Reads new events now (coalescing concurrent calls). Resolves once the log was read. */
   pump(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.readNew();
-        } catch (error) {
-          // The database may be restarting: the next signal or poll tries again from the same position.
-          this.log.warn("event feed read failed", { error: (error as Error).message });
-          return;
-        }
-      } while (this.again);
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.reads.run();
   }
 
   private async readNew(): Promise<void> {
@@ -95,6 +81,6 @@ export class EventFeed {
     clearInterval(this.timer);
     this.unsubscribe?.();
     this.listeners.clear();
-    await this.running;
+    await this.reads.idle();
   }
 }
