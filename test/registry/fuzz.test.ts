@@ -26,7 +26,7 @@ import { ADMIN_TOKEN, databaseAvailable, startTestServer, type TestServer } from
 const SEED = 0x5eed2026;
 /** Cases per mutation (fewer if the time budget runs out first: every round covers every mutation). */
 const CASES_PER_MUTATION = 120;
-const TIME_BUDGET_MS = 28_000;
+const TIME_BUDGET_MS = 18_000;
 const CONCURRENCY = 4;
 /** Rounds run whatever the clock says, so every mutation (destructive ones included) is always covered. */
 const MIN_ROUNDS = 8;
