@@ -7,6 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import type { AutocannonJob, AutocannonResult, LoopsJob, LoopsResult } from "./load.ts";
 import { freePort, ROOT } from "./support.ts";
+import { encodeGlobalId } from "../server/src/domain/ids.ts";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pinnable = os.cpus().length >= 2;
@@ -125,7 +126,7 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-export const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
+export const globalId = (type: string, id: string) => encodeGlobalId(type, id);
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). */
 export function cpuMs(pid: number | undefined): number {

@@ -26,6 +26,7 @@ import { createClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket, { WebSocketServer } from "ws";
 import { machine, recordResults, ROOT, startServerProcess, type ServerProcess } from "./support.ts";
+import { encodeGlobalId } from "../server/src/domain/ids.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 const now = () => performance.timeOrigin + performance.now();
@@ -70,14 +71,14 @@ async function rawServer(): Promise<void> {
       payload: {
         data: {
           modelVersionStageChanged: {
-            cursor: Buffer.from(`Event:${m.round}`).toString("base64"),
+            cursor: encodeGlobalId("Event", m.round),
             at: new Date().toISOString(),
             number: m.round,
             fromStage: "STAGING",
             toStage: "PRODUCTION",
             cause: "MANUAL",
-            model: { id: Buffer.from(`Model:${randomUUID()}`).toString("base64"), name: "bench-model" },
-            modelVersion: { id: Buffer.from(`ModelVersion:${randomUUID()}`).toString("base64"), number: m.round, stage: "PRODUCTION" },
+            model: { id: encodeGlobalId("Model", randomUUID()), name: "bench-model" },
+            modelVersion: { id: encodeGlobalId("ModelVersion", randomUUID()), number: m.round, stage: "PRODUCTION" },
             sentAt,
             round: m.round,
           },

@@ -27,6 +27,7 @@ import { trivial } from "./scenarios/trivial.ts";
 import type { Ctx, Row } from "./scenarios/context.ts";
 import { seed, SHAPE } from "./seed.ts";
 import { recordResults } from "./support.ts";
+import { decodeGlobalId } from "../server/src/domain/ids.ts";
 
 const SCENARIOS = { trivial, lineage, race, promote, hostile } as const;
 type Name = keyof typeof SCENARIOS;
@@ -76,7 +77,7 @@ try {
 
   // The bench user and its token through the API (as the bootstrap admin); the dataset in bulk SQL.
   const user = await gql(ours.url, bootstrapToken, `mutation { r: createUser(input: { name: "bench-user" }) { __typename ... on CreateUserPayload { user { id } } ... on Error { message } } }`);
-  const userId = Buffer.from(user.r.user.id, "base64").toString().split(":")[1]!;
+  const userId = decodeGlobalId(user.r.user.id)!.id;
   const tok = await gql(ours.url, bootstrapToken, `mutation($u: ID!) { r: createApiToken(input: { name: "bench", userId: $u }) { __typename ... on CreateApiTokenPayload { token } ... on Error { message } } }`, { u: user.r.user.id });
   const token = tok.r.token as string;
   db = new pg.Client({ connectionString: databaseUrl.toString() });

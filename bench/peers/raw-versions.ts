@@ -7,6 +7,7 @@
 // runs), sharing a pool the size of our server's; prints one JSON line { versions, seconds, failures }.
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
+import { encodeGlobalId } from "../../server/src/domain/ids.ts";
 
 const url = process.env.DATABASE_URL!;
 const clients = Number(process.env.CLIENTS ?? 20);
@@ -62,7 +63,7 @@ async function register(pool: pg.Pool): Promise<void> {
     );
     await db.query(
       `INSERT INTO "AuditEntry" ("actorId", "action", "targetType", "targetId", "projectId", "after", "requestId") VALUES ($1, 'createModelVersion', 'ModelVersion', $2, $3, $4, $5) RETURNING *`,
-      [user.id, Buffer.from(`ModelVersion:${version.id}`).toString("base64"), model.projectId, JSON.stringify(version), uuid7()],
+      [user.id, encodeGlobalId("ModelVersion", version.id), model.projectId, JSON.stringify(version), uuid7()],
     );
     await db.query("COMMIT");
     db.release();

@@ -13,11 +13,12 @@ import { createExperiment, createIteration, createModel, createProject, createRe
 import { ADMIN_TOKEN, databaseAvailable, freshDatabase, startTestServer, type TestServer } from "../support/server.ts";
 import { describeError, startServerProcess, subscribe, TRANSPORTS, type Subscription } from "../support/subscriptions.ts";
 import { buildFixture, mutationDocument, START_CURSOR, type Fixture, type Role } from "./rules.ts";
+import { encodeGlobalId, decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A well-formed global id of `type` that names nothing: what a non-member's refusal must look like. */
-const unknownId = (type: string) => Buffer.from(`${type}:01900000-0000-7000-8000-000000000000`, "utf8").toString("base64");
+const unknownId = (type: string) => encodeGlobalId(type, "01900000-0000-7000-8000-000000000000");
 
 /** The message with the id it names blanked, to compare a refusal about a real object with one about nothing. */
 const blank = (message: string, id: string) => message.split(id).join("<id>");
@@ -363,7 +364,7 @@ describe.runIf(databaseAvailable)("a non-member learns nothing of a project", ()
 
     it("are stored hashed (sha256), never in clear", async () => {
       const created = await mutate(fx.users.editor.client, "createApiToken", "CreateApiTokenInput", { name: "ci" }, "token apiToken { id }");
-      const id = Buffer.from(created.apiToken.id, "base64").toString("utf8").split(":")[1]!;
+      const id = decodeGlobalId(created.apiToken.id)!.id;
       const row = await server.app.db.prisma.apiToken.findUniqueOrThrow({ where: { id } });
       expect(row.tokenHash).toBe(createHash("sha256").update(created.token).digest("hex"));
       expect(row.tokenHash).not.toBe(created.token);

@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { GraphQLClient } from "../support/client.ts";
 import { createExperiment, createIteration, createModel, createProject, createVersion, mutate, transition, uniqueName } from "../support/fixtures.ts";
+import { encodeGlobalId } from "../../server/src/domain/ids.ts";
 
 export type Role = "VIEWER" | "EDITOR" | "ADMIN";
 const RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, ADMIN: 3 };
@@ -647,7 +648,7 @@ export const QUERIES: Record<string, QueryCase[]> = {
 // ---- subscriptions ----
 
 /** A cursor before every event: `after` it, a subscription first replays the project's log (cursors are `Event:<seq>`). */
-export const START_CURSOR = Buffer.from("Event:0", "utf8").toString("base64");
+export const START_CURSOR = encodeGlobalId("Event", 0);
 
 export interface SubscriptionCase {
   variant?: string;

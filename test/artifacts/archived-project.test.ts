@@ -14,6 +14,7 @@ import { createProject, createResource, mutate } from "../support/fixtures.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
 import { snapshotDatabase } from "../support/snapshot.ts";
+import { decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 const backends = [{ backend: "filesystem" }, { backend: "s3" }] as const;
 
@@ -121,7 +122,7 @@ describe.runIf(databaseAvailable).each(backends)("archived projects refuse artif
     expect(status).toBe(400);
     expect(JSON.parse(body).error.type).toBe("ArchivedObjectError");
     expect(await statusOf(declared.resource.id)).toBe("PENDING");
-    const ready = await server.app.db.prisma.event.count({ where: { type: "RESOURCE_READY", projectId: Buffer.from(project.id, "base64").toString("utf8").split(":")[1] } });
+    const ready = await server.app.db.prisma.event.count({ where: { type: "RESOURCE_READY", projectId: decodeGlobalId(project.id)?.id } });
     expect(ready).toBe(0);
   });
 });

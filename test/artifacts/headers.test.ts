@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createProject, createResource } from "../support/fixtures.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
+import { decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 interface Download {
   status: number;
@@ -133,7 +134,7 @@ describe.skipIf(!databaseAvailable)("artifact download headers", () => {
   it("a content type stored before the rule existed is served as application/octet-stream instead of failing", async () => {
     const resource = await createResource(client, projectId, { name: "legacy.bin" });
     // Written behind the API, as a row of an older version would be: the API refuses it now.
-    const rowId = Buffer.from(resource.id, "base64").toString("utf8").split(":")[1];
+    const rowId = decodeGlobalId(resource.id)?.id;
     await server.app.db.prisma.resource.update({ where: { id: rowId }, data: { contentType: "text/html\r\nX-Injected: 1" } });
     const response = await get(await downloadUrlOf(resource.id), client.authHeaders);
     expect(response.status).toBe(200);

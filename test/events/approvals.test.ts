@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, createVersion, mutate, transition, uniqueName } from "../support/fixtures.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
+import { decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 type Stage = "NONE" | "STAGING" | "PRODUCTION" | "ARCHIVED";
 type Role = "VIEWER" | "EDITOR" | "ADMIN";
@@ -155,7 +156,7 @@ describe.runIf(databaseAvailable)("approval workflow", () => {
     return data.auditLog.nodes;
   }
 
-  const rawId = (globalId: string) => Buffer.from(globalId, "base64").toString("utf8").split(":")[1];
+  const rawId = (globalId: string) => decodeGlobalId(globalId)?.id;
 
   // ---- the policy ----
 

@@ -8,6 +8,7 @@ import { GraphQLClient } from "../support/client.ts";
 import { createExperiment, createIteration, createModel, createProject, createResource, createVersion, mutate, transition, uniqueName } from "../support/fixtures.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
 import { snapshotDatabase } from "../support/snapshot.ts";
+import { decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 const VERSION_FIELDS = "id stage description tags { key value } metrics { name value } resource { id } iteration { id } parentVersion { id }";
 
@@ -173,7 +174,7 @@ describe.runIf(databaseAvailable)("frozen reviewed versions", () => {
       );
       return data.result;
     }
-    const rawId = (globalId: string) => Buffer.from(globalId, "base64").toString("utf8").split(":")[1];
+    const rawId = (globalId: string) => decodeGlobalId(globalId)?.id;
     async function eventsOf(modelVersionId: string) {
       const rows = await server.app.db.prisma.event.findMany({ where: { modelVersionId: rawId(modelVersionId) }, orderBy: { seq: "asc" } });
       return rows.map((e) => ({ type: e.type, payload: e.payload as Record<string, unknown> }));

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createExperiment, createIteration, createModel, createProject, createResource, createVersion, mutate, transition, uniqueName } from "../support/fixtures.ts";
 import { databaseAvailable, dbKind, startTestServer, type TestServer } from "../support/server.ts";
+import { encodeGlobalId, decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const globalId = (typename: string, id: string) => Buffer.from(`${typename}:${id}`, "utf8").toString("base64");
-const rawId = (id: string) => Buffer.from(id, "base64").toString("utf8").split(":").slice(1).join(":");
+const globalId = (typename: string, id: string) => encodeGlobalId(typename, id);
+const rawId = (id: string) => decodeGlobalId(id)!.id;
 /** A field's argument list, or nothing when there are no arguments. */
 const argList = (args: string) => (args ? `(${args})` : "");
 /** Declares `$after` when the arguments use it (GraphQL rejects unused variables). */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeFileName, unwrap } from "@modelgraph/sdk";
 import { ADMIN_TOKEN, databaseAvailable } from "../support/server.ts";
 import { runCli, startSdkServer, unique, type SdkFixture } from "./support.ts";
+import { decodeGlobalId } from "../../server/src/domain/ids.ts";
 
 /** Every path (files and directories) under `dir`, relative to it. */
 async function entriesUnder(dir: string): Promise<string[]> {
@@ -86,7 +87,7 @@ describe.skipIf(!databaseAvailable)("downloads into a directory stay inside it",
     // The server refuses such names at declaration; a row of another server (or of an older version) may still
     // carry one, so the name is set in the database behind the API, as such a server would report it.
     const { id, bytes } = await upload("placeholder.bin");
-    const rowId = Buffer.from(id, "base64").toString("utf8").split(":")[1];
+    const rowId = decodeGlobalId(id)?.id;
     const renamed = await fx.server.app.db.prisma.resource.updateMany({ where: { id: rowId }, data: { name } });
     expect(renamed.count).toBe(1);
     const parent = path.join(root, "rows", unique("p"));
