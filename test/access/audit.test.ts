@@ -228,7 +228,7 @@ describe.runIf(databaseAvailable)("the audit log is complete", () => {
     }
     const inProject = log.filter((e) => ["createModel", "updateModelVersion", "addProjectMember", "createWebhook", "uploadResourceBytes"].includes(e.action));
     expect(inProject.length).toBeGreaterThanOrEqual(5);
-    for (const entry of inProject) expect(entry.projectId, entry.action).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    for (const entry of inProject) expect(entry.projectId, entry.action).toMatch(/^prj_[A-Za-z0-9]{1,22}$/);
     expect(log.find((e) => e.action === "createModel" && e.targetId === fx.model.id)?.projectId).toBe(fx.project.id);
     expect(log.filter((e) => e.action === "addProjectMember").every((e) => e.projectId === e.targetId)).toBe(true);
     const update = log.find((e) => e.action === "updateModelVersion" && e.targetId === fx.version.id)!;

@@ -201,7 +201,7 @@ describe.runIf(databaseAvailable).each(TRANSPORTS)("resumable subscriptions over
   it("an invalid cursor is refused with a clear error and no events", async () => {
     const project = await createProject(client);
     await createModel(client, project.id);
-    for (const after of ["not-a-cursor", encodeGlobalId("Model", "abc"), encodeGlobalId("Event", "12x"), "!!!"]) {
+    for (const after of ["not-a-cursor", "mdl_abc", "evt_12x-", "!!!"]) {
       for (const query of [PROJECT_EVENTS, STAGE_CHANGES]) {
         const bad = sub(query, { projectId: project.id, after });
         await bad.waitEnded(10_000);
@@ -210,7 +210,7 @@ describe.runIf(databaseAvailable).each(TRANSPORTS)("resumable subscriptions over
       }
     }
     // An unknown project is refused the same way (and says nothing more).
-    const unknown = sub(PROJECT_EVENTS, { projectId: encodeGlobalId("Project", "nope"), after: START_CURSOR });
+    const unknown = sub(PROJECT_EVENTS, { projectId: encodeGlobalId("Project", "01900000-0000-7000-8000-0000000000ff"), after: START_CURSOR });
     await unknown.waitEnded(10_000);
     expect(unknown.errors.map(describeError).join("\n")).toMatch(/was not found/);
   });

@@ -548,11 +548,11 @@ describe.runIf(databaseAvailable)("lineage graph", () => {
         globalId("Model", "00000000-0000-7000-8000-000000000000"),
         globalId("Model", rawId(project.id)), // a real row id under the wrong type
         globalId("ModelVersion", rawId(classifier.id)),
-        globalId("Project", "not-a-uuid"),
+        "prj_not-a-uuid",
         globalId("StageTransition", "1"),
-        globalId("NoSuchType", "1"),
-        globalId("KeyValue", "1"), // a type that is not a Node
-        globalId("Query", "1"),
+        "nst_1", // an unknown prefix
+        "kv_1", // a prefix of no type
+        "qry_1",
       ];
       for (const id of unknown) {
         const res = await client.raw(`query($id: ID!) { node(id: $id) { __typename id } }`, { id });
