@@ -197,12 +197,16 @@ export type DeprecateModelInput = {
 
 /** What happened. */
 export type EventType =
+  /** deployment reported */
+  | 'DEPLOYMENT_REPORTED'
   /** model archived */
   | 'MODEL_ARCHIVED'
   /** model created */
   | 'MODEL_CREATED'
   /** model deprecated */
   | 'MODEL_DEPRECATED'
+  /** model log added */
+  | 'MODEL_LOG_ADDED'
   /** model renamed */
   | 'MODEL_RENAMED'
   /** model version created */
@@ -282,6 +286,8 @@ export type ModelVersionFilter = {
   createdAfter?: string | null | undefined;
   /** Created before. */
   createdBefore?: string | null | undefined;
+  /** Only versions DEPLOYED (live) in this environment now, e.g. `prod-eu`. */
+  environment?: string | null | undefined;
   /** Only versions with (true) or without (false) an artifact. */
   hasResource?: boolean | null | undefined;
   /** Include soft-deleted versions (tombstones). */
@@ -724,9 +730,11 @@ export type ExperimentIterationsQueryVariables = Exact<{
 
 export type ExperimentIterationsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string, iterations: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, number: number, status: IterationStatus, startedAt: string, endedAt: string | null, params: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number, step: number, at: string }>, tags: Array<{ key: string, value: string }>, experiment: { id: string, name: string }, project: { id: string, name: string } }> } }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -745,9 +753,11 @@ export type IterationQueryVariables = Exact<{
 
 export type IterationQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string, iteration: { id: string, number: number, status: IterationStatus, startedAt: string, endedAt: string | null, params: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number, step: number, at: string }>, tags: Array<{ key: string, value: string }>, experiment: { id: string, name: string }, project: { id: string, name: string } } | null }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -766,9 +776,11 @@ export type IterationMetricHistoryQueryVariables = Exact<{
 
 export type IterationMetricHistoryQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string, metricHistory: Array<{ name: string, value: number, step: number, at: string }> }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -790,9 +802,11 @@ export type IterationModelVersionsQueryVariables = Exact<{
 
 export type IterationModelVersionsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string, modelVersions: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null }> } }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -812,9 +826,11 @@ export type IterationResourcesQueryVariables = Exact<{
 
 export type IterationResourcesQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string, resources: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null }> } }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -921,6 +937,8 @@ type ErrorFields_FrozenVersionError_Fragment = { __typename: 'FrozenVersionError
 
 type ErrorFields_IdempotencyKeyReuseError_Fragment = { __typename: 'IdempotencyKeyReuseError', message: string };
 
+type ErrorFields_InvalidDeploymentTransitionError_Fragment = { __typename: 'InvalidDeploymentTransitionError', message: string };
+
 type ErrorFields_InvalidStageTransitionError_Fragment = { __typename: 'InvalidStageTransitionError', fromStage: string, toStage: string, message: string };
 
 type ErrorFields_NameConflictError_Fragment = { __typename: 'NameConflictError', kind: string, name: string, message: string };
@@ -941,6 +959,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_ForbiddenError_Fragment
   | ErrorFields_FrozenVersionError_Fragment
   | ErrorFields_IdempotencyKeyReuseError_Fragment
+  | ErrorFields_InvalidDeploymentTransitionError_Fragment
   | ErrorFields_InvalidStageTransitionError_Fragment
   | ErrorFields_NameConflictError_Fragment
   | ErrorFields_NotFoundError_Fragment
@@ -990,9 +1009,11 @@ export type ExperimentByIdQueryVariables = Exact<{
 
 export type ExperimentByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string, name: string, description: string, status: ObjectStatus, createdAt: string, updatedAt: string, tags: Array<{ key: string, value: string }>, project: { id: string, name: string } }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1010,9 +1031,11 @@ export type IterationByIdQueryVariables = Exact<{
 
 export type IterationByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string, number: number, status: IterationStatus, startedAt: string, endedAt: string | null, params: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number, step: number, at: string }>, tags: Array<{ key: string, value: string }>, experiment: { id: string, name: string }, project: { id: string, name: string } }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1030,9 +1053,11 @@ export type ModelByIdQueryVariables = Exact<{
 
 export type ModelByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, name: string, description: string, status: ObjectStatus, requireApprovalFor: Array<ModelVersionStage>, createdAt: string, updatedAt: string, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanApprove: boolean, viewerCanArchive: boolean, tags: Array<{ key: string, value: string }>, createdBy: { id: string, name: string } | null, project: { id: string, name: string } }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1050,9 +1075,11 @@ export type ModelVersionByIdQueryVariables = Exact<{
 
 export type ModelVersionByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1070,9 +1097,11 @@ export type ResourceByIdQueryVariables = Exact<{
 
 export type ResourceByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null }
@@ -1090,9 +1119,11 @@ export type TransitionRequestByIdQueryVariables = Exact<{
 
 export type TransitionRequestByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1110,9 +1141,11 @@ export type WebhookByIdQueryVariables = Exact<{
 
 export type WebhookByIdQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1142,9 +1175,11 @@ export type ModelVersionsQueryVariables = Exact<{
 
 export type ModelVersionsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, versions: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null }> } }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1164,9 +1199,11 @@ export type ModelVersionQueryVariables = Exact<{
 
 export type ModelVersionQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, version: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } | null }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1185,9 +1222,11 @@ export type LatestModelVersionQueryVariables = Exact<{
 
 export type LatestModelVersionQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, latestVersion: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } | null }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1205,9 +1244,11 @@ export type ProductionModelVersionQueryVariables = Exact<{
 
 export type ProductionModelVersionQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, productionVersion: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } | null }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1227,9 +1268,11 @@ export type ModelVersionAtQueryVariables = Exact<{
 
 export type ModelVersionAtQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, versionAt: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } | null }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1250,9 +1293,11 @@ export type ModelStageHistoryQueryVariables = Exact<{
 
 export type ModelStageHistoryQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, stageHistory: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, comment: string | null, at: string, actor: { id: string, name: string } | null, modelVersion: { id: string, number: number } }> } }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1272,9 +1317,11 @@ export type ModelPendingTransitionRequestsQueryVariables = Exact<{
 
 export type ModelPendingTransitionRequestsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string, pendingTransitionRequests: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, toStage: ModelVersionStage, status: TransitionRequestStatus, comment: string | null, createdAt: string, decidedAt: string | null, decisionComment: string | null, viewerCanApprove: boolean, viewerCanCancel: boolean, requestedBy: { id: string, name: string } | null, decidedBy: { id: string, name: string } | null, modelVersion: { id: string, number: number, stage: ModelVersionStage, model: { id: string, name: string } } }> } }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1463,9 +1510,11 @@ export type WebhookDeliveriesQueryVariables = Exact<{
 
 export type WebhookDeliveriesQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1595,9 +1644,11 @@ export type ModelVersionLineageQueryVariables = Exact<{
 
 export type ModelVersionLineageQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, model: { id: string, name: string, description: string, status: ObjectStatus, requireApprovalFor: Array<ModelVersionStage>, createdAt: string, updatedAt: string, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanApprove: boolean, viewerCanArchive: boolean, tags: Array<{ key: string, value: string }>, createdBy: { id: string, name: string } | null, project: { id: string, name: string } }, iteration: { id: string, number: number, status: IterationStatus, startedAt: string, endedAt: string | null, experiment: { id: string, name: string, description: string, status: ObjectStatus, createdAt: string, updatedAt: string, tags: Array<{ key: string, value: string }>, project: { id: string, name: string } }, params: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number, step: number, at: string }>, tags: Array<{ key: string, value: string }>, project: { id: string, name: string } } | null, parentVersion: { id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, model: { id: string, name: string }, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null } | null, childVersions: { totalCount: number, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, model: { id: string, name: string } }> }, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, project: { id: string, name: string }, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1618,9 +1669,11 @@ export type ModelVersionStageHistoryQueryVariables = Exact<{
 
 export type ModelVersionStageHistoryQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string, stageHistory: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, comment: string | null, at: string, actor: { id: string, name: string } | null, modelVersion: { id: string, number: number } }> } }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1640,9 +1693,11 @@ export type ModelVersionTransitionRequestsQueryVariables = Exact<{
 
 export type ModelVersionTransitionRequestsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string, transitionRequests: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, toStage: ModelVersionStage, status: TransitionRequestStatus, comment: string | null, createdAt: string, decidedAt: string | null, decisionComment: string | null, viewerCanApprove: boolean, viewerCanCancel: boolean, requestedBy: { id: string, name: string } | null, decidedBy: { id: string, name: string } | null, modelVersion: { id: string, number: number, stage: ModelVersionStage, model: { id: string, name: string } } }> } }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1662,9 +1717,11 @@ export type ModelVersionChildVersionsQueryVariables = Exact<{
 
 export type ModelVersionChildVersionsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string, childVersions: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null }> } }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1686,9 +1743,11 @@ export type ResourceModelVersionsQueryVariables = Exact<{
 
 export type ResourceModelVersionsQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string, modelVersions: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, stageChangedAt: string, description: string, idempotencyKey: string | null, createdAt: string, updatedAt: string, deletedAt: string | null, viewerCanUpdate: boolean, viewerCanTransition: boolean, viewerCanDelete: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, createdBy: { id: string, name: string } | null, model: { id: string, name: string }, project: { id: string, name: string }, iteration: { id: string, number: number, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, contentType: string, format: ResourceFormat, sizeBytes: string, sha256: string, status: ResourceStatus, downloadUrl: string | null, failureReason: string | null, createdAt: string, readyAt: string | null, project: { id: string, name: string }, iteration: { id: string, number: number } | null } | null, parentVersion: { id: string, number: number, model: { id: string, name: string } } | null }> } }
@@ -1840,9 +1899,11 @@ export type NodeQueryVariables = Exact<{
 
 export type NodeQuery = { node:
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }
@@ -1860,9 +1921,11 @@ export type NodesQueryVariables = Exact<{
 
 export type NodesQuery = { nodes: Array<
     | { __typename: 'ApiToken', id: string }
+    | { __typename: 'Deployment', id: string }
     | { __typename: 'Experiment', id: string }
     | { __typename: 'Iteration', id: string }
     | { __typename: 'Model', id: string }
+    | { __typename: 'ModelLog', id: string }
     | { __typename: 'ModelVersion', id: string }
     | { __typename: 'Project', id: string }
     | { __typename: 'Resource', id: string }

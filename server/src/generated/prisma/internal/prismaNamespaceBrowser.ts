@@ -63,6 +63,8 @@ export const ModelName = {
   ModelVersion: 'ModelVersion',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
+  Deployment: 'Deployment',
+  ModelLog: 'ModelLog',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -277,6 +279,38 @@ export const TransitionRequestScalarFieldEnum = {
 } as const
 
 export type TransitionRequestScalarFieldEnum = (typeof TransitionRequestScalarFieldEnum)[keyof typeof TransitionRequestScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  environment: 'environment',
+  status: 'status',
+  message: 'message',
+  reportedById: 'reportedById',
+  startedAt: 'startedAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt',
+  retiredAt: 'retiredAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
+
+
+export const ModelLogScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  message: 'message',
+  success: 'success',
+  actorId: 'actorId',
+  at: 'at'
+} as const
+
+export type ModelLogScalarFieldEnum = (typeof ModelLogScalarFieldEnum)[keyof typeof ModelLogScalarFieldEnum]
 
 
 export const EventScalarFieldEnum = {

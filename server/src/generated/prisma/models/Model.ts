@@ -259,6 +259,8 @@ export type ModelWhereInput = {
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -276,6 +278,8 @@ export type ModelOrderByWithRelationInput = {
   project?: Prisma.ProjectOrderByWithRelationInput
   versions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
+  logs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -296,6 +300,8 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -348,6 +354,8 @@ export type ModelCreateInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -364,6 +372,8 @@ export type ModelUncheckedCreateInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -380,6 +390,8 @@ export type ModelUpdateInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -396,6 +408,8 @@ export type ModelUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -587,6 +601,34 @@ export type ModelUpdateOneRequiredWithoutStageTransitionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutStageTransitionsInput, Prisma.ModelUpdateWithoutStageTransitionsInput>, Prisma.ModelUncheckedUpdateWithoutStageTransitionsInput>
 }
 
+export type ModelCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ModelUpsertWithoutDeploymentsInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ModelUpdateWithoutDeploymentsInput>, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelCreateNestedOneWithoutLogsInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutLogsInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutLogsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutLogsInput
+  upsert?: Prisma.ModelUpsertWithoutLogsInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutLogsInput, Prisma.ModelUpdateWithoutLogsInput>, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+}
+
 export type ModelCreateWithoutProjectInput = {
   id?: string
   name: string
@@ -600,6 +642,8 @@ export type ModelCreateWithoutProjectInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutProjectInput = {
@@ -615,6 +659,8 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutProjectInput = {
@@ -673,6 +719,8 @@ export type ModelCreateWithoutVersionsInput = {
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutVersionsInput = {
@@ -688,6 +736,8 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutVersionsInput = {
@@ -719,6 +769,8 @@ export type ModelUpdateWithoutVersionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutVersionsInput = {
@@ -734,6 +786,8 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutStageTransitionsInput = {
@@ -749,6 +803,8 @@ export type ModelCreateWithoutStageTransitionsInput = {
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutStageTransitionsInput = {
@@ -764,6 +820,8 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutStageTransitionsInput = {
@@ -795,6 +853,8 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
@@ -810,6 +870,176 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutDeploymentsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ModelUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutDeploymentsInput, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutDeploymentsInput, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutLogsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutLogsInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutLogsInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+}
+
+export type ModelUpsertWithoutLogsInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutLogsInput, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutLogsInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutLogsInput, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+}
+
+export type ModelUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyProjectInput = {
@@ -838,6 +1068,8 @@ export type ModelUpdateWithoutProjectInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutProjectInput = {
@@ -853,6 +1085,8 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutProjectInput = {
@@ -876,11 +1110,15 @@ export type ModelUncheckedUpdateManyWithoutProjectInput = {
 export type ModelCountOutputType = {
   versions: number
   stageTransitions: number
+  deployments: number
+  logs: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | ModelCountOutputTypeCountVersionsArgs
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
+  deployments?: boolean | ModelCountOutputTypeCountDeploymentsArgs
+  logs?: boolean | ModelCountOutputTypeCountLogsArgs
 }
 
 /**
@@ -907,6 +1145,20 @@ export type ModelCountOutputTypeCountStageTransitionsArgs<ExtArgs extends runtim
   where?: Prisma.StageTransitionWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelLogWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -923,6 +1175,8 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -975,6 +1229,8 @@ export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -990,6 +1246,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     project: Prisma.$ProjectPayload<ExtArgs>
     versions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
+    logs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1406,6 +1664,8 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   project<T extends Prisma.ProjectDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProjectDefaultArgs<ExtArgs>>): Prisma.Prisma__ProjectClient<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Model$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.Model$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  logs<T extends Prisma.Model$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1892,6 +2152,54 @@ export type Model$stageTransitionsArgs<ExtArgs extends runtime.Types.Extensions.
   take?: number
   skip?: number
   distinct?: Prisma.StageTransitionScalarFieldEnum | Prisma.StageTransitionScalarFieldEnum[]
+}
+
+/**
+ * Model.deployments
+ */
+export type Model$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
+}
+
+/**
+ * Model.logs
+ */
+export type Model$logsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelLog
+   */
+  select?: Prisma.ModelLogSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelLog
+   */
+  omit?: Prisma.ModelLogOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelLogInclude<ExtArgs> | null
+  where?: Prisma.ModelLogWhereInput
+  orderBy?: Prisma.ModelLogOrderByWithRelationInput | Prisma.ModelLogOrderByWithRelationInput[]
+  cursor?: Prisma.ModelLogWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
 }
 
 /**
