@@ -60,9 +60,11 @@ export const ModelName = {
   MetricPoint: 'MetricPoint',
   Resource: 'Resource',
   Model: 'Model',
+  PromotionPolicy: 'PromotionPolicy',
   ModelVersion: 'ModelVersion',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
+  TransitionApproval: 'TransitionApproval',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -221,6 +223,25 @@ export const ModelScalarFieldEnum = {
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
 
 
+export const PromotionPolicyScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  targetStage: 'targetStage',
+  targetAlias: 'targetAlias',
+  approvals: 'approvals',
+  metricGates: 'metricGates',
+  mustBeatIncumbent: 'mustBeatIncumbent',
+  requireResource: 'requireResource',
+  createdById: 'createdById',
+  updatedById: 'updatedById',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type PromotionPolicyScalarFieldEnum = (typeof PromotionPolicyScalarFieldEnum)[keyof typeof PromotionPolicyScalarFieldEnum]
+
+
 export const ModelVersionScalarFieldEnum = {
   id: 'id',
   projectId: 'projectId',
@@ -277,6 +298,17 @@ export const TransitionRequestScalarFieldEnum = {
 } as const
 
 export type TransitionRequestScalarFieldEnum = (typeof TransitionRequestScalarFieldEnum)[keyof typeof TransitionRequestScalarFieldEnum]
+
+
+export const TransitionApprovalScalarFieldEnum = {
+  id: 'id',
+  requestId: 'requestId',
+  approverId: 'approverId',
+  comment: 'comment',
+  at: 'at'
+} as const
+
+export type TransitionApprovalScalarFieldEnum = (typeof TransitionApprovalScalarFieldEnum)[keyof typeof TransitionApprovalScalarFieldEnum]
 
 
 export const EventScalarFieldEnum = {

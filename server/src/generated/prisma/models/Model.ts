@@ -259,6 +259,7 @@ export type ModelWhereInput = {
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -276,6 +277,7 @@ export type ModelOrderByWithRelationInput = {
   project?: Prisma.ProjectOrderByWithRelationInput
   versions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
+  promotionPolicies?: Prisma.PromotionPolicyOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -296,6 +298,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -348,6 +351,7 @@ export type ModelCreateInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -364,6 +368,7 @@ export type ModelUncheckedCreateInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -380,6 +385,7 @@ export type ModelUpdateInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -396,6 +402,7 @@ export type ModelUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -559,6 +566,20 @@ export type ModelUpdaterequireApprovalForInput = {
   push?: $Enums.ModelVersionStage | $Enums.ModelVersionStage[]
 }
 
+export type ModelCreateNestedOneWithoutPromotionPoliciesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutPromotionPoliciesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutPromotionPoliciesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutPromotionPoliciesInput
+  upsert?: Prisma.ModelUpsertWithoutPromotionPoliciesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutPromotionPoliciesInput, Prisma.ModelUpdateWithoutPromotionPoliciesInput>, Prisma.ModelUncheckedUpdateWithoutPromotionPoliciesInput>
+}
+
 export type ModelCreateNestedOneWithoutVersionsInput = {
   create?: Prisma.XOR<Prisma.ModelCreateWithoutVersionsInput, Prisma.ModelUncheckedCreateWithoutVersionsInput>
   connectOrCreate?: Prisma.ModelCreateOrConnectWithoutVersionsInput
@@ -600,6 +621,7 @@ export type ModelCreateWithoutProjectInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutProjectInput = {
@@ -615,6 +637,7 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutProjectInput = {
@@ -660,6 +683,86 @@ export type ModelScalarWhereInput = {
   updatedAt?: Prisma.DateTimeFilter<"Model"> | Date | string
 }
 
+export type ModelCreateWithoutPromotionPoliciesInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutPromotionPoliciesInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutPromotionPoliciesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+}
+
+export type ModelUpsertWithoutPromotionPoliciesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedUpdateWithoutPromotionPoliciesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutPromotionPoliciesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedUpdateWithoutPromotionPoliciesInput>
+}
+
+export type ModelUpdateWithoutPromotionPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutPromotionPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+}
+
 export type ModelCreateWithoutVersionsInput = {
   id?: string
   name: string
@@ -673,6 +776,7 @@ export type ModelCreateWithoutVersionsInput = {
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutVersionsInput = {
@@ -688,6 +792,7 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutVersionsInput = {
@@ -719,6 +824,7 @@ export type ModelUpdateWithoutVersionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutVersionsInput = {
@@ -734,6 +840,7 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutStageTransitionsInput = {
@@ -749,6 +856,7 @@ export type ModelCreateWithoutStageTransitionsInput = {
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutStageTransitionsInput = {
@@ -764,6 +872,7 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutStageTransitionsInput = {
@@ -795,6 +904,7 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
@@ -810,6 +920,7 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyProjectInput = {
@@ -838,6 +949,7 @@ export type ModelUpdateWithoutProjectInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutProjectInput = {
@@ -853,6 +965,7 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutProjectInput = {
@@ -876,11 +989,13 @@ export type ModelUncheckedUpdateManyWithoutProjectInput = {
 export type ModelCountOutputType = {
   versions: number
   stageTransitions: number
+  promotionPolicies: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | ModelCountOutputTypeCountVersionsArgs
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
+  promotionPolicies?: boolean | ModelCountOutputTypeCountPromotionPoliciesArgs
 }
 
 /**
@@ -907,6 +1022,13 @@ export type ModelCountOutputTypeCountStageTransitionsArgs<ExtArgs extends runtim
   where?: Prisma.StageTransitionWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountPromotionPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromotionPolicyWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -923,6 +1045,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -975,6 +1098,7 @@ export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -990,6 +1114,7 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     project: Prisma.$ProjectPayload<ExtArgs>
     versions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
+    promotionPolicies: Prisma.$PromotionPolicyPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1406,6 +1531,7 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   project<T extends Prisma.ProjectDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProjectDefaultArgs<ExtArgs>>): Prisma.Prisma__ProjectClient<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Model$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  promotionPolicies<T extends Prisma.Model$promotionPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$promotionPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromotionPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1892,6 +2018,30 @@ export type Model$stageTransitionsArgs<ExtArgs extends runtime.Types.Extensions.
   take?: number
   skip?: number
   distinct?: Prisma.StageTransitionScalarFieldEnum | Prisma.StageTransitionScalarFieldEnum[]
+}
+
+/**
+ * Model.promotionPolicies
+ */
+export type Model$promotionPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromotionPolicy
+   */
+  select?: Prisma.PromotionPolicySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromotionPolicy
+   */
+  omit?: Prisma.PromotionPolicyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromotionPolicyInclude<ExtArgs> | null
+  where?: Prisma.PromotionPolicyWhereInput
+  orderBy?: Prisma.PromotionPolicyOrderByWithRelationInput | Prisma.PromotionPolicyOrderByWithRelationInput[]
+  cursor?: Prisma.PromotionPolicyWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromotionPolicyScalarFieldEnum | Prisma.PromotionPolicyScalarFieldEnum[]
 }
 
 /**
