@@ -11,6 +11,11 @@ import type {
   ModelFieldsFragment,
   ModelVersionFieldsFragment,
   ModelVersionLineageQuery,
+  PromotionCheckFieldsFragment,
+  PromotionPolicyFieldsFragment,
+  PolicyViolationFieldsFragment,
+  SetPromotionPolicyMutation,
+  RemovePromotionPolicyMutation,
   PageInfoFieldsFragment,
   ProjectFieldsFragment,
   ProjectMemberFieldsFragment,
@@ -100,6 +105,12 @@ export type ProjectEvent = EventFieldsFragment;
 export type StageChangeEvent = StageChangeEventFieldsFragment;
 /** How two versions differ (from `compareModelVersions`). */
 export type ModelVersionComparison = ComparisonFieldsFragment;
+/** A stage's promotion policy (from `modelPromotionPolicies`, `setPromotionPolicy`). */
+export type PromotionPolicy = PromotionPolicyFieldsFragment;
+/** The verdict of a stage's promotion policy on moving a version now (from `promotionCheck`). */
+export type PromotionCheck = PromotionCheckFieldsFragment;
+/** A promotion policy rule a version breaks (in `PolicyViolationError.violations` and `PromotionCheck.violations`). */
+export type PolicyViolation = PolicyViolationFieldsFragment;
 /** Where a page stands in its connection. */
 export type PageInfoData = PageInfoFieldsFragment;
 /** What `node(id)` / `nodes(ids)` tell about an id: its type. */
@@ -180,3 +191,7 @@ export type CreateWebhookResult = CreateWebhookMutation["createWebhook"];
 export type UpdateWebhookResult = UpdateWebhookMutation["updateWebhook"];
 /** Result of `deleteWebhook`: `DeleteWebhookPayload` or one of its error types. */
 export type DeleteWebhookResult = DeleteWebhookMutation["deleteWebhook"];
+/** Result of `setPromotionPolicy`: `SetPromotionPolicyPayload` or one of its error types. */
+export type SetPromotionPolicyResult = SetPromotionPolicyMutation["setPromotionPolicy"];
+/** Result of `removePromotionPolicy`: `RemovePromotionPolicyPayload` or one of its error types. */
+export type RemovePromotionPolicyResult = RemovePromotionPolicyMutation["removePromotionPolicy"];

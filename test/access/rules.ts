@@ -396,6 +396,15 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
     { variant: "your own request", rule: EDITOR, identities: CAN_REQUEST, inputPerActor: true, input: async (fx, actor) => ({ requestId: await fx.fresh.request(actor.client) }) },
   ],
 
+  // promotion policies: an admin decision, like the approval policy (fresh models, so no other row meets the policy)
+  setPromotionPolicy: [
+    {
+      rule: ADMIN,
+      input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION", approvals: 2, metricGates: [{ metric: "acc", min: 0.5 }], mustBeatIncumbent: [{ metric: "acc", direction: "HIGHER_IS_BETTER" }] }),
+    },
+  ],
+  removePromotionPolicy: [{ rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION" }) }],
+
   // artifacts
   createResourceUpload: [
     { rule: EDITOR, input: async (fx) => ({ projectId: fx.project.id, name: "model.onnx", sizeBytes: "5", sha256: sha256Of(randomUUID()) }) },
