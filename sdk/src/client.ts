@@ -43,6 +43,10 @@ import {
   ModelVersionAtDocument,
   ModelVersionByIdDocument,
   ModelVersionChildVersionsDocument,
+  ModelPromotionPoliciesDocument,
+  ModelVersionPromotionCheckDocument,
+  SetPromotionPolicyDocument,
+  RemovePromotionPolicyDocument,
   ModelVersionDocument,
   ModelVersionLineageDocument,
   ModelVersionStageChangedDocument,
@@ -171,6 +175,8 @@ import {
   type CreateWebhookInput,
   type UpdateWebhookInput,
   type DeleteWebhookInput,
+  type SetPromotionPolicyInput,
+  type RemovePromotionPolicyInput,
 } from "./generated/graphql.ts";
 import { Paginator, type Connection, type Page, type PaginateOptions } from "./paginate.ts";
 import type { Platform } from "./platform.ts";
@@ -187,6 +193,10 @@ import type {
   Model,
   ModelVersion,
   ModelVersionComparison,
+  PromotionCheck,
+  PromotionPolicy,
+  SetPromotionPolicyResult,
+  RemovePromotionPolicyResult,
   ModelVersionLineage,
   ModelLog,
   ModelOverview,
@@ -347,6 +357,13 @@ export interface QueryMethods {
   modelVersionChildVersions(variables: ModelVersionChildVersionsQueryVariables, options?: RequestOptions): Promise<Connection<ModelVersion>>;
   /** How two versions differ: metric deltas (b − a), parameter and tag changes, same artifact; null if either is not found. */
   compareModelVersions(variables: { a: string; b: string }, options?: RequestOptions): Promise<ModelVersionComparison | null>;
+  /** A model's promotion policies, one per target (NotFoundError if the model is not found). */
+  modelPromotionPolicies(modelId: string, options?: RequestOptions): Promise<PromotionPolicy[]>;
+  /**
+   * Would the stage's promotion policy let this version move now? Every rule with its verdict, computed by the same
+   * rules as the move itself, with nothing moved (NotFoundError if the version is not found).
+   */
+  promotionCheck(variables: { modelVersionId: string; stage: ModelVersionStage }, options?: RequestOptions): Promise<PromotionCheck>;
 
   /** Every environment a model has been deployed to, by name: the version live there (if any) and the latest attempt. */
   modelEnvironments(variables: { modelId: string }, options?: RequestOptions): Promise<Environment[]>;
@@ -427,6 +444,10 @@ export interface MutationMethods {
   reportDeployment(input: ReportDeploymentInput, options?: RequestOptions): Promise<ReportDeploymentResult>;
   /** Appends an operational log line to a model (optionally about one of its versions). Lines are never edited. */
   addModelLog(input: AddModelLogInput, options?: RequestOptions): Promise<AddModelLogResult>;
+  /** Creates or changes a stage's promotion policy (project ADMIN): approvals, metric gates, must-beat-incumbent rules, requireResource. */
+  setPromotionPolicy(input: SetPromotionPolicyInput, options?: RequestOptions): Promise<SetPromotionPolicyResult>;
+  /** Removes a stage's promotion policy (project ADMIN); the model's requireApprovalFor still applies. */
+  removePromotionPolicy(input: RemovePromotionPolicyInput, options?: RequestOptions): Promise<RemovePromotionPolicyResult>;
   /** Declares an artifact (name, size, sha256); the bytes follow to `uploadUrl` or the presigned URLs. */
   createResourceUpload(input: CreateResourceUploadInput, options?: RequestOptions): Promise<CreateResourceUploadResult>;
   /** Verifies the uploaded bytes (size and sha256) and makes the resource READY; a mismatch makes it FAILED. */
@@ -570,6 +591,8 @@ const MUTATIONS = {
   cancelTransitionRequest: CancelTransitionRequestDocument,
   reportDeployment: ReportDeploymentDocument,
   addModelLog: AddModelLogDocument,
+  setPromotionPolicy: SetPromotionPolicyDocument,
+  removePromotionPolicy: RemovePromotionPolicyDocument,
   createResourceUpload: CreateResourceUploadDocument,
   completeResourceUpload: CompleteResourceUploadDocument,
   deleteResource: DeleteResourceDocument,
@@ -667,6 +690,9 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
       parent((await query(ModelVersionTransitionRequestsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionTransitionRequests").transitionRequests,
     modelVersionChildVersions: async (v, o) => parent((await query(ModelVersionChildVersionsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionChildVersions").childVersions,
     compareModelVersions: async (v, o) => (await query(CompareModelVersionsDocument, v, o)).compareModelVersions,
+    modelPromotionPolicies: async (id, o) => parent((await query(ModelPromotionPoliciesDocument, { id }, o)).node, "Model", id, "modelPromotionPolicies").promotionPolicies,
+    promotionCheck: async (v, o) =>
+      parent((await query(ModelVersionPromotionCheckDocument, { id: v.modelVersionId, stage: v.stage }, o)).node, "ModelVersion", v.modelVersionId, "promotionCheck").promotionCheck,
 
     modelEnvironments: async (v, o) => parent((await query(ModelEnvironmentsDocument, v, o)).node, "Model", v.modelId, "modelEnvironments").environments,
     deployments: async (v, o) => parent((await query(DeploymentsDocument, v, o)).node, "Model", v.modelId, "deployments").deployments,

@@ -16,6 +16,11 @@ import type {
   ModelFieldsFragment,
   ModelVersionFieldsFragment,
   ModelVersionLineageQuery,
+  PromotionCheckFieldsFragment,
+  PromotionPolicyFieldsFragment,
+  PolicyViolationFieldsFragment,
+  SetPromotionPolicyMutation,
+  RemovePromotionPolicyMutation,
   PageInfoFieldsFragment,
   ProjectFieldsFragment,
   ProjectMemberFieldsFragment,
@@ -111,6 +116,12 @@ export type Deployment = DeploymentFieldsFragment;
 export type Environment = EnvironmentFieldsFragment;
 /** An operational log line of a model. */
 export type ModelLog = ModelLogFieldsFragment;
+/** A stage's promotion policy (from `modelPromotionPolicies`, `setPromotionPolicy`). */
+export type PromotionPolicy = PromotionPolicyFieldsFragment;
+/** The verdict of a stage's promotion policy on moving a version now (from `promotionCheck`). */
+export type PromotionCheck = PromotionCheckFieldsFragment;
+/** A promotion policy rule a version breaks (in `PolicyViolationError.violations` and `PromotionCheck.violations`). */
+export type PolicyViolation = PolicyViolationFieldsFragment;
 /** Where a page stands in its connection. */
 export type PageInfoData = PageInfoFieldsFragment;
 /** What `node(id)` / `nodes(ids)` tell about an id: its type. */
@@ -195,3 +206,7 @@ export type DeleteWebhookResult = DeleteWebhookMutation["deleteWebhook"];
 export type ReportDeploymentResult = ReportDeploymentMutation["reportDeployment"];
 /** Result of `addModelLog`: `AddModelLogPayload` or one of its error types. */
 export type AddModelLogResult = AddModelLogMutation["addModelLog"];
+/** Result of `setPromotionPolicy`: `SetPromotionPolicyPayload` or one of its error types. */
+export type SetPromotionPolicyResult = SetPromotionPolicyMutation["setPromotionPolicy"];
+/** Result of `removePromotionPolicy`: `RemovePromotionPolicyPayload` or one of its error types. */
+export type RemovePromotionPolicyResult = RemovePromotionPolicyMutation["removePromotionPolicy"];

@@ -409,6 +409,14 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
     { rule: EDITOR, input: async (fx) => ({ modelVersionId: fx.version.id, environment: `access-${randomUUID().slice(0, 8)}`, status: "DEPLOYED" }) },
   ],
   addModelLog: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, modelVersionId: fx.version.id, message: `step ${randomUUID()}`, success: true }) }],
+  // promotion policies: an admin decision, like the approval policy (fresh models, so no other row meets the policy)
+  setPromotionPolicy: [
+    {
+      rule: ADMIN,
+      input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION", approvals: 2, metricGates: [{ metric: "acc", min: 0.5 }], mustBeatIncumbent: [{ metric: "acc", direction: "HIGHER_IS_BETTER" }] }),
+    },
+  ],
+  removePromotionPolicy: [{ rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION" }) }],
 
   // artifacts
   createResourceUpload: [

@@ -20,6 +20,9 @@ import {
   type ReportDeploymentResult,
   type StageChangeEvent,
   type TransitionModelVersionStageResult,
+  type ApproveTransitionRequestResult,
+  type PromotionCheck,
+  type SetPromotionPolicyResult,
 } from "@modelgraph/sdk";
 
 /** Never called: type-checks calls without a server. */
@@ -31,8 +34,17 @@ describe("SDK types", () => {
       "CreateProjectPayload" | "ArchivedObjectError" | "ForbiddenError" | "NameConflictError" | "NotFoundError" | "ValidationError"
     >();
     expectTypeOf<ErrorsOf<TransitionModelVersionStageResult>["__typename"]>().toEqualTypeOf<
-      "ApprovalRequiredError" | "ArchivedObjectError" | "ForbiddenError" | "InvalidStageTransitionError" | "NotFoundError" | "StaleStageError" | "ValidationError"
+      "ApprovalRequiredError" | "ArchivedObjectError" | "ForbiddenError" | "InvalidStageTransitionError" | "NotFoundError" | "PolicyViolationError" | "StaleStageError" | "ValidationError"
     >();
+    // A promotion policy's refusal lists every broken rule, typed.
+    expectTypeOf<Extract<TransitionModelVersionStageResult, { __typename: "PolicyViolationError" }>["violations"][number]["rule"]>().toEqualTypeOf<
+      "APPROVALS" | "METRIC_GATE" | "MUST_BEAT_INCUMBENT" | "REQUIRE_RESOURCE"
+    >();
+    expectTypeOf<ErrorsOf<ApproveTransitionRequestResult>["__typename"]>().toEqualTypeOf<
+      "ArchivedObjectError" | "ForbiddenError" | "InvalidStageTransitionError" | "NotFoundError" | "PolicyViolationError" | "ValidationError"
+    >();
+    expectTypeOf<ErrorsOf<SetPromotionPolicyResult>["__typename"]>().toEqualTypeOf<"ArchivedObjectError" | "ForbiddenError" | "NotFoundError" | "ValidationError">();
+    expectTypeOf<NodeClient["promotionCheck"]>().returns.resolves.toEqualTypeOf<PromotionCheck>();
     expectTypeOf<Extract<TransitionModelVersionStageResult, { __typename: "StaleStageError" }>>().toHaveProperty("actualStage");
     expectTypeOf<NodeClient["createProject"]>().returns.resolves.toEqualTypeOf<CreateProjectResult>();
   });
@@ -50,7 +62,7 @@ describe("SDK types", () => {
 
   it("an unhandled error branch is a compile error (match, and a switch ending in assertNever)", () => {
     function withMatch(result: TransitionModelVersionStageResult) {
-      // @ts-expect-error StaleStageError, ApprovalRequiredError … have no handler
+      // @ts-expect-error StaleStageError, ApprovalRequiredError, PolicyViolationError … have no handler
       return match(result, { TransitionModelVersionStagePayload: () => "moved", ValidationError: () => "invalid" });
     }
     function withAllHandlers(result: TransitionModelVersionStageResult): string {
@@ -59,6 +71,7 @@ describe("SDK types", () => {
         StaleStageError: (e) => e.actualStage,
         InvalidStageTransitionError: (e) => e.toStage,
         ApprovalRequiredError: (e) => e.stage,
+        PolicyViolationError: (e) => e.violations.map((v) => `${v.rule} ${v.metric ?? ""} ${v.actual ?? "missing"} vs ${v.required ?? "-"}`).join(),
         ArchivedObjectError: (e) => e.ref,
         ForbiddenError: (e) => e.requiredRole ?? "",
         NotFoundError: (e) => e.ref,

@@ -63,6 +63,8 @@ const BY_TYPENAME: Record<ErrorTypename, ExitCodeValue> = {
   InvalidDeploymentTransitionError: ExitCode.STAGE_CONFLICT,
   ForbiddenError: ExitCode.FORBIDDEN,
   ApprovalRequiredError: ExitCode.APPROVAL_REQUIRED,
+  // The promotion policy's gate, like the approval gate: the move needs something the version does not have yet.
+  PolicyViolationError: ExitCode.APPROVAL_REQUIRED,
   ChecksumMismatchError: ExitCode.INTEGRITY,
 };
 

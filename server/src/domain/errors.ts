@@ -97,6 +97,31 @@ export class ApprovalRequiredError extends DomainError {
   }
 }
 
+/** One broken rule of a promotion policy (domain/policies.ts). */
+export interface PolicyViolation {
+  rule: "APPROVALS" | "METRIC_GATE" | "MUST_BEAT_INCUMBENT" | "REQUIRE_RESOURCE";
+  message: string;
+  /** The metric the rule is about (METRIC_GATE, MUST_BEAT_INCUMBENT); null otherwise. */
+  metric: string | null;
+  /** The candidate's value (null when the metric is missing); approvals so far for APPROVALS. */
+  actual: number | null;
+  /** The bound the value had to reach (see `comparison`); approvals needed for APPROVALS. */
+  required: number | null;
+  /** How `actual` is compared with `required`: AT_LEAST (≥) or AT_MOST (≤); null for REQUIRE_RESOURCE. */
+  comparison: "AT_LEAST" | "AT_MOST" | null;
+}
+
+/** The target's promotion policy refuses the move; `violations` lists every rule the version breaks. */
+export class PolicyViolationError extends DomainError {
+  override name = "PolicyViolationError";
+  constructor(
+    public readonly target: string,
+    public readonly violations: readonly PolicyViolation[],
+  ) {
+    super(`The promotion policy of ${target} refuses the move: ${violations.map((v) => v.message).join("; ")}`);
+  }
+}
+
 /** The viewer may see the object but lacks the role for this action. */
 export class ForbiddenError extends DomainError {
   override name = "ForbiddenError";

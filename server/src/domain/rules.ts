@@ -29,6 +29,12 @@ export const MAX_METRIC_POINTS_PER_CALL = 10_000;
 export const MAX_ENVIRONMENTS_PER_MODEL = 100;
 /** Points of one metric's history returned by one `metricHistory` field (the rest is read with `afterStep`). */
 export const MAX_METRIC_HISTORY_PAGE = 1_000;
+/** Distinct approvers a promotion policy may ask for. */
+export const MAX_POLICY_APPROVALS = 10;
+/** Metric gates of one promotion policy, and must-beat-incumbent rules of one (each list). */
+export const MAX_POLICY_METRIC_RULES = 32;
+/** Promotion policies of one model (one per stage or alias). */
+export const MAX_PROMOTION_POLICIES_PER_MODEL = 64;
 
 export interface KeyValue {
   key: string;

@@ -12,7 +12,7 @@ import {
 } from "../services/approvals.ts";
 import { builder } from "./builder.ts";
 import { OrderDirectionEnum, StageEnum } from "./common.ts";
-import { COMMON_ERRORS, InvalidStageTransitionError } from "./errors.ts";
+import { COMMON_ERRORS, InvalidStageTransitionError, PolicyViolationError } from "./errors.ts";
 import { ModelVersionRef, TransitionRequestStatusEnum } from "./versions.ts";
 
 type Status = "PENDING" | "APPROVED" | "REJECTED" | "CANCELLED";
@@ -121,9 +121,10 @@ const RequestModelVersionTransitionInput = builder.inputType("RequestModelVersio
 builder.mutationField("requestModelVersionTransition", (t) =>
   t.field({
     type: RequestPayload("RequestModelVersionTransitionPayload", "The new PENDING request."),
-    description: "Asks for a version to be moved into a stage; another project ADMIN approves or rejects it. One PENDING request per version and stage.",
+    description:
+      "Asks for a version to be moved into a stage; other project ADMINs approve (as many as the stage's promotion policy asks, at least one) or reject it. One PENDING request per version and stage. Refused with PolicyViolationError when the version breaks a rule of the stage's policy other than APPROVALS.",
     args: { input: t.arg({ type: RequestModelVersionTransitionInput, required: true }) },
-    errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError] },
+    errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError, PolicyViolationError] },
     resolve: (_root, { input }, ctx) => requestModelVersionTransition(ctx, input),
   }),
 );
@@ -139,26 +140,28 @@ const DecisionInput = (name: string, comment: string) =>
 builder.mutationField("approveTransitionRequest", (t) =>
   t.field({
     type: builder.objectRef<ApprovalOutcome>("ApproveTransitionRequestPayload").implement({
-      description: "The approved request and every version its move changed.",
+      description: "The request after the approval and every version its move changed (nothing moved while it still needs other approvers).",
       fields: (f) => ({
         transitionRequest: f.prismaField({
           type: "TransitionRequest",
-          description: "The request, now APPROVED.",
+          description: "The request: APPROVED, or still PENDING when the target's policy needs more distinct approvers.",
           resolve: (query, p, _args, ctx) => ctx.prisma.transitionRequest.findUniqueOrThrow({ ...query, where: { id: p.transitionRequest.id } }),
         }),
-        modelVersion: f.field({ type: ModelVersionRef, description: "The version that moved.", resolve: (p) => p.modelVersion }),
+        modelVersion: f.field({ type: ModelVersionRef, description: "The version (moved, unless the request is still PENDING).", resolve: (p) => p.modelVersion }),
         archivedVersions: f.field({ type: [ModelVersionRef], description: "Versions archived by the move (the PRODUCTION incumbent).", resolve: (p) => p.archivedVersions }),
+        moved: f.boolean({ description: "Whether this approval moved the version (the last approval the policy needs).", resolve: (p) => p.transitionId !== null }),
         transition: f.prismaField({
           type: "StageTransition",
-          description: "The recorded move (cause APPROVAL).",
-          resolve: (query, p, _args, ctx) => ctx.prisma.stageTransition.findUniqueOrThrow({ ...query, where: { id: p.transitionId } }),
+          nullable: true,
+          description: "The recorded move (cause APPROVAL); null while the request still needs other approvers.",
+          resolve: (query, p, _args, ctx) => (p.transitionId ? ctx.prisma.stageTransition.findUniqueOrThrow({ ...query, where: { id: p.transitionId } }) : null),
         }),
       }),
     }),
     description:
-      "Approves a request (project ADMIN other than the requester) and moves the version in the same transaction. Fails with InvalidStageTransitionError, leaving the request PENDING, if the version has moved so that the move is no longer allowed.",
+      "Approves a request (project ADMIN other than the requester). When the target's promotion policy needs N distinct approvers, the request stays PENDING until the N-th approval, which moves the version in the same transaction. Every approval re-checks the stage machine and the policy: InvalidStageTransitionError or PolicyViolationError (every broken rule) leave the request PENDING with nothing recorded.",
     args: { input: t.arg({ type: DecisionInput("ApproveTransitionRequestInput", "Recorded on the request and with the move (≤ 4,096 characters)."), required: true }) },
-    errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError] },
+    errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError, PolicyViolationError] },
     resolve: (_root, { input }, ctx) => approveTransitionRequest(ctx, input),
   }),
 );

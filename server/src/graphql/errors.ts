@@ -16,9 +16,11 @@ import {
   InvalidStageTransitionError,
   NameConflictError,
   NotFoundError,
+  PolicyViolationError,
   ResourceInUseError,
   StaleStageError,
   ValidationError,
+  type PolicyViolation,
   type ValidationIssue,
 } from "../domain/errors.ts";
 import { builder } from "./builder.ts";
@@ -168,9 +170,55 @@ builder.objectType(InvalidDeploymentTransitionError, {
   }),
 });
 
+export const PolicyRuleEnum = builder.enumType("PolicyRule", {
+  description: "A kind of promotion policy rule.",
+  values: {
+    APPROVALS: { description: "Distinct approvers with the approving role (ADMIN) the move needs." },
+    METRIC_GATE: { description: "A metric of the version must lie within a bound (min or max, inclusive)." },
+    MUST_BEAT_INCUMBENT: { description: "A metric of the version must beat the version the target holds now, by at least a margin." },
+    REQUIRE_RESOURCE: { description: "The version must have an artifact (resource)." },
+  } as const,
+});
+
+export const PolicyComparisonEnum = builder.enumType("PolicyComparison", {
+  description: "How a rule compares `actual` with `required`.",
+  values: {
+    AT_LEAST: { description: "actual ≥ required." },
+    AT_MOST: { description: "actual ≤ required." },
+  } as const,
+});
+
+export const PolicyViolationRef = builder.objectRef<PolicyViolation>("PolicyViolation").implement({
+  description: "A promotion policy rule the version breaks.",
+  fields: (t) => ({
+    rule: t.field({ type: PolicyRuleEnum, description: "Which kind of rule.", resolve: (v) => v.rule }),
+    message: t.exposeString("message", { description: "What the rule asks and what the version has, for humans." }),
+    metric: t.exposeString("metric", { nullable: true, description: "The metric (METRIC_GATE, MUST_BEAT_INCUMBENT); null otherwise." }),
+    actual: t.exposeFloat("actual", {
+      nullable: true,
+      description: "The version's value: the metric (null when the version lacks it), or the approvals given (APPROVALS); null for REQUIRE_RESOURCE.",
+    }),
+    required: t.exposeFloat("required", {
+      nullable: true,
+      description: "The bound `actual` must reach (see `comparison`): the gate's min or max, the incumbent's value ± margin, or the approvals needed.",
+    }),
+    comparison: t.field({ type: PolicyComparisonEnum, nullable: true, description: "AT_LEAST (≥) or AT_MOST (≤); null for REQUIRE_RESOURCE.", resolve: (v) => v.comparison }),
+  }),
+});
+
+builder.objectType(PolicyViolationError, {
+  name: "PolicyViolationError",
+  description: "The target's promotion policy refuses the move; every broken rule is listed. Nothing was changed.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    target: t.exposeString("target", { description: "The target, e.g. \"stage PRODUCTION\"." }),
+    violations: t.field({ type: [PolicyViolationRef], description: "Every rule the version breaks.", resolve: (e) => [...e.violations] }),
+  }),
+});
+
 /** Errors any mutation can return. */
 export const COMMON_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ArchivedObjectError] as const;
-export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError] as const;
+export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError, PolicyViolationError] as const;
 export {
   ApprovalRequiredError,
   ChecksumMismatchError,
@@ -180,6 +228,7 @@ export {
   InvalidDeploymentTransitionError,
   InvalidStageTransitionError,
   NameConflictError,
+  PolicyViolationError,
   ResourceInUseError,
   StaleStageError,
 };

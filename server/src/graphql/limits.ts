@@ -34,6 +34,9 @@ import {
   MAX_METRICS_PER_ITERATION,
   MAX_METRICS_PER_VERSION,
   MAX_PARAMS,
+  MAX_POLICY_APPROVALS,
+  MAX_POLICY_METRIC_RULES,
+  MAX_PROMOTION_POLICIES_PER_MODEL,
   MAX_TAGS,
 } from "../domain/rules.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./builder.ts";
@@ -187,6 +190,14 @@ const LIST_SIZES: Record<string, number | ((args: Record<string, unknown>) => nu
   "RollbackModelPayload.archivedVersions": 1,
   "TransitionModelVersionStagePayload.archivedVersions": 1,
   "ValidationError.issues": 1,
+  // Promotion policies: one per target, each with bounded rule lists; a check lists each rule (a gate twice: min, max).
+  "Model.promotionPolicies": MAX_PROMOTION_POLICIES_PER_MODEL,
+  "PromotionPolicy.metricGates": MAX_POLICY_METRIC_RULES,
+  "PromotionPolicy.mustBeatIncumbent": MAX_POLICY_METRIC_RULES,
+  "PromotionCheck.rules": 3 * MAX_POLICY_METRIC_RULES + 2,
+  "PromotionCheck.violations": 3 * MAX_POLICY_METRIC_RULES + 2,
+  "PolicyViolationError.violations": 3 * MAX_POLICY_METRIC_RULES + 2,
+  "TransitionRequest.approvals": MAX_POLICY_APPROVALS,
   // Multiplied by the length of `ids` like any list argument (and `ids` is capped).
   "Query.nodes": 1,
 };

@@ -14,6 +14,7 @@ import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
 import { stagePastOf } from "./history.ts";
+import { assertRulesPassExceptApprovals, evaluateStageMove, stagePolicy } from "./policies.ts";
 import { applyTransition, type TransitionOutcome } from "./stages.ts";
 import { recordDecision } from "./transition-requests.ts";
 import { loadVersionForWrite } from "./versions.ts";
@@ -35,13 +36,18 @@ export interface RequestOutcome {
   modelVersion: ModelVersion;
 }
 
-/** An approval: the decided request and everything its move changed. */
-export type ApprovalOutcome = RequestOutcome & TransitionOutcome;
+/**
+ * An approval: the request and everything its move changed. While the request still needs approvals from others
+ * it stays PENDING and nothing moved: `transitionId` is null and `archivedVersions` empty.
+ */
+export type ApprovalOutcome = RequestOutcome & Omit<TransitionOutcome, "transitionId"> & { transitionId: string | null };
 
 /**
  * Asks for a version to be moved into a stage (EDITOR). The move must be allowed from the version's current
  * stage; at most one request per (version, stage) may be PENDING. Any stage may be requested, not only the ones
- * the model's policy gates: a team may want a review anyway.
+ * the model's policy gates: a team may want a review anyway. The stage's promotion policy is checked here too,
+ * all but its APPROVALS rule (which the request collects): a version that breaks a rule now is refused with a
+ * PolicyViolationError rather than queued for a review that could not move it.
  */
 export async function requestModelVersionTransition(ctx: ServiceContext, input: RequestTransitionInput): Promise<RequestOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
@@ -58,6 +64,7 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } });
       if (version.deletedAt) throw new NotFoundError("ModelVersion", input.modelVersionId);
       assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
+      assertRulesPassExceptApprovals(await evaluateStageMove(tx, found.model, version, input.stage, 0));
       const pending = await tx.transitionRequest.findFirst({
         where: { modelVersionId: version.id, toStage: input.stage, status: "PENDING" },
         select: { id: true },
@@ -97,11 +104,17 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
 }
 
 /**
- * Approves a request (ADMIN, not the requester) and applies its move in the same transaction, cause APPROVAL.
- * Into PRODUCTION, the incumbent is archived as with a manual promotion. The stage machine is checked again
- * under the model lock: if the version moved meanwhile so that the move is no longer allowed, the approval fails
- * with InvalidStageTransitionError and the request stays PENDING. A request whose version's reviewed content changed
- * is never approved: that change cancelled it in its own transaction (versions.ts, under the same lock).
+ * Approves a request (ADMIN, not the requester). A request needs as many distinct approvers as the target's policy
+ * asks (at least one): until then each approval is recorded (a TransitionApproval row, event
+ * TRANSITION_APPROVAL_RECORDED) and the request stays PENDING; the last one applies the move in the same
+ * transaction, cause APPROVAL. Into PRODUCTION, the incumbent is archived as with a manual promotion.
+ *
+ * Every approval re-checks, under the model lock, the stage machine and every rule of the policy as it is now
+ * (metric gates, must-beat-incumbent against the version the stage holds now, requireResource): if the version moved
+ * so that the move is no longer allowed it fails with InvalidStageTransitionError, and if a rule is broken with a
+ * PolicyViolationError; either way nothing is recorded and the request stays PENDING (it may pass later, e.g. once the
+ * incumbent is rolled back, or be rejected). A request whose version's reviewed content changed is never approved:
+ * that change cancelled it in its own transaction (versions.ts, under the same lock).
  */
 export async function approveTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<ApprovalOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
@@ -111,6 +124,39 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       throw ValidationError.single(["input", "requestId"], "the version was deleted; reject or cancel the request instead");
     }
     assertAllowedTransition(version.stage, request.toStage, await stagePastOf(tx, version.id));
+    const model = await tx.model.findUniqueOrThrow({ where: { id: version.modelId } });
+    const given = await tx.transitionApproval.findMany({ where: { requestId: request.id }, orderBy: { at: "asc" } });
+    if (given.some((a) => a.approverId === ctx.viewer.userId)) {
+      throw ValidationError.single(["input", "requestId"], "you have already approved this request; it needs another approver");
+    }
+    const counted = (await countingApprovers(tx, request.projectId, given.map((a) => a.approverId))) + 1;
+    const policy = await stagePolicy(tx, model, request.toStage);
+    // A request moves on an approval even where the stage needs none (a review the team asked for).
+    const evaluation = await evaluateStageMove(tx, model, version, request.toStage, counted, { ...policy, approvals: Math.max(1, policy.approvals) });
+    assertRulesPassExceptApprovals(evaluation);
+    const approval = await tx.transitionApproval.create({
+      data: { requestId: request.id, approverId: ctx.viewer.userId, comment: input.comment ?? null },
+    });
+    const required = evaluation.policy.approvals;
+    if (counted < required) {
+      await appendEvent(tx, {
+        projectId: request.projectId,
+        type: "TRANSITION_APPROVAL_RECORDED",
+        actorId: ctx.viewer.userId,
+        modelId: version.modelId,
+        modelVersionId: version.id,
+        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), toStage: request.toStage, number: version.number, approvals: counted, required },
+      });
+      await audit(tx, ctx, {
+        action: "approveTransitionRequest",
+        targetType: "TransitionRequest",
+        targetId: request.id,
+        projectId: request.projectId,
+        before: request,
+        after: { ...request, approval, approvals: counted, required },
+      });
+      return { transitionRequest: request, modelVersion: version, archivedVersions: [], transitionId: null };
+    }
     const outcome = await applyTransition(ctx, tx, {
       version,
       to: request.toStage,
@@ -123,9 +169,21 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       modelVersion: outcome.modelVersion,
       archivedVersionIds: outcome.archivedVersions.map((v) => v.id),
       transitionId: outcome.transitionId,
+      approvals: counted,
     });
     return { ...outcome, transitionRequest: decided };
   });
+}
+
+/**
+ * How many of `approverIds` still count: those who hold the approving role in the project now (a member demoted
+ * since their approval no longer counts). The instance admin always does.
+ */
+async function countingApprovers(tx: Tx, projectId: string, approverIds: readonly string[]): Promise<number> {
+  if (approverIds.length === 0) return 0;
+  const admins = await tx.user.findMany({ where: { id: { in: [...approverIds] }, isAdmin: true }, select: { id: true } });
+  const members = await tx.membership.findMany({ where: { projectId, userId: { in: [...approverIds] }, role: "ADMIN" }, select: { userId: true } });
+  return new Set([...admins.map((u) => u.id), ...members.map((m) => m.userId)]).size;
 }
 
 /** Rejects a request (ADMIN, not the requester): the version stays where it is. */

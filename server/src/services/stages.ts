@@ -1,6 +1,5 @@
 import { authorize } from "../access/permissions.ts";
 import {
-  ApprovalRequiredError,
   InvalidStageTransitionError,
   NotFoundError,
   StaleStageError,
@@ -17,6 +16,8 @@ import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { stagePastOf } from "./history.ts";
 import { lockModel, loadModelForWrite } from "./models.ts";
+import { assertDirectMoveAllowed, evaluateStageMove, stagePolicy } from "./policies.ts";
+import { isEmptyPolicy } from "../domain/policies.ts";
 import { loadVersionForWrite } from "./versions.ts";
 
 export interface TransitionInput {
@@ -34,7 +35,11 @@ export interface TransitionOutcome {
   transitionId: string;
 }
 
-/** Moves a version to another stage (compare-and-set with `expectedStage`), enforcing the model's approval policy. */
+/**
+ * Moves a version to another stage (compare-and-set with `expectedStage`), enforcing the stage's promotion policy
+ * under the model lock: a stage that needs approvals is ApprovalRequiredError, any other broken rule a
+ * PolicyViolationError. Versions archived as a consequence (the incumbent) are not checked against ARCHIVED's policy.
+ */
 export async function transitionModelVersionStage(ctx: ServiceContext, input: TransitionInput): Promise<TransitionOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
@@ -45,7 +50,7 @@ export async function transitionModelVersionStage(ctx: ServiceContext, input: Tr
       throw new StaleStageError(input.expectedStage, version.stage);
     }
     assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
-    if (found.model.requireApprovalFor.includes(input.stage)) throw new ApprovalRequiredError(input.stage);
+    assertDirectMoveAllowed(await evaluateStageMove(tx, found.model, version, input.stage, 0), input.stage);
     return auditedTransition(ctx, tx, "transitionModelVersionStage", {
       version,
       to: input.stage,
@@ -65,14 +70,16 @@ export interface RollbackInput {
 
 /**
  * Puts back into PRODUCTION a version that has been there before, archiving the current one. Rollback is the
- * emergency path: it skips the approval policy (the version was approved once) but then needs the ADMIN role.
+ * emergency path: it is exempt from PRODUCTION's promotion policy — approvals, metric gates, must-beat-incumbent
+ * (the version it returns to was approved once, and is usually what the current one beat) and requireResource —
+ * but wherever PRODUCTION has any policy (requireApprovalFor or a PromotionPolicy) it needs the ADMIN role.
  */
 export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): Promise<TransitionOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
     const model = await loadModelForWrite(ctx, tx, input.modelId, "read");
     // Checked once with the role this model needs, so a refusal names that role (not EDITOR, then ADMIN).
-    const action = model.requireApprovalFor.includes("PRODUCTION") ? "approve" : "transition";
+    const action = isEmptyPolicy(await stagePolicy(tx, model, "PRODUCTION")) ? "transition" : "approve";
     await authorize(tx, ctx.viewer, model.projectId, action, () => new NotFoundError("Model", input.modelId));
     await lockModel(tx, model.id);
     let targetId: string;

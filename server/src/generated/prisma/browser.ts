@@ -63,6 +63,12 @@ export type Resource = Prisma.ResourceModel
  */
 export type Model = Prisma.ModelModel
 /**
+ * Model PromotionPolicy
+ * The rules a version must meet to enter one target of a model: a stage (`targetStage`) or an alias
+ * (`targetAlias`), exactly one of them (a CHECK constraint in SQL). Evaluated by domain/policies.ts.
+ */
+export type PromotionPolicy = Prisma.PromotionPolicyModel
+/**
  * Model ModelVersion
  * 
  */
@@ -88,6 +94,12 @@ export type Deployment = Prisma.DeploymentModel
  * An operational log line of a model (a pipeline step, a failed health check). Never edited.
  */
 export type ModelLog = Prisma.ModelLogModel
+/**
+ * Model TransitionApproval
+ * One approver's approval of a request. A request into a target whose policy asks for N approvals stays PENDING
+ * until N distinct approvers have approved; the N-th approval moves the version (and is also a row here).
+ */
+export type TransitionApproval = Prisma.TransitionApprovalModel
 /**
  * Model Event
  * The durable log behind subscriptions and webhooks, written in the same transaction as each change.

@@ -365,6 +365,23 @@ export type EnumResourceStatusWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedEnumResourceStatusFilter<$PrismaModel>
 }
 
+export type EnumModelVersionStageNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+}
+
+export type EnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
+}
+
 export type EnumModelVersionStageFilter<$PrismaModel = never> = {
   equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel>
   in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel>
@@ -852,6 +869,23 @@ export type NestedEnumResourceStatusWithAggregatesFilter<$PrismaModel = never> =
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumResourceStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumResourceStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumModelVersionStageNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+}
+
+export type NestedEnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
 }
 
 export type NestedEnumModelVersionStageFilter<$PrismaModel = never> = {

@@ -406,11 +406,13 @@ export const ModelName = {
   MetricPoint: 'MetricPoint',
   Resource: 'Resource',
   Model: 'Model',
+  PromotionPolicy: 'PromotionPolicy',
   ModelVersion: 'ModelVersion',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
   Deployment: 'Deployment',
   ModelLog: 'ModelLog',
+  TransitionApproval: 'TransitionApproval',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -430,7 +432,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "modelVersion" | "stageTransition" | "transitionRequest" | "deployment" | "modelLog" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
+    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "promotionPolicy" | "modelVersion" | "stageTransition" | "transitionRequest" | "deployment" | "modelLog" | "transitionApproval" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1100,6 +1102,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    PromotionPolicy: {
+      payload: Prisma.$PromotionPolicyPayload<ExtArgs>
+      fields: Prisma.PromotionPolicyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PromotionPolicyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PromotionPolicyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>
+        }
+        findFirst: {
+          args: Prisma.PromotionPolicyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PromotionPolicyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>
+        }
+        findMany: {
+          args: Prisma.PromotionPolicyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>[]
+        }
+        create: {
+          args: Prisma.PromotionPolicyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>
+        }
+        createMany: {
+          args: Prisma.PromotionPolicyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PromotionPolicyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>[]
+        }
+        delete: {
+          args: Prisma.PromotionPolicyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>
+        }
+        update: {
+          args: Prisma.PromotionPolicyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>
+        }
+        deleteMany: {
+          args: Prisma.PromotionPolicyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PromotionPolicyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PromotionPolicyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>[]
+        }
+        upsert: {
+          args: Prisma.PromotionPolicyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromotionPolicyPayload>
+        }
+        aggregate: {
+          args: Prisma.PromotionPolicyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePromotionPolicy>
+        }
+        groupBy: {
+          args: Prisma.PromotionPolicyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PromotionPolicyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PromotionPolicyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PromotionPolicyCountAggregateOutputType> | number
+        }
+      }
+    }
     ModelVersion: {
       payload: Prisma.$ModelVersionPayload<ExtArgs>
       fields: Prisma.ModelVersionFieldRefs
@@ -1467,6 +1543,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.ModelLogCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.ModelLogCountAggregateOutputType> | number
+        }
+      }
+    }
+    TransitionApproval: {
+      payload: Prisma.$TransitionApprovalPayload<ExtArgs>
+      fields: Prisma.TransitionApprovalFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TransitionApprovalFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TransitionApprovalFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>
+        }
+        findFirst: {
+          args: Prisma.TransitionApprovalFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TransitionApprovalFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>
+        }
+        findMany: {
+          args: Prisma.TransitionApprovalFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>[]
+        }
+        create: {
+          args: Prisma.TransitionApprovalCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>
+        }
+        createMany: {
+          args: Prisma.TransitionApprovalCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TransitionApprovalCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>[]
+        }
+        delete: {
+          args: Prisma.TransitionApprovalDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>
+        }
+        update: {
+          args: Prisma.TransitionApprovalUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>
+        }
+        deleteMany: {
+          args: Prisma.TransitionApprovalDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TransitionApprovalUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TransitionApprovalUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>[]
+        }
+        upsert: {
+          args: Prisma.TransitionApprovalUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransitionApprovalPayload>
+        }
+        aggregate: {
+          args: Prisma.TransitionApprovalAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTransitionApproval>
+        }
+        groupBy: {
+          args: Prisma.TransitionApprovalGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TransitionApprovalGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TransitionApprovalCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TransitionApprovalCountAggregateOutputType> | number
         }
       }
     }
@@ -1941,6 +2091,25 @@ export const ModelScalarFieldEnum = {
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
 
 
+export const PromotionPolicyScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  targetStage: 'targetStage',
+  targetAlias: 'targetAlias',
+  approvals: 'approvals',
+  metricGates: 'metricGates',
+  mustBeatIncumbent: 'mustBeatIncumbent',
+  requireResource: 'requireResource',
+  createdById: 'createdById',
+  updatedById: 'updatedById',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type PromotionPolicyScalarFieldEnum = (typeof PromotionPolicyScalarFieldEnum)[keyof typeof PromotionPolicyScalarFieldEnum]
+
+
 export const ModelVersionScalarFieldEnum = {
   id: 'id',
   projectId: 'projectId',
@@ -2029,6 +2198,17 @@ export const ModelLogScalarFieldEnum = {
 } as const
 
 export type ModelLogScalarFieldEnum = (typeof ModelLogScalarFieldEnum)[keyof typeof ModelLogScalarFieldEnum]
+
+
+export const TransitionApprovalScalarFieldEnum = {
+  id: 'id',
+  requestId: 'requestId',
+  approverId: 'approverId',
+  comment: 'comment',
+  at: 'at'
+} as const
+
+export type TransitionApprovalScalarFieldEnum = (typeof TransitionApprovalScalarFieldEnum)[keyof typeof TransitionApprovalScalarFieldEnum]
 
 
 export const EventScalarFieldEnum = {
@@ -2538,11 +2718,13 @@ export type GlobalOmitConfig = {
   metricPoint?: Prisma.MetricPointOmit
   resource?: Prisma.ResourceOmit
   model?: Prisma.ModelOmit
+  promotionPolicy?: Prisma.PromotionPolicyOmit
   modelVersion?: Prisma.ModelVersionOmit
   stageTransition?: Prisma.StageTransitionOmit
   transitionRequest?: Prisma.TransitionRequestOmit
   deployment?: Prisma.DeploymentOmit
   modelLog?: Prisma.ModelLogOmit
+  transitionApproval?: Prisma.TransitionApprovalOmit
   event?: Prisma.EventOmit
   webhook?: Prisma.WebhookOmit
   webhookDelivery?: Prisma.WebhookDeliveryOmit

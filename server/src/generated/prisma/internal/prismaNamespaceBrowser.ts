@@ -60,11 +60,13 @@ export const ModelName = {
   MetricPoint: 'MetricPoint',
   Resource: 'Resource',
   Model: 'Model',
+  PromotionPolicy: 'PromotionPolicy',
   ModelVersion: 'ModelVersion',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
   Deployment: 'Deployment',
   ModelLog: 'ModelLog',
+  TransitionApproval: 'TransitionApproval',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -223,6 +225,25 @@ export const ModelScalarFieldEnum = {
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
 
 
+export const PromotionPolicyScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  targetStage: 'targetStage',
+  targetAlias: 'targetAlias',
+  approvals: 'approvals',
+  metricGates: 'metricGates',
+  mustBeatIncumbent: 'mustBeatIncumbent',
+  requireResource: 'requireResource',
+  createdById: 'createdById',
+  updatedById: 'updatedById',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type PromotionPolicyScalarFieldEnum = (typeof PromotionPolicyScalarFieldEnum)[keyof typeof PromotionPolicyScalarFieldEnum]
+
+
 export const ModelVersionScalarFieldEnum = {
   id: 'id',
   projectId: 'projectId',
@@ -311,6 +332,17 @@ export const ModelLogScalarFieldEnum = {
 } as const
 
 export type ModelLogScalarFieldEnum = (typeof ModelLogScalarFieldEnum)[keyof typeof ModelLogScalarFieldEnum]
+
+
+export const TransitionApprovalScalarFieldEnum = {
+  id: 'id',
+  requestId: 'requestId',
+  approverId: 'approverId',
+  comment: 'comment',
+  at: 'at'
+} as const
+
+export type TransitionApprovalScalarFieldEnum = (typeof TransitionApprovalScalarFieldEnum)[keyof typeof TransitionApprovalScalarFieldEnum]
 
 
 export const EventScalarFieldEnum = {

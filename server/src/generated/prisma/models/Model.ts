@@ -261,6 +261,7 @@ export type ModelWhereInput = {
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
+  promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -280,6 +281,7 @@ export type ModelOrderByWithRelationInput = {
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   deployments?: Prisma.DeploymentOrderByRelationAggregateInput
   logs?: Prisma.ModelLogOrderByRelationAggregateInput
+  promotionPolicies?: Prisma.PromotionPolicyOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -302,6 +304,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
+  promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -356,6 +359,7 @@ export type ModelCreateInput = {
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -374,6 +378,7 @@ export type ModelUncheckedCreateInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -392,6 +397,7 @@ export type ModelUpdateInput = {
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -410,6 +416,7 @@ export type ModelUncheckedUpdateInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -573,6 +580,20 @@ export type ModelUpdaterequireApprovalForInput = {
   push?: $Enums.ModelVersionStage | $Enums.ModelVersionStage[]
 }
 
+export type ModelCreateNestedOneWithoutPromotionPoliciesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutPromotionPoliciesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutPromotionPoliciesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutPromotionPoliciesInput
+  upsert?: Prisma.ModelUpsertWithoutPromotionPoliciesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutPromotionPoliciesInput, Prisma.ModelUpdateWithoutPromotionPoliciesInput>, Prisma.ModelUncheckedUpdateWithoutPromotionPoliciesInput>
+}
+
 export type ModelCreateNestedOneWithoutVersionsInput = {
   create?: Prisma.XOR<Prisma.ModelCreateWithoutVersionsInput, Prisma.ModelUncheckedCreateWithoutVersionsInput>
   connectOrCreate?: Prisma.ModelCreateOrConnectWithoutVersionsInput
@@ -644,6 +665,7 @@ export type ModelCreateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutProjectInput = {
@@ -661,6 +683,7 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutProjectInput = {
@@ -706,6 +729,94 @@ export type ModelScalarWhereInput = {
   updatedAt?: Prisma.DateTimeFilter<"Model"> | Date | string
 }
 
+export type ModelCreateWithoutPromotionPoliciesInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutPromotionPoliciesInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutPromotionPoliciesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+}
+
+export type ModelUpsertWithoutPromotionPoliciesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedUpdateWithoutPromotionPoliciesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedCreateWithoutPromotionPoliciesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutPromotionPoliciesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutPromotionPoliciesInput, Prisma.ModelUncheckedUpdateWithoutPromotionPoliciesInput>
+}
+
+export type ModelUpdateWithoutPromotionPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutPromotionPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
 export type ModelCreateWithoutVersionsInput = {
   id?: string
   name: string
@@ -721,6 +832,7 @@ export type ModelCreateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutVersionsInput = {
@@ -738,6 +850,7 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutVersionsInput = {
@@ -771,6 +884,7 @@ export type ModelUpdateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutVersionsInput = {
@@ -788,6 +902,7 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutStageTransitionsInput = {
@@ -805,6 +920,7 @@ export type ModelCreateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutStageTransitionsInput = {
@@ -822,6 +938,7 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutStageTransitionsInput = {
@@ -855,6 +972,7 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
@@ -872,6 +990,7 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutDeploymentsInput = {
@@ -889,6 +1008,7 @@ export type ModelCreateWithoutDeploymentsInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutDeploymentsInput = {
@@ -906,6 +1026,7 @@ export type ModelUncheckedCreateWithoutDeploymentsInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutDeploymentsInput = {
@@ -939,6 +1060,7 @@ export type ModelUpdateWithoutDeploymentsInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutDeploymentsInput = {
@@ -956,6 +1078,7 @@ export type ModelUncheckedUpdateWithoutDeploymentsInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutLogsInput = {
@@ -973,6 +1096,7 @@ export type ModelCreateWithoutLogsInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutLogsInput = {
@@ -990,6 +1114,7 @@ export type ModelUncheckedCreateWithoutLogsInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutLogsInput = {
@@ -1023,6 +1148,7 @@ export type ModelUpdateWithoutLogsInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutLogsInput = {
@@ -1040,6 +1166,7 @@ export type ModelUncheckedUpdateWithoutLogsInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyProjectInput = {
@@ -1070,6 +1197,7 @@ export type ModelUpdateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutProjectInput = {
@@ -1087,6 +1215,7 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutProjectInput = {
@@ -1112,6 +1241,7 @@ export type ModelCountOutputType = {
   stageTransitions: number
   deployments: number
   logs: number
+  promotionPolicies: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1119,6 +1249,7 @@ export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
   deployments?: boolean | ModelCountOutputTypeCountDeploymentsArgs
   logs?: boolean | ModelCountOutputTypeCountLogsArgs
+  promotionPolicies?: boolean | ModelCountOutputTypeCountPromotionPoliciesArgs
 }
 
 /**
@@ -1159,6 +1290,13 @@ export type ModelCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Types.Exte
   where?: Prisma.ModelLogWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountPromotionPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromotionPolicyWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1177,6 +1315,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
   deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
+  promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -1231,6 +1370,7 @@ export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
   deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
+  promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1248,6 +1388,7 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     deployments: Prisma.$DeploymentPayload<ExtArgs>[]
     logs: Prisma.$ModelLogPayload<ExtArgs>[]
+    promotionPolicies: Prisma.$PromotionPolicyPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1666,6 +1807,7 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   deployments<T extends Prisma.Model$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   logs<T extends Prisma.Model$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  promotionPolicies<T extends Prisma.Model$promotionPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$promotionPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromotionPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2200,6 +2342,30 @@ export type Model$logsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs
   take?: number
   skip?: number
   distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
+}
+
+/**
+ * Model.promotionPolicies
+ */
+export type Model$promotionPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromotionPolicy
+   */
+  select?: Prisma.PromotionPolicySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromotionPolicy
+   */
+  omit?: Prisma.PromotionPolicyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromotionPolicyInclude<ExtArgs> | null
+  where?: Prisma.PromotionPolicyWhereInput
+  orderBy?: Prisma.PromotionPolicyOrderByWithRelationInput | Prisma.PromotionPolicyOrderByWithRelationInput[]
+  cursor?: Prisma.PromotionPolicyWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromotionPolicyScalarFieldEnum | Prisma.PromotionPolicyScalarFieldEnum[]
 }
 
 /**

@@ -231,6 +231,7 @@ export type TransitionRequestWhereInput = {
   decisionComment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   createdAt?: Prisma.DateTimeFilter<"TransitionRequest"> | Date | string
   modelVersion?: Prisma.XOR<Prisma.ModelVersionScalarRelationFilter, Prisma.ModelVersionWhereInput>
+  approvals?: Prisma.TransitionApprovalListRelationFilter
 }
 
 export type TransitionRequestOrderByWithRelationInput = {
@@ -246,6 +247,7 @@ export type TransitionRequestOrderByWithRelationInput = {
   decisionComment?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   modelVersion?: Prisma.ModelVersionOrderByWithRelationInput
+  approvals?: Prisma.TransitionApprovalOrderByRelationAggregateInput
 }
 
 export type TransitionRequestWhereUniqueInput = Prisma.AtLeast<{
@@ -265,6 +267,7 @@ export type TransitionRequestWhereUniqueInput = Prisma.AtLeast<{
   decisionComment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   createdAt?: Prisma.DateTimeFilter<"TransitionRequest"> | Date | string
   modelVersion?: Prisma.XOR<Prisma.ModelVersionScalarRelationFilter, Prisma.ModelVersionWhereInput>
+  approvals?: Prisma.TransitionApprovalListRelationFilter
 }, "id" | "modelVersionId_toStage">
 
 export type TransitionRequestOrderByWithAggregationInput = {
@@ -313,6 +316,7 @@ export type TransitionRequestCreateInput = {
   decisionComment?: string | null
   createdAt?: Date | string
   modelVersion: Prisma.ModelVersionCreateNestedOneWithoutTransitionRequestsInput
+  approvals?: Prisma.TransitionApprovalCreateNestedManyWithoutRequestInput
 }
 
 export type TransitionRequestUncheckedCreateInput = {
@@ -327,6 +331,7 @@ export type TransitionRequestUncheckedCreateInput = {
   decidedAt?: Date | string | null
   decisionComment?: string | null
   createdAt?: Date | string
+  approvals?: Prisma.TransitionApprovalUncheckedCreateNestedManyWithoutRequestInput
 }
 
 export type TransitionRequestUpdateInput = {
@@ -341,6 +346,7 @@ export type TransitionRequestUpdateInput = {
   decisionComment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   modelVersion?: Prisma.ModelVersionUpdateOneRequiredWithoutTransitionRequestsNestedInput
+  approvals?: Prisma.TransitionApprovalUpdateManyWithoutRequestNestedInput
 }
 
 export type TransitionRequestUncheckedUpdateInput = {
@@ -355,6 +361,7 @@ export type TransitionRequestUncheckedUpdateInput = {
   decidedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   decisionComment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  approvals?: Prisma.TransitionApprovalUncheckedUpdateManyWithoutRequestNestedInput
 }
 
 export type TransitionRequestCreateManyInput = {
@@ -455,6 +462,11 @@ export type TransitionRequestMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
 }
 
+export type TransitionRequestScalarRelationFilter = {
+  is?: Prisma.TransitionRequestWhereInput
+  isNot?: Prisma.TransitionRequestWhereInput
+}
+
 export type TransitionRequestCreateNestedManyWithoutModelVersionInput = {
   create?: Prisma.XOR<Prisma.TransitionRequestCreateWithoutModelVersionInput, Prisma.TransitionRequestUncheckedCreateWithoutModelVersionInput> | Prisma.TransitionRequestCreateWithoutModelVersionInput[] | Prisma.TransitionRequestUncheckedCreateWithoutModelVersionInput[]
   connectOrCreate?: Prisma.TransitionRequestCreateOrConnectWithoutModelVersionInput | Prisma.TransitionRequestCreateOrConnectWithoutModelVersionInput[]
@@ -501,6 +513,20 @@ export type EnumTransitionRequestStatusFieldUpdateOperationsInput = {
   set?: $Enums.TransitionRequestStatus
 }
 
+export type TransitionRequestCreateNestedOneWithoutApprovalsInput = {
+  create?: Prisma.XOR<Prisma.TransitionRequestCreateWithoutApprovalsInput, Prisma.TransitionRequestUncheckedCreateWithoutApprovalsInput>
+  connectOrCreate?: Prisma.TransitionRequestCreateOrConnectWithoutApprovalsInput
+  connect?: Prisma.TransitionRequestWhereUniqueInput
+}
+
+export type TransitionRequestUpdateOneRequiredWithoutApprovalsNestedInput = {
+  create?: Prisma.XOR<Prisma.TransitionRequestCreateWithoutApprovalsInput, Prisma.TransitionRequestUncheckedCreateWithoutApprovalsInput>
+  connectOrCreate?: Prisma.TransitionRequestCreateOrConnectWithoutApprovalsInput
+  upsert?: Prisma.TransitionRequestUpsertWithoutApprovalsInput
+  connect?: Prisma.TransitionRequestWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TransitionRequestUpdateToOneWithWhereWithoutApprovalsInput, Prisma.TransitionRequestUpdateWithoutApprovalsInput>, Prisma.TransitionRequestUncheckedUpdateWithoutApprovalsInput>
+}
+
 export type TransitionRequestCreateWithoutModelVersionInput = {
   id?: string
   projectId: string
@@ -512,6 +538,7 @@ export type TransitionRequestCreateWithoutModelVersionInput = {
   decidedAt?: Date | string | null
   decisionComment?: string | null
   createdAt?: Date | string
+  approvals?: Prisma.TransitionApprovalCreateNestedManyWithoutRequestInput
 }
 
 export type TransitionRequestUncheckedCreateWithoutModelVersionInput = {
@@ -525,6 +552,7 @@ export type TransitionRequestUncheckedCreateWithoutModelVersionInput = {
   decidedAt?: Date | string | null
   decisionComment?: string | null
   createdAt?: Date | string
+  approvals?: Prisma.TransitionApprovalUncheckedCreateNestedManyWithoutRequestInput
 }
 
 export type TransitionRequestCreateOrConnectWithoutModelVersionInput = {
@@ -570,6 +598,78 @@ export type TransitionRequestScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"TransitionRequest"> | Date | string
 }
 
+export type TransitionRequestCreateWithoutApprovalsInput = {
+  id?: string
+  projectId: string
+  toStage: $Enums.ModelVersionStage
+  status?: $Enums.TransitionRequestStatus
+  requestedById: string
+  comment?: string | null
+  decidedById?: string | null
+  decidedAt?: Date | string | null
+  decisionComment?: string | null
+  createdAt?: Date | string
+  modelVersion: Prisma.ModelVersionCreateNestedOneWithoutTransitionRequestsInput
+}
+
+export type TransitionRequestUncheckedCreateWithoutApprovalsInput = {
+  id?: string
+  projectId: string
+  modelVersionId: string
+  toStage: $Enums.ModelVersionStage
+  status?: $Enums.TransitionRequestStatus
+  requestedById: string
+  comment?: string | null
+  decidedById?: string | null
+  decidedAt?: Date | string | null
+  decisionComment?: string | null
+  createdAt?: Date | string
+}
+
+export type TransitionRequestCreateOrConnectWithoutApprovalsInput = {
+  where: Prisma.TransitionRequestWhereUniqueInput
+  create: Prisma.XOR<Prisma.TransitionRequestCreateWithoutApprovalsInput, Prisma.TransitionRequestUncheckedCreateWithoutApprovalsInput>
+}
+
+export type TransitionRequestUpsertWithoutApprovalsInput = {
+  update: Prisma.XOR<Prisma.TransitionRequestUpdateWithoutApprovalsInput, Prisma.TransitionRequestUncheckedUpdateWithoutApprovalsInput>
+  create: Prisma.XOR<Prisma.TransitionRequestCreateWithoutApprovalsInput, Prisma.TransitionRequestUncheckedCreateWithoutApprovalsInput>
+  where?: Prisma.TransitionRequestWhereInput
+}
+
+export type TransitionRequestUpdateToOneWithWhereWithoutApprovalsInput = {
+  where?: Prisma.TransitionRequestWhereInput
+  data: Prisma.XOR<Prisma.TransitionRequestUpdateWithoutApprovalsInput, Prisma.TransitionRequestUncheckedUpdateWithoutApprovalsInput>
+}
+
+export type TransitionRequestUpdateWithoutApprovalsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
+  requestedById?: Prisma.StringFieldUpdateOperationsInput | string
+  comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  decidedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  decidedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  decisionComment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  modelVersion?: Prisma.ModelVersionUpdateOneRequiredWithoutTransitionRequestsNestedInput
+}
+
+export type TransitionRequestUncheckedUpdateWithoutApprovalsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelVersionId?: Prisma.StringFieldUpdateOperationsInput | string
+  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
+  requestedById?: Prisma.StringFieldUpdateOperationsInput | string
+  comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  decidedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  decidedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  decisionComment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 export type TransitionRequestCreateManyModelVersionInput = {
   id?: string
   projectId: string
@@ -594,6 +694,7 @@ export type TransitionRequestUpdateWithoutModelVersionInput = {
   decidedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   decisionComment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  approvals?: Prisma.TransitionApprovalUpdateManyWithoutRequestNestedInput
 }
 
 export type TransitionRequestUncheckedUpdateWithoutModelVersionInput = {
@@ -607,6 +708,7 @@ export type TransitionRequestUncheckedUpdateWithoutModelVersionInput = {
   decidedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   decisionComment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  approvals?: Prisma.TransitionApprovalUncheckedUpdateManyWithoutRequestNestedInput
 }
 
 export type TransitionRequestUncheckedUpdateManyWithoutModelVersionInput = {
@@ -623,6 +725,35 @@ export type TransitionRequestUncheckedUpdateManyWithoutModelVersionInput = {
 }
 
 
+/**
+ * Count Type TransitionRequestCountOutputType
+ */
+
+export type TransitionRequestCountOutputType = {
+  approvals: number
+}
+
+export type TransitionRequestCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  approvals?: boolean | TransitionRequestCountOutputTypeCountApprovalsArgs
+}
+
+/**
+ * TransitionRequestCountOutputType without action
+ */
+export type TransitionRequestCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TransitionRequestCountOutputType
+   */
+  select?: Prisma.TransitionRequestCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * TransitionRequestCountOutputType without action
+ */
+export type TransitionRequestCountOutputTypeCountApprovalsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TransitionApprovalWhereInput
+}
+
 
 export type TransitionRequestSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -637,6 +768,8 @@ export type TransitionRequestSelect<ExtArgs extends runtime.Types.Extensions.Int
   decisionComment?: boolean
   createdAt?: boolean
   modelVersion?: boolean | Prisma.ModelVersionDefaultArgs<ExtArgs>
+  approvals?: boolean | Prisma.TransitionRequest$approvalsArgs<ExtArgs>
+  _count?: boolean | Prisma.TransitionRequestCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["transitionRequest"]>
 
 export type TransitionRequestSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -686,6 +819,8 @@ export type TransitionRequestSelectScalar = {
 export type TransitionRequestOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelVersionId" | "toStage" | "status" | "requestedById" | "comment" | "decidedById" | "decidedAt" | "decisionComment" | "createdAt", ExtArgs["result"]["transitionRequest"]>
 export type TransitionRequestInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   modelVersion?: boolean | Prisma.ModelVersionDefaultArgs<ExtArgs>
+  approvals?: boolean | Prisma.TransitionRequest$approvalsArgs<ExtArgs>
+  _count?: boolean | Prisma.TransitionRequestCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TransitionRequestIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   modelVersion?: boolean | Prisma.ModelVersionDefaultArgs<ExtArgs>
@@ -698,6 +833,7 @@ export type $TransitionRequestPayload<ExtArgs extends runtime.Types.Extensions.I
   name: "TransitionRequest"
   objects: {
     modelVersion: Prisma.$ModelVersionPayload<ExtArgs>
+    approvals: Prisma.$TransitionApprovalPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1106,6 +1242,7 @@ readonly fields: TransitionRequestFieldRefs;
 export interface Prisma__TransitionRequestClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   modelVersion<T extends Prisma.ModelVersionDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersionDefaultArgs<ExtArgs>>): Prisma.Prisma__ModelVersionClient<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  approvals<T extends Prisma.TransitionRequest$approvalsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TransitionRequest$approvalsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TransitionApprovalPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1544,6 +1681,30 @@ export type TransitionRequestDeleteManyArgs<ExtArgs extends runtime.Types.Extens
    * Limit how many TransitionRequests to delete.
    */
   limit?: number
+}
+
+/**
+ * TransitionRequest.approvals
+ */
+export type TransitionRequest$approvalsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TransitionApproval
+   */
+  select?: Prisma.TransitionApprovalSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TransitionApproval
+   */
+  omit?: Prisma.TransitionApprovalOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TransitionApprovalInclude<ExtArgs> | null
+  where?: Prisma.TransitionApprovalWhereInput
+  orderBy?: Prisma.TransitionApprovalOrderByWithRelationInput | Prisma.TransitionApprovalOrderByWithRelationInput[]
+  cursor?: Prisma.TransitionApprovalWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TransitionApprovalScalarFieldEnum | Prisma.TransitionApprovalScalarFieldEnum[]
 }
 
 /**
