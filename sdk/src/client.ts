@@ -16,6 +16,17 @@ import { ModelgraphError } from "./errors.ts";
 import {
   AuditLogDocument,
   CompareModelVersionsDocument,
+  DeploymentsDocument,
+  ModelEnvironmentsDocument,
+  ModelLogsDocument,
+  ModelVersionDeploymentsDocument,
+  ReportDeploymentDocument,
+  AddModelLogDocument,
+  type DeploymentsQueryVariables,
+  type ModelLogsQueryVariables,
+  type ModelVersionDeploymentsQueryVariables,
+  type ReportDeploymentInput,
+  type AddModelLogInput,
   ExperimentByIdDocument,
   ExperimentDocument,
   ExperimentIterationsDocument,
@@ -174,6 +185,8 @@ import { graphqlEndpoint, HttpTransport, type RequestOptions, type ServerWarning
 import type {
   ApiToken,
   AuditEntry,
+  Deployment,
+  Environment,
   Experiment,
   Iteration,
   MetricPoint,
@@ -185,6 +198,7 @@ import type {
   SetPromotionPolicyResult,
   RemovePromotionPolicyResult,
   ModelVersionLineage,
+  ModelLog,
   ModelOverview,
   NodeRef,
   Project,
@@ -233,6 +247,8 @@ import type {
   CreateWebhookResult,
   UpdateWebhookResult,
   DeleteWebhookResult,
+  ReportDeploymentResult,
+  AddModelLogResult,
 } from "./types.ts";
 
 /** Options of `createClient`. */
@@ -349,6 +365,15 @@ export interface QueryMethods {
    */
   promotionCheck(variables: { modelVersionId: string; stage: ModelVersionStage }, options?: RequestOptions): Promise<PromotionCheck>;
 
+  /** Every environment a model has been deployed to, by name: the version live there (if any) and the latest attempt. */
+  modelEnvironments(variables: { modelId: string }, options?: RequestOptions): Promise<Environment[]>;
+  /** Deployment attempts of a model's versions, newest first, e.g. `filter: { environment: "prod", status: "DEPLOYED" }` (one page). */
+  deployments(variables: DeploymentsQueryVariables, options?: RequestOptions): Promise<Connection<Deployment>>;
+  /** Deployment attempts of one version, newest first (one page). */
+  modelVersionDeployments(variables: ModelVersionDeploymentsQueryVariables, options?: RequestOptions): Promise<Connection<Deployment>>;
+  /** A model's operational log, newest first, e.g. `filter: { success: false }` (one page). */
+  modelLogs(variables: ModelLogsQueryVariables, options?: RequestOptions): Promise<Connection<ModelLog>>;
+
   /** An artifact by global id, or null. */
   resourceById(id: string, options?: RequestOptions): Promise<Resource | null>;
   /** Versions using one artifact (one page). */
@@ -415,6 +440,14 @@ export interface MutationMethods {
   setPromotionPolicy(input: SetPromotionPolicyInput, options?: RequestOptions): Promise<SetPromotionPolicyResult>;
   /** Removes a stage's promotion policy (project ADMIN); the model's requireApprovalFor still applies. */
   removePromotionPolicy(input: RemovePromotionPolicyInput, options?: RequestOptions): Promise<RemovePromotionPolicyResult>;
+  /**
+   * Reports a deployment of a version to an environment (deployers use EDITOR tokens): PENDING → DEPLOYING → DEPLOYED |
+   * FAILED on the version's open attempt there, or a new attempt after DEPLOYED or FAILED. DEPLOYED retires the
+   * environment's previous live deployment (returned in `retired`); a backward move is an InvalidDeploymentTransitionError.
+   */
+  reportDeployment(input: ReportDeploymentInput, options?: RequestOptions): Promise<ReportDeploymentResult>;
+  /** Appends an operational log line to a model (optionally about one of its versions). Lines are never edited. */
+  addModelLog(input: AddModelLogInput, options?: RequestOptions): Promise<AddModelLogResult>;
   /** Declares an artifact (name, size, sha256); the bytes follow to `uploadUrl` or the presigned URLs. */
   createResourceUpload(input: CreateResourceUploadInput, options?: RequestOptions): Promise<CreateResourceUploadResult>;
   /** Verifies the uploaded bytes (size and sha256) and makes the resource READY; a mismatch makes it FAILED. */
@@ -558,6 +591,8 @@ const MUTATIONS = {
   cancelTransitionRequest: CancelTransitionRequestDocument,
   setPromotionPolicy: SetPromotionPolicyDocument,
   removePromotionPolicy: RemovePromotionPolicyDocument,
+  reportDeployment: ReportDeploymentDocument,
+  addModelLog: AddModelLogDocument,
   createResourceUpload: CreateResourceUploadDocument,
   completeResourceUpload: CompleteResourceUploadDocument,
   deleteResource: DeleteResourceDocument,
@@ -658,6 +693,11 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
     modelPromotionPolicies: async (id, o) => parent((await query(ModelPromotionPoliciesDocument, { id }, o)).node, "Model", id, "modelPromotionPolicies").promotionPolicies,
     promotionCheck: async (v, o) =>
       parent((await query(ModelVersionPromotionCheckDocument, { id: v.modelVersionId, stage: v.stage }, o)).node, "ModelVersion", v.modelVersionId, "promotionCheck").promotionCheck,
+
+    modelEnvironments: async (v, o) => parent((await query(ModelEnvironmentsDocument, v, o)).node, "Model", v.modelId, "modelEnvironments").environments,
+    deployments: async (v, o) => parent((await query(DeploymentsDocument, v, o)).node, "Model", v.modelId, "deployments").deployments,
+    modelVersionDeployments: async (v, o) => parent((await query(ModelVersionDeploymentsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionDeployments").deployments,
+    modelLogs: async (v, o) => parent((await query(ModelLogsDocument, v, o)).node, "Model", v.modelId, "modelLogs").logs,
 
     resourceById: async (id, o) => typed((await query(ResourceByIdDocument, { id }, o)).node, "Resource"),
     resourceModelVersions: async (v, o) => parent((await query(ResourceModelVersionsDocument, v, o)).node, "Resource", v.resourceId, "resourceModelVersions").modelVersions,

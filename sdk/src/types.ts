@@ -4,6 +4,11 @@ import type {
   ApiTokenFieldsFragment,
   AuditEntryFieldsFragment,
   ComparisonFieldsFragment,
+  DeploymentFieldsFragment,
+  EnvironmentFieldsFragment,
+  ModelLogFieldsFragment,
+  ReportDeploymentMutation,
+  AddModelLogMutation,
   EventFieldsFragment,
   ExperimentFieldsFragment,
   IterationFieldsFragment,
@@ -111,6 +116,12 @@ export type PromotionPolicy = PromotionPolicyFieldsFragment;
 export type PromotionCheck = PromotionCheckFieldsFragment;
 /** A promotion policy rule a version breaks (in `PolicyViolationError.violations` and `PromotionCheck.violations`). */
 export type PolicyViolation = PolicyViolationFieldsFragment;
+/** One attempt to deploy a version to an environment. */
+export type Deployment = DeploymentFieldsFragment;
+/** An environment of a model: its live version and latest attempt (from `modelEnvironments`). */
+export type Environment = EnvironmentFieldsFragment;
+/** An operational log line of a model. */
+export type ModelLog = ModelLogFieldsFragment;
 /** Where a page stands in its connection. */
 export type PageInfoData = PageInfoFieldsFragment;
 /** What `node(id)` / `nodes(ids)` tell about an id: its type. */
@@ -195,3 +206,7 @@ export type DeleteWebhookResult = DeleteWebhookMutation["deleteWebhook"];
 export type SetPromotionPolicyResult = SetPromotionPolicyMutation["setPromotionPolicy"];
 /** Result of `removePromotionPolicy`: `RemovePromotionPolicyPayload` or one of its error types. */
 export type RemovePromotionPolicyResult = RemovePromotionPolicyMutation["removePromotionPolicy"];
+/** Result of `reportDeployment`: `ReportDeploymentPayload` or one of its error types. */
+export type ReportDeploymentResult = ReportDeploymentMutation["reportDeployment"];
+/** Result of `addModelLog`: `AddModelLogPayload` or one of its error types. */
+export type AddModelLogResult = AddModelLogMutation["addModelLog"];

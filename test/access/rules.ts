@@ -121,6 +121,10 @@ export interface Fixture {
   /** Of `model`, moved to STAGING by `transition`. */
   stagedVersion: { id: string };
   transition: { id: string };
+  /** `version` DEPLOYED to the environment "prod". */
+  deployment: { id: string };
+  /** A log line of `model` about `version`. */
+  log: { id: string };
   /** PENDING, asked by `users.requester`, for a version of `policyModel`. */
   request: { id: string; versionId: string };
   webhook: { id: string };
@@ -220,6 +224,8 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
   const childVersion = await createVersion(admin, model.id, { parentVersionId: version.id, metrics: [{ name: "acc", value: 0.95 }] });
   const stagedVersion = await createVersion(admin, model.id);
   const moved = await moveTo(admin, stagedVersion.id, "STAGING");
+  const deployment = (await mutate(admin, "reportDeployment", "ReportDeploymentInput", { modelVersionId: version.id, environment: "prod", status: "DEPLOYED" }, "deployment { id }")).deployment;
+  const log = (await mutate(admin, "addModelLog", "AddModelLogInput", { modelId: model.id, modelVersionId: version.id, message: "deployed to prod", success: true }, "log { id }")).log;
   const requestedVersion = await createVersion(admin, policyModel.id);
   const requestId = await requestTransition(requester!.client, requestedVersion.id);
   const deliveries = (
@@ -243,6 +249,8 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
     childVersion,
     stagedVersion,
     transition: { id: moved.transition.id },
+    deployment,
+    log,
     request: { id: requestId, versionId: requestedVersion.id },
     webhook,
     delivery: deliveries[0],
@@ -404,6 +412,11 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
     },
   ],
   removePromotionPolicy: [{ rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION" }) }],
+  // deployments and model logs (deployers use EDITOR tokens)
+  reportDeployment: [
+    { rule: EDITOR, input: async (fx) => ({ modelVersionId: fx.version.id, environment: `access-${randomUUID().slice(0, 8)}`, status: "DEPLOYED" }) },
+  ],
+  addModelLog: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, modelVersionId: fx.version.id, message: `step ${randomUUID()}`, success: true }) }],
 
   // artifacts
   createResourceUpload: [
@@ -489,7 +502,7 @@ function connectionCase(type: string, field: string, parent: (fx: Fixture) => st
   };
 }
 
-const PROJECT_OBJECTS = ["project", "experiment", "iteration", "model", "version", "transition", "request", "resource"] as const;
+const PROJECT_OBJECTS = ["project", "experiment", "iteration", "model", "version", "transition", "request", "resource", "deployment", "log"] as const;
 
 /** Every object of the fixture project that node(id) can load, for VIEWERs and up. */
 function projectObjects(fx: Fixture): Record<(typeof PROJECT_OBJECTS)[number], string> {
@@ -502,6 +515,8 @@ function projectObjects(fx: Fixture): Record<(typeof PROJECT_OBJECTS)[number], s
     transition: fx.transition.id,
     request: fx.request.id,
     resource: fx.resource.id,
+    deployment: fx.deployment.id,
+    log: fx.log.id,
   };
 }
 
@@ -630,6 +645,21 @@ export const QUERIES: Record<string, QueryCase[]> = {
   "Model.versions": [connectionCase("Model", "versions", (fx) => fx.model.id, (fx) => fx.version.id)],
   "Model.stageHistory": [connectionCase("Model", "stageHistory", (fx) => fx.model.id, (fx) => fx.transition.id)],
   "Model.pendingTransitionRequests": [connectionCase("Model", "pendingTransitionRequests", (fx) => fx.policyModel.id, (fx) => fx.request.id)],
+  "Model.deployments": [connectionCase("Model", "deployments", (fx) => fx.model.id, (fx) => fx.deployment.id)],
+  "Model.logs": [connectionCase("Model", "logs", (fx) => fx.model.id, (fx) => fx.log.id)],
+  "Model.environments": [
+    {
+      rule: role("VIEWER"),
+      query: `query($id: ID!) { node(id: $id) { ... on Model { environments { name liveDeployment { id } } } } }`,
+      variables: (fx) => ({ id: fx.model.id }),
+      seen: (data, fx) => {
+        const environments = (data.node?.environments ?? []) as { name: string; liveDeployment: { id: string } | null }[];
+        if (environments.length === 0) return "none";
+        return environments.some((e) => e.name === "prod" && e.liveDeployment?.id === fx.deployment.id) ? "full" : "partial";
+      },
+    },
+  ],
+  "ModelVersion.deployments": [connectionCase("ModelVersion", "deployments", (fx) => fx.version.id, (fx) => fx.deployment.id)],
   "ModelVersion.childVersions": [connectionCase("ModelVersion", "childVersions", (fx) => fx.version.id, (fx) => fx.childVersion.id)],
   "ModelVersion.stageHistory": [connectionCase("ModelVersion", "stageHistory", (fx) => fx.stagedVersion.id, (fx) => fx.transition.id)],
   "ModelVersion.transitionRequests": [connectionCase("ModelVersion", "transitionRequests", (fx) => fx.request.versionId, (fx) => fx.request.id)],

@@ -60,6 +60,7 @@ const BY_TYPENAME: Record<ErrorTypename, ExitCodeValue> = {
   IdempotencyKeyReuseError: ExitCode.VALIDATION,
   StaleStageError: ExitCode.STAGE_CONFLICT,
   InvalidStageTransitionError: ExitCode.STAGE_CONFLICT,
+  InvalidDeploymentTransitionError: ExitCode.STAGE_CONFLICT,
   ForbiddenError: ExitCode.FORBIDDEN,
   ApprovalRequiredError: ExitCode.APPROVAL_REQUIRED,
   // The promotion policy's gate, like the approval gate: the move needs something the version does not have yet.

@@ -8,10 +8,12 @@ import { NotFoundError } from "./errors.ts";
 const PREFIX_OF: Readonly<Record<string, string>> = {
   ApiToken: "tok",
   AuditEntry: "aud",
+  Deployment: "dep",
   Event: "evt",
   Experiment: "exp",
   Iteration: "itr",
   Model: "mdl",
+  ModelLog: "mlg",
   ModelVersion: "mv",
   Project: "prj",
   Resource: "res",

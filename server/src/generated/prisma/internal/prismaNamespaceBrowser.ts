@@ -65,6 +65,8 @@ export const ModelName = {
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
   TransitionApproval: 'TransitionApproval',
+  Deployment: 'Deployment',
+  ModelLog: 'ModelLog',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -309,6 +311,38 @@ export const TransitionApprovalScalarFieldEnum = {
 } as const
 
 export type TransitionApprovalScalarFieldEnum = (typeof TransitionApprovalScalarFieldEnum)[keyof typeof TransitionApprovalScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  environment: 'environment',
+  status: 'status',
+  message: 'message',
+  reportedById: 'reportedById',
+  startedAt: 'startedAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt',
+  retiredAt: 'retiredAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
+
+
+export const ModelLogScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  message: 'message',
+  success: 'success',
+  actorId: 'actorId',
+  at: 'at'
+} as const
+
+export type ModelLogScalarFieldEnum = (typeof ModelLogScalarFieldEnum)[keyof typeof ModelLogScalarFieldEnum]
 
 
 export const EventScalarFieldEnum = {

@@ -260,6 +260,8 @@ export type ModelWhereInput = {
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -278,6 +280,8 @@ export type ModelOrderByWithRelationInput = {
   versions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   promotionPolicies?: Prisma.PromotionPolicyOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
+  logs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -299,6 +303,8 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -352,6 +358,8 @@ export type ModelCreateInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -369,6 +377,8 @@ export type ModelUncheckedCreateInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -386,6 +396,8 @@ export type ModelUpdateInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -403,6 +415,8 @@ export type ModelUncheckedUpdateInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -608,6 +622,34 @@ export type ModelUpdateOneRequiredWithoutStageTransitionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutStageTransitionsInput, Prisma.ModelUpdateWithoutStageTransitionsInput>, Prisma.ModelUncheckedUpdateWithoutStageTransitionsInput>
 }
 
+export type ModelCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ModelUpsertWithoutDeploymentsInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ModelUpdateWithoutDeploymentsInput>, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelCreateNestedOneWithoutLogsInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutLogsInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutLogsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutLogsInput
+  upsert?: Prisma.ModelUpsertWithoutLogsInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutLogsInput, Prisma.ModelUpdateWithoutLogsInput>, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+}
+
 export type ModelCreateWithoutProjectInput = {
   id?: string
   name: string
@@ -622,6 +664,8 @@ export type ModelCreateWithoutProjectInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutProjectInput = {
@@ -638,6 +682,8 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutProjectInput = {
@@ -697,6 +743,8 @@ export type ModelCreateWithoutPromotionPoliciesInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutPromotionPoliciesInput = {
@@ -713,6 +761,8 @@ export type ModelUncheckedCreateWithoutPromotionPoliciesInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutPromotionPoliciesInput = {
@@ -745,6 +795,8 @@ export type ModelUpdateWithoutPromotionPoliciesInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutPromotionPoliciesInput = {
@@ -761,6 +813,8 @@ export type ModelUncheckedUpdateWithoutPromotionPoliciesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutVersionsInput = {
@@ -777,6 +831,8 @@ export type ModelCreateWithoutVersionsInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutVersionsInput = {
@@ -793,6 +849,8 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   updatedAt?: Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutVersionsInput = {
@@ -825,6 +883,8 @@ export type ModelUpdateWithoutVersionsInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutVersionsInput = {
@@ -841,6 +901,8 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutStageTransitionsInput = {
@@ -857,6 +919,8 @@ export type ModelCreateWithoutStageTransitionsInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutStageTransitionsInput = {
@@ -873,6 +937,8 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutStageTransitionsInput = {
@@ -905,6 +971,8 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
@@ -921,6 +989,184 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutDeploymentsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ModelUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutDeploymentsInput, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutDeploymentsInput, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutLogsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutLogsInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutLogsInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+}
+
+export type ModelUpsertWithoutLogsInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutLogsInput, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutLogsInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutLogsInput, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+}
+
+export type ModelUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyProjectInput = {
@@ -950,6 +1196,8 @@ export type ModelUpdateWithoutProjectInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutProjectInput = {
@@ -966,6 +1214,8 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutProjectInput = {
@@ -990,12 +1240,16 @@ export type ModelCountOutputType = {
   versions: number
   stageTransitions: number
   promotionPolicies: number
+  deployments: number
+  logs: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | ModelCountOutputTypeCountVersionsArgs
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
   promotionPolicies?: boolean | ModelCountOutputTypeCountPromotionPoliciesArgs
+  deployments?: boolean | ModelCountOutputTypeCountDeploymentsArgs
+  logs?: boolean | ModelCountOutputTypeCountLogsArgs
 }
 
 /**
@@ -1029,6 +1283,20 @@ export type ModelCountOutputTypeCountPromotionPoliciesArgs<ExtArgs extends runti
   where?: Prisma.PromotionPolicyWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelLogWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1046,6 +1314,8 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
   promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
+  deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -1099,6 +1369,8 @@ export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
   promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
+  deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1115,6 +1387,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     versions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     promotionPolicies: Prisma.$PromotionPolicyPayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
+    logs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1532,6 +1806,8 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   versions<T extends Prisma.Model$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   promotionPolicies<T extends Prisma.Model$promotionPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$promotionPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromotionPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.Model$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  logs<T extends Prisma.Model$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2042,6 +2318,54 @@ export type Model$promotionPoliciesArgs<ExtArgs extends runtime.Types.Extensions
   take?: number
   skip?: number
   distinct?: Prisma.PromotionPolicyScalarFieldEnum | Prisma.PromotionPolicyScalarFieldEnum[]
+}
+
+/**
+ * Model.deployments
+ */
+export type Model$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
+}
+
+/**
+ * Model.logs
+ */
+export type Model$logsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelLog
+   */
+  select?: Prisma.ModelLogSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelLog
+   */
+  omit?: Prisma.ModelLogOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelLogInclude<ExtArgs> | null
+  where?: Prisma.ModelLogWhereInput
+  orderBy?: Prisma.ModelLogOrderByWithRelationInput | Prisma.ModelLogOrderByWithRelationInput[]
+  cursor?: Prisma.ModelLogWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
 }
 
 /**

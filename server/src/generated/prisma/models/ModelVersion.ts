@@ -320,6 +320,8 @@ export type ModelVersionWhereInput = {
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }
 
 export type ModelVersionOrderByWithRelationInput = {
@@ -349,6 +351,8 @@ export type ModelVersionOrderByWithRelationInput = {
   childVersions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   transitionRequests?: Prisma.TransitionRequestOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
+  logs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
 
 export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -383,6 +387,8 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }, "id" | "modelId_number" | "modelId_idempotencyKey" | "modelId">
 
 export type ModelVersionOrderByWithAggregationInput = {
@@ -457,6 +463,8 @@ export type ModelVersionCreateInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateInput = {
@@ -481,6 +489,8 @@ export type ModelVersionUncheckedCreateInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUpdateInput = {
@@ -505,6 +515,8 @@ export type ModelVersionUpdateInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateInput = {
@@ -529,6 +541,8 @@ export type ModelVersionUncheckedUpdateInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateManyInput = {
@@ -944,6 +958,36 @@ export type ModelVersionUpdateOneRequiredWithoutTransitionRequestsNestedInput = 
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutTransitionRequestsInput, Prisma.ModelVersionUpdateWithoutTransitionRequestsInput>, Prisma.ModelVersionUncheckedUpdateWithoutTransitionRequestsInput>
 }
 
+export type ModelVersionCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ModelVersionUpsertWithoutDeploymentsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ModelVersionUpdateWithoutDeploymentsInput>, Prisma.ModelVersionUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelVersionCreateNestedOneWithoutLogsInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutLogsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneWithoutLogsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutLogsInput
+  upsert?: Prisma.ModelVersionUpsertWithoutLogsInput
+  disconnect?: Prisma.ModelVersionWhereInput | boolean
+  delete?: Prisma.ModelVersionWhereInput | boolean
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutLogsInput, Prisma.ModelVersionUpdateWithoutLogsInput>, Prisma.ModelVersionUncheckedUpdateWithoutLogsInput>
+}
+
 export type ModelVersionCreateWithoutProjectInput = {
   id?: string
   number: number
@@ -965,6 +1009,8 @@ export type ModelVersionCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutProjectInput = {
@@ -988,6 +1034,8 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutProjectInput = {
@@ -1061,6 +1109,8 @@ export type ModelVersionCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutIterationInput = {
@@ -1084,6 +1134,8 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutIterationInput = {
@@ -1133,6 +1185,8 @@ export type ModelVersionCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutResourceInput = {
@@ -1156,6 +1210,8 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutResourceInput = {
@@ -1205,6 +1261,8 @@ export type ModelVersionCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutModelInput = {
@@ -1228,6 +1286,8 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutModelInput = {
@@ -1277,6 +1337,8 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
@@ -1300,6 +1362,8 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   deletedAt?: Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutChildVersionsInput = {
@@ -1328,6 +1392,8 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
@@ -1351,6 +1417,8 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutParentVersionInput = {
@@ -1395,6 +1463,8 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
@@ -1418,6 +1488,8 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUpsertWithWhereUniqueWithoutParentVersionInput = {
@@ -1457,6 +1529,8 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
@@ -1480,6 +1554,8 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutStageTransitionsInput = {
@@ -1519,6 +1595,8 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
@@ -1542,6 +1620,8 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutTransitionRequestsInput = {
@@ -1565,6 +1645,8 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
@@ -1588,6 +1670,8 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutTransitionRequestsInput = {
@@ -1627,6 +1711,8 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
@@ -1650,6 +1736,240 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutDeploymentsInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ModelVersionUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelVersionUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutLogsInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutLogsInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutLogsInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+}
+
+export type ModelVersionUpsertWithoutLogsInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutLogsInput, Prisma.ModelVersionUncheckedUpdateWithoutLogsInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutLogsInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutLogsInput, Prisma.ModelVersionUncheckedUpdateWithoutLogsInput>
+}
+
+export type ModelVersionUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateManyProjectInput = {
@@ -1693,6 +2013,8 @@ export type ModelVersionUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutProjectInput = {
@@ -1716,6 +2038,8 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutProjectInput = {
@@ -1779,6 +2103,8 @@ export type ModelVersionUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutIterationInput = {
@@ -1802,6 +2128,8 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutIterationInput = {
@@ -1865,6 +2193,8 @@ export type ModelVersionUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutResourceInput = {
@@ -1888,6 +2218,8 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutResourceInput = {
@@ -1951,6 +2283,8 @@ export type ModelVersionUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutModelInput = {
@@ -1974,6 +2308,8 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutModelInput = {
@@ -2037,6 +2373,8 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
@@ -2060,6 +2398,8 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutParentVersionInput = {
@@ -2091,12 +2431,16 @@ export type ModelVersionCountOutputType = {
   childVersions: number
   stageTransitions: number
   transitionRequests: number
+  deployments: number
+  logs: number
 }
 
 export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   childVersions?: boolean | ModelVersionCountOutputTypeCountChildVersionsArgs
   stageTransitions?: boolean | ModelVersionCountOutputTypeCountStageTransitionsArgs
   transitionRequests?: boolean | ModelVersionCountOutputTypeCountTransitionRequestsArgs
+  deployments?: boolean | ModelVersionCountOutputTypeCountDeploymentsArgs
+  logs?: boolean | ModelVersionCountOutputTypeCountLogsArgs
 }
 
 /**
@@ -2130,6 +2474,20 @@ export type ModelVersionCountOutputTypeCountTransitionRequestsArgs<ExtArgs exten
   where?: Prisma.TransitionRequestWhereInput
 }
 
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelLogWhereInput
+}
+
 
 export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2158,6 +2516,8 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["modelVersion"]>
 
@@ -2244,6 +2604,8 @@ export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.Interna
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2272,6 +2634,8 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     childVersions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     transitionRequests: Prisma.$TransitionRequestPayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
+    logs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2703,6 +3067,8 @@ export interface Prisma__ModelVersionClient<T, Null = never, ExtArgs extends run
   childVersions<T extends Prisma.ModelVersion$childVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$childVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.ModelVersion$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   transitionRequests<T extends Prisma.ModelVersion$transitionRequestsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TransitionRequestPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.ModelVersion$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  logs<T extends Prisma.ModelVersion$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3277,6 +3643,54 @@ export type ModelVersion$transitionRequestsArgs<ExtArgs extends runtime.Types.Ex
   take?: number
   skip?: number
   distinct?: Prisma.TransitionRequestScalarFieldEnum | Prisma.TransitionRequestScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.deployments
+ */
+export type ModelVersion$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.logs
+ */
+export type ModelVersion$logsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelLog
+   */
+  select?: Prisma.ModelLogSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelLog
+   */
+  omit?: Prisma.ModelLogOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelLogInclude<ExtArgs> | null
+  where?: Prisma.ModelLogWhereInput
+  orderBy?: Prisma.ModelLogOrderByWithRelationInput | Prisma.ModelLogOrderByWithRelationInput[]
+  cursor?: Prisma.ModelLogWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
 }
 
 /**
