@@ -1,15 +1,18 @@
-// The approval workflow (DESIGN.md §1 "Stages", Approval): an EDITOR asks for a stage move, another member
-// with the ADMIN role approves it (the move happens then, cause APPROVAL) or rejects it (the version stays);
-// the requester, or an ADMIN, may withdraw it. Every decision is final, emits an event and is audited once.
+// The approval workflow (DESIGN.md §1 "Stages", Approval; "Aliases", protected aliases): an EDITOR asks for a stage
+// move or for an alias to point at a version, another member with the ADMIN role approves it (the move happens then:
+// stage cause APPROVAL, or an AliasChange naming the request) or rejects it (nothing moves); the requester, or an
+// ADMIN, may withdraw it. Every decision is final, emits an event and is audited once.
 import { authorize, roleIn } from "../access/permissions.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
+import { assertSettableAlias } from "../domain/aliases.ts";
 import { check, MAX_COMMENT_LENGTH } from "../domain/rules.ts";
 import { assertAllowedTransition, type Stage } from "../domain/stages.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
-import type { ModelVersion, TransitionRequest } from "../generated/prisma/client.ts";
+import type { AliasChange, ModelVersion, TransitionRequest } from "../generated/prisma/client.ts";
 import type { TransitionRequestStatus } from "../generated/prisma/enums.ts";
+import { applyAliasMove } from "./aliases.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
@@ -20,7 +23,9 @@ import { loadVersionForWrite } from "./versions.ts";
 
 export interface RequestTransitionInput {
   modelVersionId: string;
-  stage: Stage;
+  /** Exactly one of stage and alias. */
+  stage?: Stage | null;
+  alias?: string | null;
   comment?: string | null;
 }
 
@@ -35,20 +40,30 @@ export interface RequestOutcome {
   modelVersion: ModelVersion;
 }
 
-/** An approval: the decided request and everything its move changed. */
-export type ApprovalOutcome = RequestOutcome & TransitionOutcome;
+/** An approval: the decided request and everything its move changed (a stage move, or an alias move). */
+export type ApprovalOutcome = RequestOutcome & {
+  archivedVersions: ModelVersion[];
+  transitionId: string | null;
+  aliasChange: AliasChange | null;
+};
 
 /**
- * Asks for a version to be moved into a stage (EDITOR). The move must be allowed from the version's current
- * stage; at most one request per (version, stage) may be PENDING. Any stage may be requested, not only the ones
- * the model's policy gates: a team may want a review anyway.
+ * Asks for a version to be moved into a stage, or for an alias to point at it (EDITOR). A stage move must be allowed
+ * from the version's current stage; at most one request per (version, stage) and per (version, alias) may be PENDING.
+ * Any stage or alias may be requested, not only the ones the model's policy gates or protects: a team may want a
+ * review anyway.
  */
 export async function requestModelVersionTransition(ctx: ServiceContext, input: RequestTransitionInput): Promise<RequestOutcome> {
-  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  check()
+    .maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH)
+    .require((input.stage == null) !== (input.alias == null), ["input"], "give exactly one of stage and alias")
+    .done();
+  if (input.alias != null) assertSettableAlias(["input", "alias"], input.alias);
+  const target = input.alias != null ? `point the alias ${JSON.stringify(input.alias)} at this version` : `move this version into ${input.stage}`;
   const duplicate = (existingId?: string) =>
     ValidationError.single(
-      ["input", "stage"],
-      `a PENDING request to move this version into ${input.stage} already exists${existingId ? ` (${encodeGlobalId("TransitionRequest", existingId)})` : ""}; wait for its decision or cancel it (cancelTransitionRequest)`,
+      ["input", input.alias != null ? "alias" : "stage"],
+      `a PENDING request to ${target} already exists${existingId ? ` (${encodeGlobalId("TransitionRequest", existingId)})` : ""}; wait for its decision or cancel it (cancelTransitionRequest)`,
     );
   try {
     return await transaction(ctx.prisma, async (tx) => {
@@ -57,9 +72,10 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       await lockModel(tx, found.modelId);
       const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } });
       if (version.deletedAt) throw new NotFoundError("ModelVersion", input.modelVersionId);
-      assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
+      if (input.stage != null) assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
+      const targetWhere = input.alias != null ? { toAlias: input.alias } : { toStage: input.stage! };
       const pending = await tx.transitionRequest.findFirst({
-        where: { modelVersionId: version.id, toStage: input.stage, status: "PENDING" },
+        where: { modelVersionId: version.id, ...targetWhere, status: "PENDING" },
         select: { id: true },
       });
       if (pending) throw duplicate(pending.id);
@@ -67,7 +83,8 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
         data: {
           projectId: version.projectId,
           modelVersionId: version.id,
-          toStage: input.stage,
+          toStage: input.stage ?? null,
+          toAlias: input.alias ?? null,
           requestedById: ctx.viewer.userId,
           comment: input.comment ?? null,
         },
@@ -78,7 +95,12 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
         actorId: ctx.viewer.userId,
         modelId: version.modelId,
         modelVersionId: version.id,
-        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), number: version.number, fromStage: version.stage, toStage: input.stage },
+        payload: {
+          requestId: encodeGlobalId("TransitionRequest", request.id),
+          number: version.number,
+          fromStage: version.stage,
+          ...(input.alias != null ? { toAlias: input.alias } : { toStage: input.stage }),
+        },
       });
       await audit(tx, ctx, {
         action: "requestModelVersionTransition",
@@ -90,32 +112,50 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       return { transitionRequest: request, modelVersion: version };
     });
   } catch (error) {
-    // The partial unique index is the last word (one PENDING request per version and stage).
+    // The partial unique indexes are the last word (one PENDING request per version and stage, or alias).
     if (isUniqueViolation(error)) throw duplicate();
     throw error;
   }
 }
 
 /**
- * Approves a request (ADMIN, not the requester) and applies its move in the same transaction, cause APPROVAL.
- * Into PRODUCTION, the incumbent is archived as with a manual promotion. The stage machine is checked again
- * under the model lock: if the version moved meanwhile so that the move is no longer allowed, the approval fails
- * with InvalidStageTransitionError and the request stays PENDING. A request whose version's reviewed content changed
- * is never approved: that change cancelled it in its own transaction (versions.ts, under the same lock).
+ * Approves a request (ADMIN, not the requester) and applies its move in the same transaction. A stage request moves
+ * the version (cause APPROVAL; into PRODUCTION, the incumbent is archived as with a manual promotion); the stage
+ * machine is checked again under the model lock: if the version moved meanwhile so that the move is no longer
+ * allowed, the approval fails with InvalidStageTransitionError and the request stays PENDING. An alias request points
+ * the alias at the version, from wherever it points now (protected or not: the approval is what protection asks
+ * for). A request whose version's reviewed content changed is never approved: that change cancelled it in its own
+ * transaction (versions.ts, under the same lock).
  */
 export async function approveTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<ApprovalOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
-    const { request, version } = await loadPendingForDecision(ctx, tx, input.requestId, "approve");
+    const { request, version, model } = await loadPendingForDecision(ctx, tx, input.requestId, "approve");
     if (version.deletedAt) {
       throw ValidationError.single(["input", "requestId"], "the version was deleted; reject or cancel the request instead");
     }
-    assertAllowedTransition(version.stage, request.toStage, await stagePastOf(tx, version.id));
-    const outcome = await applyTransition(ctx, tx, {
+    const comment = input.comment ?? request.comment;
+    if (request.toAlias != null) {
+      const current = await tx.modelAlias.findUnique({ where: { modelId_name: { modelId: version.modelId, name: request.toAlias } } });
+      const moved =
+        current?.modelVersionId === version.id
+          ? null
+          : await applyAliasMove(ctx, tx, { model, alias: request.toAlias, current, to: version, comment, transitionRequestId: request.id });
+      const at = moved?.change?.at ?? new Date();
+      const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
+        alias: request.toAlias,
+        aliasChangeId: moved?.change?.id ?? null,
+        previousVersionId: current?.modelVersionId ?? null,
+      });
+      return { transitionRequest: decided, modelVersion: version, archivedVersions: [], transitionId: null, aliasChange: moved?.change ?? null };
+    }
+    const toStage = request.toStage!;
+    assertAllowedTransition(version.stage, toStage, await stagePastOf(tx, version.id));
+    const outcome: TransitionOutcome = await applyTransition(ctx, tx, {
       version,
-      to: request.toStage,
+      to: toStage,
       cause: "APPROVAL",
-      comment: input.comment ?? request.comment,
+      comment,
       archiveExisting: false,
     });
     const { at } = await tx.stageTransition.findUniqueOrThrow({ where: { id: outcome.transitionId }, select: { at: true } });
@@ -124,7 +164,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       archivedVersionIds: outcome.archivedVersions.map((v) => v.id),
       transitionId: outcome.transitionId,
     });
-    return { ...outcome, transitionRequest: decided };
+    return { ...outcome, transitionRequest: decided, aliasChange: null };
   });
 }
 
@@ -176,7 +216,7 @@ async function loadPendingForDecision(ctx: ServiceContext, tx: Tx, ref: string, 
   }
   const versionRow = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.modelVersionId }, select: { modelId: true } });
   // Archived models and projects are read-only, their requests included.
-  await loadModelForWrite(ctx, tx, encodeGlobalId("Model", versionRow.modelId), "read");
+  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", versionRow.modelId), "read");
   await lockModel(tx, versionRow.modelId);
   const request = await tx.transitionRequest.findUniqueOrThrow({ where: { id: found.id } });
   if (request.status !== "PENDING") {
@@ -186,7 +226,7 @@ async function loadPendingForDecision(ctx: ServiceContext, tx: Tx, ref: string, 
     );
   }
   const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: request.modelVersionId } });
-  return { request, version };
+  return { request, version, model };
 }
 
 /** Records the decision on the request, its TRANSITION_DECIDED event and the one audit entry of the mutation. */

@@ -399,11 +399,28 @@ export type EnumTransitionCauseWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedEnumTransitionCauseFilter<$PrismaModel>
 }
 
+export type EnumModelVersionStageNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+}
+
 export type EnumTransitionRequestStatusFilter<$PrismaModel = never> = {
   equals?: $Enums.TransitionRequestStatus | Prisma.EnumTransitionRequestStatusFieldRefInput<$PrismaModel>
   in?: $Enums.TransitionRequestStatus[] | Prisma.ListEnumTransitionRequestStatusFieldRefInput<$PrismaModel>
   notIn?: $Enums.TransitionRequestStatus[] | Prisma.ListEnumTransitionRequestStatusFieldRefInput<$PrismaModel>
   not?: Prisma.NestedEnumTransitionRequestStatusFilter<$PrismaModel> | $Enums.TransitionRequestStatus
+}
+
+export type EnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
 }
 
 export type EnumTransitionRequestStatusWithAggregatesFilter<$PrismaModel = never> = {
@@ -871,11 +888,28 @@ export type NestedEnumTransitionCauseWithAggregatesFilter<$PrismaModel = never> 
   _max?: Prisma.NestedEnumTransitionCauseFilter<$PrismaModel>
 }
 
+export type NestedEnumModelVersionStageNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+}
+
 export type NestedEnumTransitionRequestStatusFilter<$PrismaModel = never> = {
   equals?: $Enums.TransitionRequestStatus | Prisma.EnumTransitionRequestStatusFieldRefInput<$PrismaModel>
   in?: $Enums.TransitionRequestStatus[] | Prisma.ListEnumTransitionRequestStatusFieldRefInput<$PrismaModel>
   notIn?: $Enums.TransitionRequestStatus[] | Prisma.ListEnumTransitionRequestStatusFieldRefInput<$PrismaModel>
   not?: Prisma.NestedEnumTransitionRequestStatusFilter<$PrismaModel> | $Enums.TransitionRequestStatus
+}
+
+export type NestedEnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ModelVersionStage | Prisma.EnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ModelVersionStage[] | Prisma.ListEnumModelVersionStageFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumModelVersionStageNullableWithAggregatesFilter<$PrismaModel> | $Enums.ModelVersionStage | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumModelVersionStageNullableFilter<$PrismaModel>
 }
 
 export type NestedEnumTransitionRequestStatusWithAggregatesFilter<$PrismaModel = never> = {

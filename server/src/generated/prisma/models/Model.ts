@@ -66,6 +66,7 @@ export type ModelCountAggregateOutputType = {
   status: number
   tags: number
   requireApprovalFor: number
+  protectedAliases: number
   nextVersionNumber: number
   createdById: number
   createdAt: number
@@ -114,6 +115,7 @@ export type ModelCountAggregateInputType = {
   status?: true
   tags?: true
   requireApprovalFor?: true
+  protectedAliases?: true
   nextVersionNumber?: true
   createdById?: true
   createdAt?: true
@@ -215,6 +217,7 @@ export type ModelGroupByOutputType = {
   status: $Enums.ObjectStatus
   tags: runtime.JsonValue
   requireApprovalFor: $Enums.ModelVersionStage[]
+  protectedAliases: string[]
   nextVersionNumber: number
   createdById: string
   createdAt: Date
@@ -252,6 +255,7 @@ export type ModelWhereInput = {
   status?: Prisma.EnumObjectStatusFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntFilter<"Model"> | number
   createdById?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
@@ -259,6 +263,8 @@ export type ModelWhereInput = {
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChanges?: Prisma.AliasChangeListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -269,6 +275,7 @@ export type ModelOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   requireApprovalFor?: Prisma.SortOrder
+  protectedAliases?: Prisma.SortOrder
   nextVersionNumber?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -276,6 +283,8 @@ export type ModelOrderByWithRelationInput = {
   project?: Prisma.ProjectOrderByWithRelationInput
   versions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
+  aliases?: Prisma.ModelAliasOrderByRelationAggregateInput
+  aliasChanges?: Prisma.AliasChangeOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -289,6 +298,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.EnumObjectStatusFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntFilter<"Model"> | number
   createdById?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
@@ -296,6 +306,8 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChanges?: Prisma.AliasChangeListRelationFilter
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -306,6 +318,7 @@ export type ModelOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   requireApprovalFor?: Prisma.SortOrder
+  protectedAliases?: Prisma.SortOrder
   nextVersionNumber?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -328,6 +341,7 @@ export type ModelScalarWhereWithAggregatesInput = {
   status?: Prisma.EnumObjectStatusWithAggregatesFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonWithAggregatesFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntWithAggregatesFilter<"Model"> | number
   createdById?: Prisma.StringWithAggregatesFilter<"Model"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Model"> | Date | string
@@ -341,6 +355,7 @@ export type ModelCreateInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -348,6 +363,8 @@ export type ModelCreateInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -358,12 +375,15 @@ export type ModelUncheckedCreateInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -373,6 +393,7 @@ export type ModelUpdateInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -380,6 +401,8 @@ export type ModelUpdateInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -390,12 +413,15 @@ export type ModelUncheckedUpdateInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -406,6 +432,7 @@ export type ModelCreateManyInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -419,6 +446,7 @@ export type ModelUpdateManyMutationInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -433,6 +461,7 @@ export type ModelUncheckedUpdateManyInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -457,6 +486,14 @@ export type EnumModelVersionStageNullableListFilter<$PrismaModel = never> = {
   isEmpty?: boolean
 }
 
+export type StringNullableListFilter<$PrismaModel = never> = {
+  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  isEmpty?: boolean
+}
+
 export type ModelCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
@@ -465,6 +502,7 @@ export type ModelCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   requireApprovalFor?: Prisma.SortOrder
+  protectedAliases?: Prisma.SortOrder
   nextVersionNumber?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -554,9 +592,18 @@ export type ModelCreaterequireApprovalForInput = {
   set: $Enums.ModelVersionStage[]
 }
 
+export type ModelCreateprotectedAliasesInput = {
+  set: string[]
+}
+
 export type ModelUpdaterequireApprovalForInput = {
   set?: $Enums.ModelVersionStage[]
   push?: $Enums.ModelVersionStage | $Enums.ModelVersionStage[]
+}
+
+export type ModelUpdateprotectedAliasesInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type ModelCreateNestedOneWithoutVersionsInput = {
@@ -587,6 +634,34 @@ export type ModelUpdateOneRequiredWithoutStageTransitionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutStageTransitionsInput, Prisma.ModelUpdateWithoutStageTransitionsInput>, Prisma.ModelUncheckedUpdateWithoutStageTransitionsInput>
 }
 
+export type ModelCreateNestedOneWithoutAliasesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutAliasesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasesInput
+  upsert?: Prisma.ModelUpsertWithoutAliasesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutAliasesInput, Prisma.ModelUpdateWithoutAliasesInput>, Prisma.ModelUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelCreateNestedOneWithoutAliasChangesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasChangesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutAliasChangesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasChangesInput
+  upsert?: Prisma.ModelUpsertWithoutAliasChangesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutAliasChangesInput, Prisma.ModelUpdateWithoutAliasChangesInput>, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
+}
+
 export type ModelCreateWithoutProjectInput = {
   id?: string
   name: string
@@ -594,12 +669,15 @@ export type ModelCreateWithoutProjectInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutProjectInput = {
@@ -609,12 +687,15 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutProjectInput = {
@@ -654,6 +735,7 @@ export type ModelScalarWhereInput = {
   status?: Prisma.EnumObjectStatusFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntFilter<"Model"> | number
   createdById?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
@@ -667,12 +749,15 @@ export type ModelCreateWithoutVersionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutVersionsInput = {
@@ -683,11 +768,14 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutVersionsInput = {
@@ -713,12 +801,15 @@ export type ModelUpdateWithoutVersionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutVersionsInput = {
@@ -729,11 +820,14 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutStageTransitionsInput = {
@@ -743,12 +837,15 @@ export type ModelCreateWithoutStageTransitionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutStageTransitionsInput = {
@@ -759,11 +856,14 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutStageTransitionsInput = {
@@ -789,12 +889,15 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
@@ -805,11 +908,190 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutAliasesInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutAliasesInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutAliasesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+}
+
+export type ModelUpsertWithoutAliasesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutAliasesInput, Prisma.ModelUncheckedUpdateWithoutAliasesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutAliasesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutAliasesInput, Prisma.ModelUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutAliasChangesInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutAliasChangesInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutAliasChangesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+}
+
+export type ModelUpsertWithoutAliasChangesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutAliasChangesInput, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutAliasChangesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutAliasChangesInput, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
+}
+
+export type ModelUpdateWithoutAliasChangesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutAliasChangesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyProjectInput = {
@@ -819,6 +1101,7 @@ export type ModelCreateManyProjectInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -832,12 +1115,15 @@ export type ModelUpdateWithoutProjectInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutProjectInput = {
@@ -847,12 +1133,15 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutProjectInput = {
@@ -862,6 +1151,7 @@ export type ModelUncheckedUpdateManyWithoutProjectInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -876,11 +1166,15 @@ export type ModelUncheckedUpdateManyWithoutProjectInput = {
 export type ModelCountOutputType = {
   versions: number
   stageTransitions: number
+  aliases: number
+  aliasChanges: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | ModelCountOutputTypeCountVersionsArgs
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
+  aliases?: boolean | ModelCountOutputTypeCountAliasesArgs
+  aliasChanges?: boolean | ModelCountOutputTypeCountAliasChangesArgs
 }
 
 /**
@@ -907,6 +1201,20 @@ export type ModelCountOutputTypeCountStageTransitionsArgs<ExtArgs extends runtim
   where?: Prisma.StageTransitionWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountAliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelAliasWhereInput
+}
+
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountAliasChangesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AliasChangeWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -916,6 +1224,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
@@ -923,6 +1232,8 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  aliases?: boolean | Prisma.Model$aliasesArgs<ExtArgs>
+  aliasChanges?: boolean | Prisma.Model$aliasChangesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -934,6 +1245,7 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
@@ -949,6 +1261,7 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
@@ -964,17 +1277,20 @@ export type ModelSelectScalar = {
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "name" | "description" | "status" | "tags" | "requireApprovalFor" | "nextVersionNumber" | "createdById" | "createdAt" | "updatedAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "name" | "description" | "status" | "tags" | "requireApprovalFor" | "protectedAliases" | "nextVersionNumber" | "createdById" | "createdAt" | "updatedAt", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  aliases?: boolean | Prisma.Model$aliasesArgs<ExtArgs>
+  aliasChanges?: boolean | Prisma.Model$aliasChangesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -990,6 +1306,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     project: Prisma.$ProjectPayload<ExtArgs>
     versions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
+    aliases: Prisma.$ModelAliasPayload<ExtArgs>[]
+    aliasChanges: Prisma.$AliasChangePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1002,6 +1320,10 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * Stages a version may only enter through an approved TransitionRequest.
      */
     requireApprovalFor: $Enums.ModelVersionStage[]
+    /**
+     * Aliases that only move through an approved TransitionRequest naming them (toAlias).
+     */
+    protectedAliases: string[]
     /**
      * The number the next version gets; incremented in the creating transaction.
      */
@@ -1406,6 +1728,8 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   project<T extends Prisma.ProjectDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProjectDefaultArgs<ExtArgs>>): Prisma.Prisma__ProjectClient<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Model$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliases<T extends Prisma.Model$aliasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$aliasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelAliasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliasChanges<T extends Prisma.Model$aliasChangesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$aliasChangesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1442,6 +1766,7 @@ export interface ModelFieldRefs {
   readonly status: Prisma.FieldRef<"Model", 'ObjectStatus'>
   readonly tags: Prisma.FieldRef<"Model", 'Json'>
   readonly requireApprovalFor: Prisma.FieldRef<"Model", 'ModelVersionStage[]'>
+  readonly protectedAliases: Prisma.FieldRef<"Model", 'String[]'>
   readonly nextVersionNumber: Prisma.FieldRef<"Model", 'Int'>
   readonly createdById: Prisma.FieldRef<"Model", 'String'>
   readonly createdAt: Prisma.FieldRef<"Model", 'DateTime'>
@@ -1892,6 +2217,54 @@ export type Model$stageTransitionsArgs<ExtArgs extends runtime.Types.Extensions.
   take?: number
   skip?: number
   distinct?: Prisma.StageTransitionScalarFieldEnum | Prisma.StageTransitionScalarFieldEnum[]
+}
+
+/**
+ * Model.aliases
+ */
+export type Model$aliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelAlias
+   */
+  select?: Prisma.ModelAliasSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelAlias
+   */
+  omit?: Prisma.ModelAliasOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelAliasInclude<ExtArgs> | null
+  where?: Prisma.ModelAliasWhereInput
+  orderBy?: Prisma.ModelAliasOrderByWithRelationInput | Prisma.ModelAliasOrderByWithRelationInput[]
+  cursor?: Prisma.ModelAliasWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelAliasScalarFieldEnum | Prisma.ModelAliasScalarFieldEnum[]
+}
+
+/**
+ * Model.aliasChanges
+ */
+export type Model$aliasChangesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AliasChange
+   */
+  select?: Prisma.AliasChangeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AliasChange
+   */
+  omit?: Prisma.AliasChangeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AliasChangeInclude<ExtArgs> | null
+  where?: Prisma.AliasChangeWhereInput
+  orderBy?: Prisma.AliasChangeOrderByWithRelationInput | Prisma.AliasChangeOrderByWithRelationInput[]
+  cursor?: Prisma.AliasChangeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
 }
 
 /**

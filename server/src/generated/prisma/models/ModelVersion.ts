@@ -320,6 +320,9 @@ export type ModelVersionWhereInput = {
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChangesFrom?: Prisma.AliasChangeListRelationFilter
+  aliasChangesTo?: Prisma.AliasChangeListRelationFilter
 }
 
 export type ModelVersionOrderByWithRelationInput = {
@@ -349,6 +352,9 @@ export type ModelVersionOrderByWithRelationInput = {
   childVersions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   transitionRequests?: Prisma.TransitionRequestOrderByRelationAggregateInput
+  aliases?: Prisma.ModelAliasOrderByRelationAggregateInput
+  aliasChangesFrom?: Prisma.AliasChangeOrderByRelationAggregateInput
+  aliasChangesTo?: Prisma.AliasChangeOrderByRelationAggregateInput
 }
 
 export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -383,6 +389,9 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChangesFrom?: Prisma.AliasChangeListRelationFilter
+  aliasChangesTo?: Prisma.AliasChangeListRelationFilter
 }, "id" | "modelId_number" | "modelId_idempotencyKey" | "modelId">
 
 export type ModelVersionOrderByWithAggregationInput = {
@@ -457,6 +466,9 @@ export type ModelVersionCreateInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateInput = {
@@ -481,6 +493,9 @@ export type ModelVersionUncheckedCreateInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUpdateInput = {
@@ -505,6 +520,9 @@ export type ModelVersionUpdateInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateInput = {
@@ -529,6 +547,9 @@ export type ModelVersionUncheckedUpdateInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionCreateManyInput = {
@@ -944,6 +965,52 @@ export type ModelVersionUpdateOneRequiredWithoutTransitionRequestsNestedInput = 
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutTransitionRequestsInput, Prisma.ModelVersionUpdateWithoutTransitionRequestsInput>, Prisma.ModelVersionUncheckedUpdateWithoutTransitionRequestsInput>
 }
 
+export type ModelVersionCreateNestedOneWithoutAliasesInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasesInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneRequiredWithoutAliasesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasesInput
+  upsert?: Prisma.ModelVersionUpsertWithoutAliasesInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasesInput, Prisma.ModelVersionUpdateWithoutAliasesInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelVersionCreateNestedOneWithoutAliasChangesFromInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesFromInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionCreateNestedOneWithoutAliasChangesToInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesToInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneWithoutAliasChangesFromNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesFromInput
+  upsert?: Prisma.ModelVersionUpsertWithoutAliasChangesFromInput
+  disconnect?: Prisma.ModelVersionWhereInput | boolean
+  delete?: Prisma.ModelVersionWhereInput | boolean
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasChangesFromInput, Prisma.ModelVersionUpdateWithoutAliasChangesFromInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesFromInput>
+}
+
+export type ModelVersionUpdateOneWithoutAliasChangesToNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesToInput
+  upsert?: Prisma.ModelVersionUpsertWithoutAliasChangesToInput
+  disconnect?: Prisma.ModelVersionWhereInput | boolean
+  delete?: Prisma.ModelVersionWhereInput | boolean
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasChangesToInput, Prisma.ModelVersionUpdateWithoutAliasChangesToInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
+}
+
 export type ModelVersionCreateWithoutProjectInput = {
   id?: string
   number: number
@@ -965,6 +1032,9 @@ export type ModelVersionCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutProjectInput = {
@@ -988,6 +1058,9 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutProjectInput = {
@@ -1061,6 +1134,9 @@ export type ModelVersionCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutIterationInput = {
@@ -1084,6 +1160,9 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutIterationInput = {
@@ -1133,6 +1212,9 @@ export type ModelVersionCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutResourceInput = {
@@ -1156,6 +1238,9 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutResourceInput = {
@@ -1205,6 +1290,9 @@ export type ModelVersionCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutModelInput = {
@@ -1228,6 +1316,9 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutModelInput = {
@@ -1277,6 +1368,9 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
@@ -1300,6 +1394,9 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   deletedAt?: Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutChildVersionsInput = {
@@ -1328,6 +1425,9 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
@@ -1351,6 +1451,9 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutParentVersionInput = {
@@ -1395,6 +1498,9 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
@@ -1418,6 +1524,9 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUpsertWithWhereUniqueWithoutParentVersionInput = {
@@ -1457,6 +1566,9 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
@@ -1480,6 +1592,9 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutStageTransitionsInput = {
@@ -1519,6 +1634,9 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
@@ -1542,6 +1660,9 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutTransitionRequestsInput = {
@@ -1565,6 +1686,9 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
@@ -1588,6 +1712,9 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutTransitionRequestsInput = {
@@ -1627,6 +1754,9 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
@@ -1650,6 +1780,369 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutAliasesInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutAliasesInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutAliasesInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+}
+
+export type ModelVersionUpsertWithoutAliasesInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasesInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasesInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutAliasesInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasesInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelVersionUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutAliasChangesFromInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutAliasChangesFromInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutAliasChangesFromInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+}
+
+export type ModelVersionCreateWithoutAliasChangesToInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutAliasChangesToInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutAliasChangesToInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+}
+
+export type ModelVersionUpsertWithoutAliasChangesFromInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesFromInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutAliasChangesFromInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesFromInput>
+}
+
+export type ModelVersionUpdateWithoutAliasChangesFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutAliasChangesFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+}
+
+export type ModelVersionUpsertWithoutAliasChangesToInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutAliasChangesToInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
+}
+
+export type ModelVersionUpdateWithoutAliasChangesToInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutAliasChangesToInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
 }
 
 export type ModelVersionCreateManyProjectInput = {
@@ -1693,6 +2186,9 @@ export type ModelVersionUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutProjectInput = {
@@ -1716,6 +2212,9 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutProjectInput = {
@@ -1779,6 +2278,9 @@ export type ModelVersionUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutIterationInput = {
@@ -1802,6 +2304,9 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutIterationInput = {
@@ -1865,6 +2370,9 @@ export type ModelVersionUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutResourceInput = {
@@ -1888,6 +2396,9 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutResourceInput = {
@@ -1951,6 +2462,9 @@ export type ModelVersionUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutModelInput = {
@@ -1974,6 +2488,9 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutModelInput = {
@@ -2037,6 +2554,9 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
@@ -2060,6 +2580,9 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutParentVersionInput = {
@@ -2091,12 +2614,18 @@ export type ModelVersionCountOutputType = {
   childVersions: number
   stageTransitions: number
   transitionRequests: number
+  aliases: number
+  aliasChangesFrom: number
+  aliasChangesTo: number
 }
 
 export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   childVersions?: boolean | ModelVersionCountOutputTypeCountChildVersionsArgs
   stageTransitions?: boolean | ModelVersionCountOutputTypeCountStageTransitionsArgs
   transitionRequests?: boolean | ModelVersionCountOutputTypeCountTransitionRequestsArgs
+  aliases?: boolean | ModelVersionCountOutputTypeCountAliasesArgs
+  aliasChangesFrom?: boolean | ModelVersionCountOutputTypeCountAliasChangesFromArgs
+  aliasChangesTo?: boolean | ModelVersionCountOutputTypeCountAliasChangesToArgs
 }
 
 /**
@@ -2130,6 +2659,27 @@ export type ModelVersionCountOutputTypeCountTransitionRequestsArgs<ExtArgs exten
   where?: Prisma.TransitionRequestWhereInput
 }
 
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountAliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelAliasWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountAliasChangesFromArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AliasChangeWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountAliasChangesToArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AliasChangeWhereInput
+}
+
 
 export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2158,6 +2708,9 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  aliases?: boolean | Prisma.ModelVersion$aliasesArgs<ExtArgs>
+  aliasChangesFrom?: boolean | Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>
+  aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["modelVersion"]>
 
@@ -2244,6 +2797,9 @@ export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.Interna
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  aliases?: boolean | Prisma.ModelVersion$aliasesArgs<ExtArgs>
+  aliasChangesFrom?: boolean | Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>
+  aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2272,6 +2828,9 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     childVersions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     transitionRequests: Prisma.$TransitionRequestPayload<ExtArgs>[]
+    aliases: Prisma.$ModelAliasPayload<ExtArgs>[]
+    aliasChangesFrom: Prisma.$AliasChangePayload<ExtArgs>[]
+    aliasChangesTo: Prisma.$AliasChangePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2703,6 +3262,9 @@ export interface Prisma__ModelVersionClient<T, Null = never, ExtArgs extends run
   childVersions<T extends Prisma.ModelVersion$childVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$childVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.ModelVersion$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   transitionRequests<T extends Prisma.ModelVersion$transitionRequestsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TransitionRequestPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliases<T extends Prisma.ModelVersion$aliasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelAliasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliasChangesFrom<T extends Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliasChangesTo<T extends Prisma.ModelVersion$aliasChangesToArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3277,6 +3839,78 @@ export type ModelVersion$transitionRequestsArgs<ExtArgs extends runtime.Types.Ex
   take?: number
   skip?: number
   distinct?: Prisma.TransitionRequestScalarFieldEnum | Prisma.TransitionRequestScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.aliases
+ */
+export type ModelVersion$aliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelAlias
+   */
+  select?: Prisma.ModelAliasSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelAlias
+   */
+  omit?: Prisma.ModelAliasOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelAliasInclude<ExtArgs> | null
+  where?: Prisma.ModelAliasWhereInput
+  orderBy?: Prisma.ModelAliasOrderByWithRelationInput | Prisma.ModelAliasOrderByWithRelationInput[]
+  cursor?: Prisma.ModelAliasWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelAliasScalarFieldEnum | Prisma.ModelAliasScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.aliasChangesFrom
+ */
+export type ModelVersion$aliasChangesFromArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AliasChange
+   */
+  select?: Prisma.AliasChangeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AliasChange
+   */
+  omit?: Prisma.AliasChangeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AliasChangeInclude<ExtArgs> | null
+  where?: Prisma.AliasChangeWhereInput
+  orderBy?: Prisma.AliasChangeOrderByWithRelationInput | Prisma.AliasChangeOrderByWithRelationInput[]
+  cursor?: Prisma.AliasChangeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.aliasChangesTo
+ */
+export type ModelVersion$aliasChangesToArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AliasChange
+   */
+  select?: Prisma.AliasChangeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AliasChange
+   */
+  omit?: Prisma.AliasChangeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AliasChangeInclude<ExtArgs> | null
+  where?: Prisma.AliasChangeWhereInput
+  orderBy?: Prisma.AliasChangeOrderByWithRelationInput | Prisma.AliasChangeOrderByWithRelationInput[]
+  cursor?: Prisma.AliasChangeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
 }
 
 /**

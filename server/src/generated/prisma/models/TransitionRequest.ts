@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model TransitionRequest
- * 
+ * A request to move a version into a stage, or to point an alias at it: exactly one of toStage / toAlias (CHECK in SQL).
  */
 export type TransitionRequestModel = runtime.Types.Result.DefaultSelection<Prisma.$TransitionRequestPayload>
 
@@ -29,6 +29,7 @@ export type TransitionRequestMinAggregateOutputType = {
   projectId: string | null
   modelVersionId: string | null
   toStage: $Enums.ModelVersionStage | null
+  toAlias: string | null
   status: $Enums.TransitionRequestStatus | null
   requestedById: string | null
   comment: string | null
@@ -43,6 +44,7 @@ export type TransitionRequestMaxAggregateOutputType = {
   projectId: string | null
   modelVersionId: string | null
   toStage: $Enums.ModelVersionStage | null
+  toAlias: string | null
   status: $Enums.TransitionRequestStatus | null
   requestedById: string | null
   comment: string | null
@@ -57,6 +59,7 @@ export type TransitionRequestCountAggregateOutputType = {
   projectId: number
   modelVersionId: number
   toStage: number
+  toAlias: number
   status: number
   requestedById: number
   comment: number
@@ -73,6 +76,7 @@ export type TransitionRequestMinAggregateInputType = {
   projectId?: true
   modelVersionId?: true
   toStage?: true
+  toAlias?: true
   status?: true
   requestedById?: true
   comment?: true
@@ -87,6 +91,7 @@ export type TransitionRequestMaxAggregateInputType = {
   projectId?: true
   modelVersionId?: true
   toStage?: true
+  toAlias?: true
   status?: true
   requestedById?: true
   comment?: true
@@ -101,6 +106,7 @@ export type TransitionRequestCountAggregateInputType = {
   projectId?: true
   modelVersionId?: true
   toStage?: true
+  toAlias?: true
   status?: true
   requestedById?: true
   comment?: true
@@ -187,7 +193,8 @@ export type TransitionRequestGroupByOutputType = {
   id: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage: $Enums.ModelVersionStage | null
+  toAlias: string | null
   status: $Enums.TransitionRequestStatus
   requestedById: string
   comment: string | null
@@ -222,7 +229,8 @@ export type TransitionRequestWhereInput = {
   id?: Prisma.StringFilter<"TransitionRequest"> | string
   projectId?: Prisma.StringFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
@@ -237,7 +245,8 @@ export type TransitionRequestOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
-  toStage?: Prisma.SortOrder
+  toStage?: Prisma.SortOrderInput | Prisma.SortOrder
+  toAlias?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -251,12 +260,14 @@ export type TransitionRequestOrderByWithRelationInput = {
 export type TransitionRequestWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   modelVersionId_toStage?: Prisma.TransitionRequestModelVersionIdToStageCompoundUniqueInput
+  modelVersionId_toAlias?: Prisma.TransitionRequestModelVersionIdToAliasCompoundUniqueInput
   AND?: Prisma.TransitionRequestWhereInput | Prisma.TransitionRequestWhereInput[]
   OR?: Prisma.TransitionRequestWhereInput[]
   NOT?: Prisma.TransitionRequestWhereInput | Prisma.TransitionRequestWhereInput[]
   projectId?: Prisma.StringFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
@@ -265,13 +276,14 @@ export type TransitionRequestWhereUniqueInput = Prisma.AtLeast<{
   decisionComment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   createdAt?: Prisma.DateTimeFilter<"TransitionRequest"> | Date | string
   modelVersion?: Prisma.XOR<Prisma.ModelVersionScalarRelationFilter, Prisma.ModelVersionWhereInput>
-}, "id" | "modelVersionId_toStage">
+}, "id" | "modelVersionId_toStage" | "modelVersionId_toAlias">
 
 export type TransitionRequestOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
-  toStage?: Prisma.SortOrder
+  toStage?: Prisma.SortOrderInput | Prisma.SortOrder
+  toAlias?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -291,7 +303,8 @@ export type TransitionRequestScalarWhereWithAggregatesInput = {
   id?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
   projectId?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageWithAggregatesFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableWithAggregatesFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableWithAggregatesFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusWithAggregatesFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableWithAggregatesFilter<"TransitionRequest"> | string | null
@@ -304,7 +317,8 @@ export type TransitionRequestScalarWhereWithAggregatesInput = {
 export type TransitionRequestCreateInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -319,7 +333,8 @@ export type TransitionRequestUncheckedCreateInput = {
   id?: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -332,7 +347,8 @@ export type TransitionRequestUncheckedCreateInput = {
 export type TransitionRequestUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -347,7 +363,8 @@ export type TransitionRequestUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   modelVersionId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -361,7 +378,8 @@ export type TransitionRequestCreateManyInput = {
   id?: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -374,7 +392,8 @@ export type TransitionRequestCreateManyInput = {
 export type TransitionRequestUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -388,7 +407,8 @@ export type TransitionRequestUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   modelVersionId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -413,11 +433,17 @@ export type TransitionRequestModelVersionIdToStageCompoundUniqueInput = {
   toStage: $Enums.ModelVersionStage
 }
 
+export type TransitionRequestModelVersionIdToAliasCompoundUniqueInput = {
+  modelVersionId: string
+  toAlias: string
+}
+
 export type TransitionRequestCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
   toStage?: Prisma.SortOrder
+  toAlias?: Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrder
@@ -432,6 +458,7 @@ export type TransitionRequestMaxOrderByAggregateInput = {
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
   toStage?: Prisma.SortOrder
+  toAlias?: Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrder
@@ -446,6 +473,7 @@ export type TransitionRequestMinOrderByAggregateInput = {
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
   toStage?: Prisma.SortOrder
+  toAlias?: Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrder
@@ -497,6 +525,10 @@ export type TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput =
   deleteMany?: Prisma.TransitionRequestScalarWhereInput | Prisma.TransitionRequestScalarWhereInput[]
 }
 
+export type NullableEnumModelVersionStageFieldUpdateOperationsInput = {
+  set?: $Enums.ModelVersionStage | null
+}
+
 export type EnumTransitionRequestStatusFieldUpdateOperationsInput = {
   set?: $Enums.TransitionRequestStatus
 }
@@ -504,7 +536,8 @@ export type EnumTransitionRequestStatusFieldUpdateOperationsInput = {
 export type TransitionRequestCreateWithoutModelVersionInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -517,7 +550,8 @@ export type TransitionRequestCreateWithoutModelVersionInput = {
 export type TransitionRequestUncheckedCreateWithoutModelVersionInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -560,7 +594,8 @@ export type TransitionRequestScalarWhereInput = {
   id?: Prisma.StringFilter<"TransitionRequest"> | string
   projectId?: Prisma.StringFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
@@ -573,7 +608,8 @@ export type TransitionRequestScalarWhereInput = {
 export type TransitionRequestCreateManyModelVersionInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -586,7 +622,8 @@ export type TransitionRequestCreateManyModelVersionInput = {
 export type TransitionRequestUpdateWithoutModelVersionInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -599,7 +636,8 @@ export type TransitionRequestUpdateWithoutModelVersionInput = {
 export type TransitionRequestUncheckedUpdateWithoutModelVersionInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -612,7 +650,8 @@ export type TransitionRequestUncheckedUpdateWithoutModelVersionInput = {
 export type TransitionRequestUncheckedUpdateManyWithoutModelVersionInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -629,6 +668,7 @@ export type TransitionRequestSelect<ExtArgs extends runtime.Types.Extensions.Int
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -644,6 +684,7 @@ export type TransitionRequestSelectCreateManyAndReturn<ExtArgs extends runtime.T
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -659,6 +700,7 @@ export type TransitionRequestSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -674,6 +716,7 @@ export type TransitionRequestSelectScalar = {
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -683,7 +726,7 @@ export type TransitionRequestSelectScalar = {
   createdAt?: boolean
 }
 
-export type TransitionRequestOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelVersionId" | "toStage" | "status" | "requestedById" | "comment" | "decidedById" | "decidedAt" | "decisionComment" | "createdAt", ExtArgs["result"]["transitionRequest"]>
+export type TransitionRequestOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelVersionId" | "toStage" | "toAlias" | "status" | "requestedById" | "comment" | "decidedById" | "decidedAt" | "decisionComment" | "createdAt", ExtArgs["result"]["transitionRequest"]>
 export type TransitionRequestInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   modelVersion?: boolean | Prisma.ModelVersionDefaultArgs<ExtArgs>
 }
@@ -703,7 +746,8 @@ export type $TransitionRequestPayload<ExtArgs extends runtime.Types.Extensions.I
     id: string
     projectId: string
     modelVersionId: string
-    toStage: $Enums.ModelVersionStage
+    toStage: $Enums.ModelVersionStage | null
+    toAlias: string | null
     status: $Enums.TransitionRequestStatus
     requestedById: string
     comment: string | null
@@ -1139,6 +1183,7 @@ export interface TransitionRequestFieldRefs {
   readonly projectId: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly modelVersionId: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly toStage: Prisma.FieldRef<"TransitionRequest", 'ModelVersionStage'>
+  readonly toAlias: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly status: Prisma.FieldRef<"TransitionRequest", 'TransitionRequestStatus'>
   readonly requestedById: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly comment: Prisma.FieldRef<"TransitionRequest", 'String'>
