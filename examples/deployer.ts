@@ -1,15 +1,18 @@
-// A deployer: whenever a version of the model is promoted to PRODUCTION (or rolled back into it), download its
-// artifact, verify its sha256, and switch `<DEPLOY_DIR>/current` to it. It remembers the cursor of the last event
+// A deployer: whenever a version of the model is promoted to PRODUCTION (or rolled back into it), report DEPLOYING
+// for it in its environment, download its artifact, verify its sha256, switch `<DEPLOY_DIR>/current` to it and report
+// DEPLOYED, or report FAILED with the verification error as the message. Each outcome is also added to the model's
+// log (addModelLog), so `model.environments` and `model.logs` show what runs where and what went wrong. It remembers the cursor of the last event
 // it handled in a state file, so after a restart (crash, redeploy) it resumes exactly where it stopped: promotions
 // made while it was down are replayed, none twice. Network drops are retried by the SDK, resuming from the cursor.
 //
 //   MODELGRAPH_URL=http://localhost:4000 MODELGRAPH_TOKEN=mg_… PROJECT=demo MODEL=churn pnpm exec tsx examples/deployer.ts
 //
-// Environment: DEPLOY_DIR (default ./deployments), STATE_FILE (default <DEPLOY_DIR>/deployer-state.json),
-// EXIT_AFTER (stop after this many deployments; for demos and tests).
+// Environment: ENVIRONMENT (the environment it deploys to, default `production`), DEPLOY_DIR (default ./deployments),
+// STATE_FILE (default <DEPLOY_DIR>/deployer-state.json), EXIT_AFTER (stop after this many deployment attempts,
+// failed ones included; for demos and tests). The token needs the EDITOR role in the project (to report).
 import fs from "node:fs/promises";
 import path from "node:path";
-import { createClient, type ModelVersion, type StageChangeEvent } from "@modelgraph/sdk";
+import { createClient, unwrap, type DeploymentStatus, type ModelVersion, type StageChangeEvent } from "@modelgraph/sdk";
 
 interface State {
   /** Cursor of the last stage change handled; the watch resumes after it. */
@@ -28,6 +31,7 @@ const log = (message: string) => process.stderr.write(`deployer: ${message}\n`);
 const deployDir = path.resolve(env("DEPLOY_DIR", "deployments"));
 const stateFile = env("STATE_FILE", path.join(deployDir, "deployer-state.json"));
 const exitAfter = Number(process.env.EXIT_AFTER ?? Infinity);
+const environment = env("ENVIRONMENT", "production");
 await fs.mkdir(deployDir, { recursive: true });
 
 async function readState(): Promise<State> {
@@ -53,22 +57,45 @@ const state = await readState();
 let deployments = 0;
 let stopping = false;
 
-/** Downloads (verified) and activates a version; skips one already deployed. */
+/** Tells the registry where this deployment stands (a refusal, e.g. a VIEWER token, stops the deployer). */
+async function report(version: ModelVersion, status: DeploymentStatus, message?: string): Promise<void> {
+  unwrap(await client.reportDeployment({ modelVersionId: version.id, environment, status, message }));
+}
+
+/** Adds a line to the model's operational log. */
+async function logLine(version: ModelVersion, message: string, success: boolean): Promise<void> {
+  unwrap(await client.addModelLog({ modelId: model!.id, modelVersionId: version.id, message, success }));
+}
+
+/** Downloads (verified) and activates a version, reporting each step; skips one already deployed. */
 async function deploy(version: ModelVersion, why: string): Promise<void> {
   if (version.id === state.deployedVersionId) return;
   if (!version.resource) {
     log(`${model!.name} v${version.number} has no artifact; nothing to deploy`);
     return;
   }
-  const target = path.join(deployDir, `${model!.name}-v${version.number}-${version.resource.name}`);
-  // Throws ArtifactIntegrityError (and leaves nothing behind) if the bytes do not match the registered sha256.
-  const { sha256 } = await client.downloadArtifact(version.resource, target);
+  const resource = version.resource;
+  deployments++;
+  await report(version, "DEPLOYING", `downloading ${resource.name} (${why})`);
+  const target = path.join(deployDir, `${model!.name}-v${version.number}-${resource.name}`);
+  let sha256: string;
+  try {
+    // Throws ArtifactIntegrityError (and leaves nothing behind) if the bytes do not match the registered sha256.
+    ({ sha256 } = await client.downloadArtifact(resource, target));
+  } catch (error) {
+    const reason = (error as Error).message;
+    await report(version, "FAILED", reason);
+    await logLine(version, `deploying v${version.number} to ${environment} failed: ${reason}`, false);
+    log(`failed to deploy ${model!.name} v${version.number} (${why}): ${reason}`);
+    return;
+  }
   const link = path.join(deployDir, "current");
   await fs.rm(`${link}.new`, { force: true });
   await fs.symlink(path.basename(target), `${link}.new`);
   await fs.rename(`${link}.new`, link);
   state.deployedVersionId = version.id;
-  deployments++;
+  await report(version, "DEPLOYED", `sha256 ${sha256} verified`);
+  await logLine(version, `deployed v${version.number} to ${environment} (${why})`, true);
   log(`deployed ${model!.name} v${version.number} (${why}), sha256 ${sha256}`);
 }
 

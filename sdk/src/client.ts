@@ -16,6 +16,17 @@ import { ModelgraphError } from "./errors.ts";
 import {
   AuditLogDocument,
   CompareModelVersionsDocument,
+  DeploymentsDocument,
+  ModelEnvironmentsDocument,
+  ModelLogsDocument,
+  ModelVersionDeploymentsDocument,
+  ReportDeploymentDocument,
+  AddModelLogDocument,
+  type DeploymentsQueryVariables,
+  type ModelLogsQueryVariables,
+  type ModelVersionDeploymentsQueryVariables,
+  type ReportDeploymentInput,
+  type AddModelLogInput,
   ExperimentByIdDocument,
   ExperimentDocument,
   ExperimentIterationsDocument,
@@ -168,6 +179,8 @@ import { graphqlEndpoint, HttpTransport, type RequestOptions, type ServerWarning
 import type {
   ApiToken,
   AuditEntry,
+  Deployment,
+  Environment,
   Experiment,
   Iteration,
   MetricPoint,
@@ -175,6 +188,7 @@ import type {
   ModelVersion,
   ModelVersionComparison,
   ModelVersionLineage,
+  ModelLog,
   ModelOverview,
   NodeRef,
   Project,
@@ -223,6 +237,8 @@ import type {
   CreateWebhookResult,
   UpdateWebhookResult,
   DeleteWebhookResult,
+  ReportDeploymentResult,
+  AddModelLogResult,
 } from "./types.ts";
 
 /** Options of `createClient`. */
@@ -332,6 +348,15 @@ export interface QueryMethods {
   /** How two versions differ: metric deltas (b − a), parameter and tag changes, same artifact; null if either is not found. */
   compareModelVersions(variables: { a: string; b: string }, options?: RequestOptions): Promise<ModelVersionComparison | null>;
 
+  /** Every environment a model has been deployed to, by name: the version live there (if any) and the latest attempt. */
+  modelEnvironments(variables: { modelId: string }, options?: RequestOptions): Promise<Environment[]>;
+  /** Deployment attempts of a model's versions, newest first, e.g. `filter: { environment: "prod", status: "DEPLOYED" }` (one page). */
+  deployments(variables: DeploymentsQueryVariables, options?: RequestOptions): Promise<Connection<Deployment>>;
+  /** Deployment attempts of one version, newest first (one page). */
+  modelVersionDeployments(variables: ModelVersionDeploymentsQueryVariables, options?: RequestOptions): Promise<Connection<Deployment>>;
+  /** A model's operational log, newest first, e.g. `filter: { success: false }` (one page). */
+  modelLogs(variables: ModelLogsQueryVariables, options?: RequestOptions): Promise<Connection<ModelLog>>;
+
   /** An artifact by global id, or null. */
   resourceById(id: string, options?: RequestOptions): Promise<Resource | null>;
   /** Versions using one artifact (one page). */
@@ -394,6 +419,14 @@ export interface MutationMethods {
   rejectTransitionRequest(input: RejectTransitionRequestInput, options?: RequestOptions): Promise<RejectTransitionRequestResult>;
   /** Withdraws a PENDING request (its requester, or a project ADMIN). */
   cancelTransitionRequest(input: CancelTransitionRequestInput, options?: RequestOptions): Promise<CancelTransitionRequestResult>;
+  /**
+   * Reports a deployment of a version to an environment (deployers use EDITOR tokens): PENDING → DEPLOYING → DEPLOYED |
+   * FAILED on the version's open attempt there, or a new attempt after DEPLOYED or FAILED. DEPLOYED retires the
+   * environment's previous live deployment (returned in `retired`); a backward move is an InvalidDeploymentTransitionError.
+   */
+  reportDeployment(input: ReportDeploymentInput, options?: RequestOptions): Promise<ReportDeploymentResult>;
+  /** Appends an operational log line to a model (optionally about one of its versions). Lines are never edited. */
+  addModelLog(input: AddModelLogInput, options?: RequestOptions): Promise<AddModelLogResult>;
   /** Declares an artifact (name, size, sha256); the bytes follow to `uploadUrl` or the presigned URLs. */
   createResourceUpload(input: CreateResourceUploadInput, options?: RequestOptions): Promise<CreateResourceUploadResult>;
   /** Verifies the uploaded bytes (size and sha256) and makes the resource READY; a mismatch makes it FAILED. */
@@ -535,6 +568,8 @@ const MUTATIONS = {
   approveTransitionRequest: ApproveTransitionRequestDocument,
   rejectTransitionRequest: RejectTransitionRequestDocument,
   cancelTransitionRequest: CancelTransitionRequestDocument,
+  reportDeployment: ReportDeploymentDocument,
+  addModelLog: AddModelLogDocument,
   createResourceUpload: CreateResourceUploadDocument,
   completeResourceUpload: CompleteResourceUploadDocument,
   deleteResource: DeleteResourceDocument,
@@ -632,6 +667,11 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
       parent((await query(ModelVersionTransitionRequestsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionTransitionRequests").transitionRequests,
     modelVersionChildVersions: async (v, o) => parent((await query(ModelVersionChildVersionsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionChildVersions").childVersions,
     compareModelVersions: async (v, o) => (await query(CompareModelVersionsDocument, v, o)).compareModelVersions,
+
+    modelEnvironments: async (v, o) => parent((await query(ModelEnvironmentsDocument, v, o)).node, "Model", v.modelId, "modelEnvironments").environments,
+    deployments: async (v, o) => parent((await query(DeploymentsDocument, v, o)).node, "Model", v.modelId, "deployments").deployments,
+    modelVersionDeployments: async (v, o) => parent((await query(ModelVersionDeploymentsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionDeployments").deployments,
+    modelLogs: async (v, o) => parent((await query(ModelLogsDocument, v, o)).node, "Model", v.modelId, "modelLogs").logs,
 
     resourceById: async (id, o) => typed((await query(ResourceByIdDocument, { id }, o)).node, "Resource"),
     resourceModelVersions: async (v, o) => parent((await query(ResourceModelVersionsDocument, v, o)).node, "Resource", v.resourceId, "resourceModelVersions").modelVersions,

@@ -4,6 +4,11 @@ import type {
   ApiTokenFieldsFragment,
   AuditEntryFieldsFragment,
   ComparisonFieldsFragment,
+  DeploymentFieldsFragment,
+  EnvironmentFieldsFragment,
+  ModelLogFieldsFragment,
+  ReportDeploymentMutation,
+  AddModelLogMutation,
   EventFieldsFragment,
   ExperimentFieldsFragment,
   IterationFieldsFragment,
@@ -100,6 +105,12 @@ export type ProjectEvent = EventFieldsFragment;
 export type StageChangeEvent = StageChangeEventFieldsFragment;
 /** How two versions differ (from `compareModelVersions`). */
 export type ModelVersionComparison = ComparisonFieldsFragment;
+/** One attempt to deploy a version to an environment. */
+export type Deployment = DeploymentFieldsFragment;
+/** An environment of a model: its live version and latest attempt (from `modelEnvironments`). */
+export type Environment = EnvironmentFieldsFragment;
+/** An operational log line of a model. */
+export type ModelLog = ModelLogFieldsFragment;
 /** Where a page stands in its connection. */
 export type PageInfoData = PageInfoFieldsFragment;
 /** What `node(id)` / `nodes(ids)` tell about an id: its type. */
@@ -180,3 +191,7 @@ export type CreateWebhookResult = CreateWebhookMutation["createWebhook"];
 export type UpdateWebhookResult = UpdateWebhookMutation["updateWebhook"];
 /** Result of `deleteWebhook`: `DeleteWebhookPayload` or one of its error types. */
 export type DeleteWebhookResult = DeleteWebhookMutation["deleteWebhook"];
+/** Result of `reportDeployment`: `ReportDeploymentPayload` or one of its error types. */
+export type ReportDeploymentResult = ReportDeploymentMutation["reportDeployment"];
+/** Result of `addModelLog`: `AddModelLogPayload` or one of its error types. */
+export type AddModelLogResult = AddModelLogMutation["addModelLog"];

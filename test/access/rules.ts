@@ -123,6 +123,10 @@ export interface Fixture {
   transition: { id: string };
   /** `model`'s alias `champion`, pointing at `version`, and its recorded move. */
   aliasChange: { id: string };
+  /** `version` DEPLOYED to the environment "prod". */
+  deployment: { id: string };
+  /** A log line of `model` about `version`. */
+  log: { id: string };
   /** PENDING, asked by `users.requester`, for a version of `policyModel`. */
   request: { id: string; versionId: string };
   webhook: { id: string };
@@ -225,6 +229,8 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
   const stagedVersion = await createVersion(admin, model.id);
   const moved = await moveTo(admin, stagedVersion.id, "STAGING");
   const aliasSet = await mutate(admin, "setModelAlias", "SetModelAliasInput", { modelId: model.id, alias: "champion", modelVersionId: version.id }, "change { id }");
+  const deployment = (await mutate(admin, "reportDeployment", "ReportDeploymentInput", { modelVersionId: version.id, environment: "prod", status: "DEPLOYED" }, "deployment { id }")).deployment;
+  const log = (await mutate(admin, "addModelLog", "AddModelLogInput", { modelId: model.id, modelVersionId: version.id, message: "deployed to prod", success: true }, "log { id }")).log;
   const requestedVersion = await createVersion(admin, policyModel.id);
   const requestId = await requestTransition(requester!.client, requestedVersion.id);
   const deliveries = (
@@ -249,6 +255,8 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
     stagedVersion,
     transition: { id: moved.transition.id },
     aliasChange: { id: aliasSet.change.id },
+    deployment,
+    log,
     request: { id: requestId, versionId: requestedVersion.id },
     webhook,
     delivery: deliveries[0],
@@ -413,6 +421,12 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
     { variant: "your own request", rule: EDITOR, identities: CAN_REQUEST, inputPerActor: true, input: async (fx, actor) => ({ requestId: await fx.fresh.request(actor.client) }) },
   ],
 
+  // deployments and model logs (deployers use EDITOR tokens)
+  reportDeployment: [
+    { rule: EDITOR, input: async (fx) => ({ modelVersionId: fx.version.id, environment: `access-${randomUUID().slice(0, 8)}`, status: "DEPLOYED" }) },
+  ],
+  addModelLog: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, modelVersionId: fx.version.id, message: `step ${randomUUID()}`, success: true }) }],
+
   // artifacts
   createResourceUpload: [
     { rule: EDITOR, input: async (fx) => ({ projectId: fx.project.id, name: "model.onnx", sizeBytes: "5", sha256: sha256Of(randomUUID()) }) },
@@ -497,7 +511,7 @@ function connectionCase(type: string, field: string, parent: (fx: Fixture) => st
   };
 }
 
-const PROJECT_OBJECTS = ["project", "experiment", "iteration", "model", "version", "transition", "aliasChange", "request", "resource"] as const;
+const PROJECT_OBJECTS = ["project", "experiment", "iteration", "model", "version", "transition", "aliasChange", "request", "resource", "deployment", "log"] as const;
 
 /** Every object of the fixture project that node(id) can load, for VIEWERs and up. */
 function projectObjects(fx: Fixture): Record<(typeof PROJECT_OBJECTS)[number], string> {
@@ -511,6 +525,8 @@ function projectObjects(fx: Fixture): Record<(typeof PROJECT_OBJECTS)[number], s
     aliasChange: fx.aliasChange.id,
     request: fx.request.id,
     resource: fx.resource.id,
+    deployment: fx.deployment.id,
+    log: fx.log.id,
   };
 }
 
@@ -640,6 +656,21 @@ export const QUERIES: Record<string, QueryCase[]> = {
   "Model.stageHistory": [connectionCase("Model", "stageHistory", (fx) => fx.model.id, (fx) => fx.transition.id)],
   "Model.aliasHistory": [connectionCase("Model", "aliasHistory", (fx) => fx.model.id, (fx) => fx.aliasChange.id)],
   "Model.pendingTransitionRequests": [connectionCase("Model", "pendingTransitionRequests", (fx) => fx.policyModel.id, (fx) => fx.request.id)],
+  "Model.deployments": [connectionCase("Model", "deployments", (fx) => fx.model.id, (fx) => fx.deployment.id)],
+  "Model.logs": [connectionCase("Model", "logs", (fx) => fx.model.id, (fx) => fx.log.id)],
+  "Model.environments": [
+    {
+      rule: role("VIEWER"),
+      query: `query($id: ID!) { node(id: $id) { ... on Model { environments { name liveDeployment { id } } } } }`,
+      variables: (fx) => ({ id: fx.model.id }),
+      seen: (data, fx) => {
+        const environments = (data.node?.environments ?? []) as { name: string; liveDeployment: { id: string } | null }[];
+        if (environments.length === 0) return "none";
+        return environments.some((e) => e.name === "prod" && e.liveDeployment?.id === fx.deployment.id) ? "full" : "partial";
+      },
+    },
+  ],
+  "ModelVersion.deployments": [connectionCase("ModelVersion", "deployments", (fx) => fx.version.id, (fx) => fx.deployment.id)],
   "ModelVersion.childVersions": [connectionCase("ModelVersion", "childVersions", (fx) => fx.version.id, (fx) => fx.childVersion.id)],
   "ModelVersion.stageHistory": [connectionCase("ModelVersion", "stageHistory", (fx) => fx.stagedVersion.id, (fx) => fx.transition.id)],
   "ModelVersion.transitionRequests": [connectionCase("ModelVersion", "transitionRequests", (fx) => fx.request.versionId, (fx) => fx.request.id)],

@@ -1,13 +1,15 @@
 // The runnable examples run as documented (child processes through tsx) against a real server: the training
 // pipeline registers versions with lineage; the deployer deploys PRODUCTION promotions (verified downloads) and,
-// after a restart, resumes from its saved cursor and deploys what was promoted while it was down.
+// after a restart, resumes from its saved cursor and deploys what was promoted while it was down; it reports each
+// deployment (DEPLOYING → DEPLOYED, or FAILED when the downloaded bytes do not verify) and logs it on the model.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unwrap } from "@modelgraph/sdk";
+import { unwrap, type NodeClient } from "@modelgraph/sdk";
+import { encodeGlobalId } from "../../server/src/domain/ids.ts";
 import { ADMIN_TOKEN, databaseAvailable } from "../support/server.ts";
 import { eventually, REPO_ROOT, startSdkServer, unique, type SdkFixture } from "./support.ts";
 
@@ -36,6 +38,25 @@ function runExample(file: string, env: Record<string, string>): Running {
   child.stdout.setEncoding("utf8").on("data", (c: string) => (running.stdout += c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => (running.stderr += c));
   return running;
+}
+
+/** The statuses reported for a project (DEPLOYMENT_REPORTED events, from the start of its log), as "v<number> <status>". */
+async function reportedStatuses(client: NodeClient, projectId: string, count: number): Promise<string[]> {
+  const events = client.projectEvents({ projectId, types: ["DEPLOYMENT_REPORTED"] }, { after: encodeGlobalId("Event", 0) });
+  const seen: string[] = [];
+  for await (const event of events) {
+    const payload = JSON.parse(event.payload) as { number: number; status: string };
+    seen.push(`v${payload.number} ${payload.status}`);
+    if (seen.length >= count) break;
+  }
+  return seen;
+}
+
+/** Files of the filesystem artifact store of a server's data directory. */
+async function storedObjects(dataDir: string): Promise<string[]> {
+  const root = path.join(dataDir, "artifacts", "objects");
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
 describe.skipIf(!databaseAvailable)("examples", () => {
@@ -76,12 +97,25 @@ describe.skipIf(!databaseAvailable)("examples", () => {
     // Started without a cursor, the deployer watches "from now": give the server a moment to register it.
     await new Promise((r) => setTimeout(r, 500));
     expect(await sha256Of(path.join(deployDir, "current"))).toBe(v1.sha256);
+    // The registry knows: v1 went DEPLOYING → DEPLOYED in "production", and is live there.
+    const project = (await fx.client.project({ name: env.PROJECT }))!;
+    const modelId = (await fx.client.modelVersionById(v1.id))!.model.id;
+    expect(await reportedStatuses(fx.client, project.id, 2)).toEqual(["v1 DEPLOYING", "v1 DEPLOYED"]);
+    let environments = await fx.client.modelEnvironments({ modelId });
+    expect(environments.map((e) => [e.name, e.liveVersion?.id, e.lastDeployment.status])).toEqual([["production", v1.id, "DEPLOYED"]]);
     const v2 = await train();
     expect(v2.parent).toBe(1);
     await promote(v2.id);
     expect(await first.exited, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/deployed churn v2 \(manual at /);
     expect(await sha256Of(path.join(deployDir, "current"))).toBe(v2.sha256);
+    environments = await fx.client.modelEnvironments({ modelId });
+    expect(environments.map((e) => [e.name, e.liveVersion?.id])).toEqual([["production", v2.id]]);
+    const deployments = await fx.client.deployments({ modelId, filter: { environment: "production" } });
+    expect(deployments.nodes.map((d) => [d.modelVersion.number, d.status])).toEqual([
+      [2, "DEPLOYED"],
+      [1, "RETIRED"],
+    ]);
 
     // While the deployer is down: a rollback to v1. The restarted deployer replays it from its cursor.
     unwrap(await fx.client.rollbackModel({ modelId: (await fx.client.modelVersionById(v1.id))!.model.id }));
@@ -93,5 +127,43 @@ describe.skipIf(!databaseAvailable)("examples", () => {
     expect(await sha256Of(path.join(deployDir, "current"))).toBe(v1.sha256);
     const state = JSON.parse(await fs.readFile(path.join(deployDir, "deployer-state.json"), "utf8")) as { cursor: string; deployedVersionId: string };
     expect(state.deployedVersionId).toBe(v1.id);
+    expect((await fx.client.modelEnvironments({ modelId })).map((e) => [e.name, e.liveVersion?.id])).toEqual([["production", v1.id]]);
+    const logs = await fx.client.modelLogs({ modelId });
+    expect(logs.nodes.map((l) => [l.success, l.modelVersion?.number])).toEqual([
+      [true, 1],
+      [true, 2],
+      [true, 1],
+    ]);
+  });
+
+  it("the deployer reports FAILED, with the reason, when the downloaded bytes do not match the registered sha256", async () => {
+    const env = { MODELGRAPH_URL: fx.server.url, MODELGRAPH_TOKEN: ADMIN_TOKEN, PROJECT: unique("corrupt"), MODEL: "churn", EPOCHS: "2" };
+    const run = runExample("train-and-register.ts", env);
+    expect(await run.exited, run.stderr).toBe(0);
+    const v1 = JSON.parse(run.stdout) as { id: string; sha256: string };
+    // Fault injection on storage: the stored object of v1's artifact loses its integrity (same size, other bytes).
+    const sha256Of = async (file: string) => createHash("sha256").update(await fs.readFile(file)).digest("hex");
+    const objects = await storedObjects(fx.server.dataDir);
+    const stored = (await Promise.all(objects.map(async (file) => ((await sha256Of(file)) === v1.sha256 ? file : null)))).find(Boolean);
+    expect(stored, "the artifact's file in the filesystem store").toBeTruthy();
+    const bytes = await fs.readFile(stored!);
+    bytes[0] = bytes[0]! ^ 0xff;
+    await fs.writeFile(stored!, bytes);
+
+    unwrap(await fx.client.transitionModelVersionStage({ modelVersionId: v1.id, stage: "PRODUCTION" }));
+    const deployDir = path.join(dir, "corrupt-deployments");
+    const deployer = runExample("deployer.ts", { ...env, DEPLOY_DIR: deployDir, ENVIRONMENT: "prod-eu", EXIT_AFTER: "1" });
+    expect(await deployer.exited, deployer.stderr).toBe(0);
+    expect(deployer.stderr).toMatch(/failed to deploy churn v1 .*does not match/);
+    await expect(fs.lstat(path.join(deployDir, "current"))).rejects.toThrow();
+
+    const project = (await fx.client.project({ name: env.PROJECT }))!;
+    const modelId = (await fx.client.modelVersionById(v1.id))!.model.id;
+    expect(await reportedStatuses(fx.client, project.id, 2)).toEqual(["v1 DEPLOYING", "v1 FAILED"]);
+    const [environment] = await fx.client.modelEnvironments({ modelId });
+    expect([environment?.name, environment?.liveVersion, environment?.lastDeployment.status]).toEqual(["prod-eu", null, "FAILED"]);
+    expect(environment?.lastDeployment.message).toContain(`does not match ${v1.sha256}`);
+    const failedLogs = await fx.client.modelLogs({ modelId, filter: { success: false } });
+    expect(failedLogs.nodes.map((l) => l.message)).toEqual([expect.stringContaining("deploying v1 to prod-eu failed: ")]);
   });
 });

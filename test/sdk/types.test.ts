@@ -14,6 +14,10 @@ import {
   type NodeClient,
   type Paginator,
   type PayloadOf,
+  type AddModelLogResult,
+  type Deployment,
+  type Environment,
+  type ReportDeploymentResult,
   type StageChangeEvent,
   type TransitionModelVersionStageResult,
 } from "@modelgraph/sdk";
@@ -115,6 +119,39 @@ describe("SDK types", () => {
     expectTypeOf<ModelVersion["stage"]>().toEqualTypeOf<"NONE" | "STAGING" | "PRODUCTION" | "ARCHIVED">();
     expectTypeOf<ModelVersion["resource"]>().toMatchTypeOf<{ sha256: string; sizeBytes: string } | null>();
     expect(misuse).toBeTypeOf("function");
+  });
+
+  it("reportDeployment and addModelLog: their own error branches, typed statuses", () => {
+    expectTypeOf<ErrorsOf<ReportDeploymentResult>["__typename"]>().toEqualTypeOf<
+      "ArchivedObjectError" | "ForbiddenError" | "InvalidDeploymentTransitionError" | "NotFoundError" | "ValidationError"
+    >();
+    expectTypeOf<ErrorsOf<AddModelLogResult>["__typename"]>().toEqualTypeOf<"ArchivedObjectError" | "ForbiddenError" | "NotFoundError" | "ValidationError">();
+    expectTypeOf<Deployment["status"]>().toEqualTypeOf<"PENDING" | "DEPLOYING" | "DEPLOYED" | "FAILED" | "RETIRED">();
+    expectTypeOf<Environment["liveVersion"]>().toEqualTypeOf<ModelVersion | null>();
+    function handle(result: ReportDeploymentResult): string {
+      return match(result, {
+        ReportDeploymentPayload: (p) => `${p.deployment.status} retired ${p.retired.map((d) => d.id).join()}`,
+        InvalidDeploymentTransitionError: (e) => `${e.fromStatus ?? "none"} → ${e.toStatus}`,
+        ArchivedObjectError: (e) => e.ref,
+        ForbiddenError: (e) => e.requiredRole ?? "",
+        NotFoundError: (e) => e.ref,
+        ValidationError: (e) => e.issues.map((i) => i.message).join(),
+      });
+    }
+    function unhandled(result: ReportDeploymentResult) {
+      // @ts-expect-error InvalidDeploymentTransitionError (and others) have no handler
+      return match(result, { ReportDeploymentPayload: () => "ok", ValidationError: () => "invalid" });
+    }
+    async function misuse(version: ModelVersion) {
+      // @ts-expect-error RETIRED is a status, but "LIVE" is not
+      await client.reportDeployment({ modelVersionId: version.id, environment: "prod", status: "LIVE" });
+      // @ts-expect-error `environment` is required
+      await client.reportDeployment({ modelVersionId: version.id, status: "DEPLOYED" });
+      // @ts-expect-error `success` is required
+      await client.addModelLog({ modelId: version.model.id, message: "done" });
+    }
+    expectTypeOf<NodeClient["paginate"]["deployments"]>().returns.toEqualTypeOf<Paginator<Deployment>>();
+    expect([handle, unhandled, misuse]).toHaveLength(3);
   });
 
   it("pagination and subscriptions yield the node types", () => {

@@ -62,6 +62,7 @@ const BY_TYPENAME: Record<ErrorTypename, ExitCodeValue> = {
   StaleStageError: ExitCode.STAGE_CONFLICT,
   StaleAliasError: ExitCode.STAGE_CONFLICT,
   InvalidStageTransitionError: ExitCode.STAGE_CONFLICT,
+  InvalidDeploymentTransitionError: ExitCode.STAGE_CONFLICT,
   ForbiddenError: ExitCode.FORBIDDEN,
   ApprovalRequiredError: ExitCode.APPROVAL_REQUIRED,
   ChecksumMismatchError: ExitCode.INTEGRITY,

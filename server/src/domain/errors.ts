@@ -188,3 +188,19 @@ export class IdempotencyKeyReuseError extends DomainError {
     );
   }
 }
+
+/**
+ * A deployment report the status machine does not allow (DESIGN.md §1 "Deployments"): an open attempt only moves
+ * forward (PENDING → DEPLOYING → DEPLOYED | FAILED), and RETIRED is never reported (the registry sets it when
+ * another deployment replaces a live one). `fromStatus` is the open attempt's status, null when there is none.
+ */
+export class InvalidDeploymentTransitionError extends DomainError {
+  override name = "InvalidDeploymentTransitionError";
+  constructor(
+    public readonly fromStatus: string | null,
+    public readonly toStatus: string,
+    reason?: string,
+  ) {
+    super(reason ?? `A deployment cannot go from ${fromStatus ?? "(no open attempt)"} to ${toStatus}`);
+  }
+}

@@ -9,6 +9,10 @@ export const MAX_TAG_VALUE_LENGTH = 4_096;
 export const MAX_METRIC_NAME_LENGTH = 255;
 export const MAX_COMMENT_LENGTH = 4_096;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** A deployer's message with a status report (e.g. the error of a failed deployment). */
+export const MAX_DEPLOYMENT_MESSAGE_LENGTH = 4_096;
+/** One model log line. */
+export const MAX_MODEL_LOG_MESSAGE_LENGTH = 4_096;
 
 // Caps per object on the lists a read returns whole (DESIGN.md §1 "Object rules"). They bound what one object
 // can make a response or the server's memory carry, and graphql/limits.ts counts these lists at their cap in the
@@ -23,6 +27,8 @@ export const MAX_PARAMS = 1_000;
 export const MAX_METRIC_POINTS_PER_CALL = 10_000;
 /** Aliases one model may carry (and names it may protect): `model.aliases` returns them whole. */
 export const MAX_ALIASES_PER_MODEL = 100;
+/** Environments one model may be deployed to (`model.environments` returns them whole). */
+export const MAX_ENVIRONMENTS_PER_MODEL = 100;
 /** Points of one metric's history returned by one `metricHistory` field (the rest is read with `afterStep`). */
 export const MAX_METRIC_HISTORY_PAGE = 1_000;
 

@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   "TRANSITION_REQUESTED",
   "TRANSITION_DECIDED",
   "RESOURCE_READY",
+  "DEPLOYMENT_REPORTED",
+  "MODEL_LOG_ADDED",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

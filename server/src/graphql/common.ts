@@ -164,3 +164,14 @@ export function tagWhere(tag: { key: string; value: string } | null | undefined)
 
 export const tagsField = (map: unknown) => fromMap(map);
 export const metricsField = (map: unknown) => metricsFromMap(map);
+
+export const DeploymentStatusEnum = builder.enumType("DeploymentStatus", {
+  description: "Where a deployment attempt stands: PENDING → DEPLOYING → DEPLOYED | FAILED; DEPLOYED → RETIRED when replaced.",
+  values: {
+    PENDING: { description: "Planned, not started." },
+    DEPLOYING: { description: "In progress." },
+    DEPLOYED: { description: "Live in its environment; at most one per model and environment." },
+    FAILED: { description: "The attempt failed (see its message)." },
+    RETIRED: { description: "Was live; another deployment to the environment replaced it (set by the registry, never reported)." },
+  } as const,
+});

@@ -13,6 +13,7 @@ import {
   ForbiddenError,
   FrozenVersionError,
   IdempotencyKeyReuseError,
+  InvalidDeploymentTransitionError,
   InvalidStageTransitionError,
   NameConflictError,
   NotFoundError,
@@ -23,7 +24,7 @@ import {
   type ValidationIssue,
 } from "../domain/errors.ts";
 import { builder } from "./builder.ts";
-import { StageEnum } from "./common.ts";
+import { DeploymentStatusEnum, StageEnum } from "./common.ts";
 
 export const ErrorInterface = builder.interfaceRef<DomainError>("Error").implement({
   description: "Every expected failure implements Error; `message` says which rule was broken.",
@@ -175,6 +176,22 @@ builder.objectType(IdempotencyKeyReuseError, {
   fields: (t) => ({ idempotencyKey: t.exposeString("idempotencyKey", { description: "The key that was reused." }) }),
 });
 
+builder.objectType(InvalidDeploymentTransitionError, {
+  name: "InvalidDeploymentTransitionError",
+  description:
+    "The deployment status machine does not allow this report: an open attempt only moves forward (PENDING → DEPLOYING → DEPLOYED | FAILED) and RETIRED is never reported. Nothing was changed.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fromStatus: t.field({
+      type: DeploymentStatusEnum,
+      nullable: true,
+      description: "Status of the version's open attempt in the environment (null when there is none).",
+      resolve: (e) => e.fromStatus as never,
+    }),
+    toStatus: t.field({ type: DeploymentStatusEnum, description: "The status reported.", resolve: (e) => e.toStatus as never }),
+  }),
+});
+
 /** Errors any mutation can return. */
 export const COMMON_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ArchivedObjectError] as const;
 export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError] as const;
@@ -186,6 +203,7 @@ export {
   CrossProjectLineageError,
   FrozenVersionError,
   IdempotencyKeyReuseError,
+  InvalidDeploymentTransitionError,
   InvalidStageTransitionError,
   NameConflictError,
   ResourceInUseError,

@@ -31,6 +31,7 @@ import type { Plugin } from "graphql-yoga";
 import type { GraphQLLimitsConfig } from "../config.ts";
 import {
   MAX_ALIASES_PER_MODEL,
+  MAX_ENVIRONMENTS_PER_MODEL,
   MAX_METRICS_PER_ITERATION,
   MAX_METRICS_PER_VERSION,
   MAX_PARAMS,
@@ -181,6 +182,9 @@ const LIST_SIZES: Record<string, number | ((args: Record<string, unknown>) => nu
   "ModelVersionComparison.paramChanges": 2 * MAX_PARAMS,
   "ModelVersionComparison.tagChanges": 2 * MAX_TAGS,
   "PresignedUpload.parts": 10_000,
+  "Model.environments": MAX_ENVIRONMENTS_PER_MODEL,
+  // Only the environment's one previous live deployment.
+  "ReportDeploymentPayload.retired": 1,
   "ApproveTransitionRequestPayload.archivedVersions": 1,
   "RollbackModelPayload.archivedVersions": 1,
   "TransitionModelVersionStagePayload.archivedVersions": 1,

@@ -10,6 +10,7 @@ import "./models.ts";
 import "./versions.ts";
 import "./approvals.ts";
 import "./aliases.ts";
+import "./deployments.ts";
 import "./resources.ts";
 import "./access.ts";
 import "./events.ts";

@@ -4,6 +4,7 @@ import { metricsFromMap, fromMap } from "../domain/rules.ts";
 import { createModelVersion, deleteModelVersion, updateModelVersion } from "../services/versions.ts";
 import { rollbackModel, transitionModelVersionStage, type TransitionOutcome } from "../services/stages.ts";
 import { builder } from "./builder.ts";
+import { deployedInEnvironmentWhere } from "./deployment-filters.ts";
 import { KeyValueInput, KeyValueRef, MetricInput, MetricRef, OrderDirectionEnum, StageEnum, TagFilterInput, metricsField, tagWhere, tagsField } from "./common.ts";
 import { AliasInUseError, COMMON_ERRORS, CrossProjectLineageError, FrozenVersionError, IdempotencyKeyReuseError, InvalidStageTransitionError, STAGE_ERRORS } from "./errors.ts";
 
@@ -15,6 +16,7 @@ export const ModelVersionFilter = builder.inputType("ModelVersionFilter", {
     createdAfter: t.field({ type: "DateTime", description: "Created at or after." }),
     createdBefore: t.field({ type: "DateTime", description: "Created before." }),
     hasResource: t.boolean({ description: "Only versions with (true) or without (false) an artifact." }),
+    environment: t.string({ description: "Only versions DEPLOYED (live) in this environment now, e.g. `prod-eu`." }),
     includeDeleted: t.boolean({ description: "Include soft-deleted versions (tombstones)." }),
   }),
 });
@@ -42,6 +44,7 @@ type VersionFilter = {
   createdAfter?: Date | null;
   createdBefore?: Date | null;
   hasResource?: boolean | null;
+  environment?: string | null;
   includeDeleted?: boolean | null;
 };
 
@@ -54,6 +57,7 @@ export function modelVersionWhere(filter: VersionFilter | null | undefined) {
       : {}),
     ...(filter?.hasResource == null ? {} : { resourceId: filter.hasResource ? { not: null } : null }),
     ...tagWhere(filter?.tag),
+    ...deployedInEnvironmentWhere(filter?.environment),
   };
 }
 

@@ -112,6 +112,17 @@ export type ModelAlias = Prisma.ModelAliasModel
  */
 export type AliasChange = Prisma.AliasChangeModel
 /**
+ * Model Deployment
+ * One attempt to deploy a version to an environment, as its deployer reported it. Reports for the same version and
+ * environment update the open (PENDING/DEPLOYING) attempt; after DEPLOYED or FAILED a new report starts a new one.
+ */
+export type Deployment = Prisma.DeploymentModel
+/**
+ * Model ModelLog
+ * An operational log line of a model (a pipeline step, a failed health check). Never edited.
+ */
+export type ModelLog = Prisma.ModelLogModel
+/**
  * Model Event
  * The durable log behind subscriptions and webhooks, written in the same transaction as each change.
  */

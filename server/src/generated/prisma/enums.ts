@@ -86,6 +86,17 @@ export const Role = {
 export type Role = (typeof Role)[keyof typeof Role]
 
 
+export const DeploymentStatus = {
+  PENDING: 'PENDING',
+  DEPLOYING: 'DEPLOYING',
+  DEPLOYED: 'DEPLOYED',
+  FAILED: 'FAILED',
+  RETIRED: 'RETIRED'
+} as const
+
+export type DeploymentStatus = (typeof DeploymentStatus)[keyof typeof DeploymentStatus]
+
+
 export const WebhookDeliveryStatus = {
   PENDING: 'PENDING',
   SUCCEEDED: 'SUCCEEDED',

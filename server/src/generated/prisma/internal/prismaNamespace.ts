@@ -411,6 +411,8 @@ export const ModelName = {
   TransitionRequest: 'TransitionRequest',
   ModelAlias: 'ModelAlias',
   AliasChange: 'AliasChange',
+  Deployment: 'Deployment',
+  ModelLog: 'ModelLog',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -430,7 +432,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "modelVersion" | "stageTransition" | "transitionRequest" | "modelAlias" | "aliasChange" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
+    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "modelVersion" | "stageTransition" | "transitionRequest" | "modelAlias" | "aliasChange" | "deployment" | "modelLog" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1470,6 +1472,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Deployment: {
+      payload: Prisma.$DeploymentPayload<ExtArgs>
+      fields: Prisma.DeploymentFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.DeploymentFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.DeploymentFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        findFirst: {
+          args: Prisma.DeploymentFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.DeploymentFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        findMany: {
+          args: Prisma.DeploymentFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        create: {
+          args: Prisma.DeploymentCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        createMany: {
+          args: Prisma.DeploymentCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.DeploymentCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        delete: {
+          args: Prisma.DeploymentDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        update: {
+          args: Prisma.DeploymentUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        deleteMany: {
+          args: Prisma.DeploymentDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.DeploymentUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.DeploymentUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        upsert: {
+          args: Prisma.DeploymentUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        aggregate: {
+          args: Prisma.DeploymentAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateDeployment>
+        }
+        groupBy: {
+          args: Prisma.DeploymentGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.DeploymentCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentCountAggregateOutputType> | number
+        }
+      }
+    }
+    ModelLog: {
+      payload: Prisma.$ModelLogPayload<ExtArgs>
+      fields: Prisma.ModelLogFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ModelLogFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ModelLogFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>
+        }
+        findFirst: {
+          args: Prisma.ModelLogFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ModelLogFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>
+        }
+        findMany: {
+          args: Prisma.ModelLogFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>[]
+        }
+        create: {
+          args: Prisma.ModelLogCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>
+        }
+        createMany: {
+          args: Prisma.ModelLogCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ModelLogCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>[]
+        }
+        delete: {
+          args: Prisma.ModelLogDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>
+        }
+        update: {
+          args: Prisma.ModelLogUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>
+        }
+        deleteMany: {
+          args: Prisma.ModelLogDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ModelLogUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ModelLogUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>[]
+        }
+        upsert: {
+          args: Prisma.ModelLogUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelLogPayload>
+        }
+        aggregate: {
+          args: Prisma.ModelLogAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateModelLog>
+        }
+        groupBy: {
+          args: Prisma.ModelLogGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelLogGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ModelLogCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelLogCountAggregateOutputType> | number
+        }
+      }
+    }
     Event: {
       payload: Prisma.$EventPayload<ExtArgs>
       fields: Prisma.EventFieldRefs
@@ -2031,6 +2181,38 @@ export const AliasChangeScalarFieldEnum = {
 export type AliasChangeScalarFieldEnum = (typeof AliasChangeScalarFieldEnum)[keyof typeof AliasChangeScalarFieldEnum]
 
 
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  environment: 'environment',
+  status: 'status',
+  message: 'message',
+  reportedById: 'reportedById',
+  startedAt: 'startedAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt',
+  retiredAt: 'retiredAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
+
+
+export const ModelLogScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  message: 'message',
+  success: 'success',
+  actorId: 'actorId',
+  at: 'at'
+} as const
+
+export type ModelLogScalarFieldEnum = (typeof ModelLogScalarFieldEnum)[keyof typeof ModelLogScalarFieldEnum]
+
+
 export const EventScalarFieldEnum = {
   seq: 'seq',
   projectId: 'projectId',
@@ -2352,6 +2534,20 @@ export type ListEnumTransitionRequestStatusFieldRefInput<$PrismaModel> = FieldRe
 
 
 /**
+ * Reference to a field of type 'DeploymentStatus'
+ */
+export type EnumDeploymentStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DeploymentStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'DeploymentStatus[]'
+ */
+export type ListEnumDeploymentStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DeploymentStatus[]'>
+    
+
+
+/**
  * Reference to a field of type 'WebhookDeliveryStatus'
  */
 export type EnumWebhookDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WebhookDeliveryStatus'>
@@ -2529,6 +2725,8 @@ export type GlobalOmitConfig = {
   transitionRequest?: Prisma.TransitionRequestOmit
   modelAlias?: Prisma.ModelAliasOmit
   aliasChange?: Prisma.AliasChangeOmit
+  deployment?: Prisma.DeploymentOmit
+  modelLog?: Prisma.ModelLogOmit
   event?: Prisma.EventOmit
   webhook?: Prisma.WebhookOmit
   webhookDelivery?: Prisma.WebhookDeliveryOmit

@@ -65,6 +65,8 @@ export const ModelName = {
   TransitionRequest: 'TransitionRequest',
   ModelAlias: 'ModelAlias',
   AliasChange: 'AliasChange',
+  Deployment: 'Deployment',
+  ModelLog: 'ModelLog',
   Event: 'Event',
   Webhook: 'Webhook',
   WebhookDelivery: 'WebhookDelivery',
@@ -311,6 +313,38 @@ export const AliasChangeScalarFieldEnum = {
 } as const
 
 export type AliasChangeScalarFieldEnum = (typeof AliasChangeScalarFieldEnum)[keyof typeof AliasChangeScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  environment: 'environment',
+  status: 'status',
+  message: 'message',
+  reportedById: 'reportedById',
+  startedAt: 'startedAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt',
+  retiredAt: 'retiredAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
+
+
+export const ModelLogScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  modelVersionId: 'modelVersionId',
+  message: 'message',
+  success: 'success',
+  actorId: 'actorId',
+  at: 'at'
+} as const
+
+export type ModelLogScalarFieldEnum = (typeof ModelLogScalarFieldEnum)[keyof typeof ModelLogScalarFieldEnum]
 
 
 export const EventScalarFieldEnum = {

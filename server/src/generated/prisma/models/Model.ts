@@ -265,6 +265,8 @@ export type ModelWhereInput = {
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   aliases?: Prisma.ModelAliasListRelationFilter
   aliasChanges?: Prisma.AliasChangeListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -285,6 +287,8 @@ export type ModelOrderByWithRelationInput = {
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   aliases?: Prisma.ModelAliasOrderByRelationAggregateInput
   aliasChanges?: Prisma.AliasChangeOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
+  logs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
@@ -308,6 +312,8 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   aliases?: Prisma.ModelAliasListRelationFilter
   aliasChanges?: Prisma.AliasChangeListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }, "id">
 
 export type ModelOrderByWithAggregationInput = {
@@ -365,6 +371,8 @@ export type ModelCreateInput = {
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -384,6 +392,8 @@ export type ModelUncheckedCreateInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -403,6 +413,8 @@ export type ModelUpdateInput = {
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -422,6 +434,8 @@ export type ModelUncheckedUpdateInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -662,6 +676,34 @@ export type ModelUpdateOneRequiredWithoutAliasChangesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutAliasChangesInput, Prisma.ModelUpdateWithoutAliasChangesInput>, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
 }
 
+export type ModelCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ModelUpsertWithoutDeploymentsInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ModelUpdateWithoutDeploymentsInput>, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelCreateNestedOneWithoutLogsInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutLogsInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutLogsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutLogsInput
+  upsert?: Prisma.ModelUpsertWithoutLogsInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutLogsInput, Prisma.ModelUpdateWithoutLogsInput>, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+}
+
 export type ModelCreateWithoutProjectInput = {
   id?: string
   name: string
@@ -678,6 +720,8 @@ export type ModelCreateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutProjectInput = {
@@ -696,6 +740,8 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutProjectInput = {
@@ -758,6 +804,8 @@ export type ModelCreateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutVersionsInput = {
@@ -776,6 +824,8 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutVersionsInput = {
@@ -810,6 +860,8 @@ export type ModelUpdateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutVersionsInput = {
@@ -828,6 +880,8 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutStageTransitionsInput = {
@@ -846,6 +900,8 @@ export type ModelCreateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutStageTransitionsInput = {
@@ -864,6 +920,8 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutStageTransitionsInput = {
@@ -898,6 +956,8 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
@@ -916,6 +976,8 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutAliasesInput = {
@@ -934,6 +996,8 @@ export type ModelCreateWithoutAliasesInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutAliasesInput = {
@@ -952,6 +1016,8 @@ export type ModelUncheckedCreateWithoutAliasesInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutAliasesInput = {
@@ -986,6 +1052,8 @@ export type ModelUpdateWithoutAliasesInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutAliasesInput = {
@@ -1004,6 +1072,8 @@ export type ModelUncheckedUpdateWithoutAliasesInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutAliasChangesInput = {
@@ -1022,6 +1092,8 @@ export type ModelCreateWithoutAliasChangesInput = {
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutAliasChangesInput = {
@@ -1040,6 +1112,8 @@ export type ModelUncheckedCreateWithoutAliasChangesInput = {
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutAliasChangesInput = {
@@ -1074,6 +1148,8 @@ export type ModelUpdateWithoutAliasChangesInput = {
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutAliasChangesInput = {
@@ -1092,6 +1168,200 @@ export type ModelUncheckedUpdateWithoutAliasChangesInput = {
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutDeploymentsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ModelUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutDeploymentsInput, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutDeploymentsInput, Prisma.ModelUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutLogsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutLogsInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutLogsInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+}
+
+export type ModelUpsertWithoutLogsInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutLogsInput, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutLogsInput, Prisma.ModelUncheckedCreateWithoutLogsInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutLogsInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutLogsInput, Prisma.ModelUncheckedUpdateWithoutLogsInput>
+}
+
+export type ModelUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyProjectInput = {
@@ -1124,6 +1394,8 @@ export type ModelUpdateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutProjectInput = {
@@ -1142,6 +1414,8 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
   aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutProjectInput = {
@@ -1168,6 +1442,8 @@ export type ModelCountOutputType = {
   stageTransitions: number
   aliases: number
   aliasChanges: number
+  deployments: number
+  logs: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1175,6 +1451,8 @@ export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
   aliases?: boolean | ModelCountOutputTypeCountAliasesArgs
   aliasChanges?: boolean | ModelCountOutputTypeCountAliasChangesArgs
+  deployments?: boolean | ModelCountOutputTypeCountDeploymentsArgs
+  logs?: boolean | ModelCountOutputTypeCountLogsArgs
 }
 
 /**
@@ -1215,6 +1493,20 @@ export type ModelCountOutputTypeCountAliasChangesArgs<ExtArgs extends runtime.Ty
   where?: Prisma.AliasChangeWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelLogWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1234,6 +1526,8 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
   aliases?: boolean | Prisma.Model$aliasesArgs<ExtArgs>
   aliasChanges?: boolean | Prisma.Model$aliasChangesArgs<ExtArgs>
+  deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -1291,6 +1585,8 @@ export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
   aliases?: boolean | Prisma.Model$aliasesArgs<ExtArgs>
   aliasChanges?: boolean | Prisma.Model$aliasChangesArgs<ExtArgs>
+  deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1308,6 +1604,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     aliases: Prisma.$ModelAliasPayload<ExtArgs>[]
     aliasChanges: Prisma.$AliasChangePayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
+    logs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1730,6 +2028,8 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   aliases<T extends Prisma.Model$aliasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$aliasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelAliasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   aliasChanges<T extends Prisma.Model$aliasChangesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$aliasChangesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.Model$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  logs<T extends Prisma.Model$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2265,6 +2565,54 @@ export type Model$aliasChangesArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
+}
+
+/**
+ * Model.deployments
+ */
+export type Model$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
+}
+
+/**
+ * Model.logs
+ */
+export type Model$logsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelLog
+   */
+  select?: Prisma.ModelLogSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelLog
+   */
+  omit?: Prisma.ModelLogOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelLogInclude<ExtArgs> | null
+  where?: Prisma.ModelLogWhereInput
+  orderBy?: Prisma.ModelLogOrderByWithRelationInput | Prisma.ModelLogOrderByWithRelationInput[]
+  cursor?: Prisma.ModelLogWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
 }
 
 /**

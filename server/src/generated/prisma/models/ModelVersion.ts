@@ -323,6 +323,8 @@ export type ModelVersionWhereInput = {
   aliases?: Prisma.ModelAliasListRelationFilter
   aliasChangesFrom?: Prisma.AliasChangeListRelationFilter
   aliasChangesTo?: Prisma.AliasChangeListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }
 
 export type ModelVersionOrderByWithRelationInput = {
@@ -355,6 +357,8 @@ export type ModelVersionOrderByWithRelationInput = {
   aliases?: Prisma.ModelAliasOrderByRelationAggregateInput
   aliasChangesFrom?: Prisma.AliasChangeOrderByRelationAggregateInput
   aliasChangesTo?: Prisma.AliasChangeOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
+  logs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
 
 export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -392,6 +396,8 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   aliases?: Prisma.ModelAliasListRelationFilter
   aliasChangesFrom?: Prisma.AliasChangeListRelationFilter
   aliasChangesTo?: Prisma.AliasChangeListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  logs?: Prisma.ModelLogListRelationFilter
 }, "id" | "modelId_number" | "modelId_idempotencyKey" | "modelId">
 
 export type ModelVersionOrderByWithAggregationInput = {
@@ -469,6 +475,8 @@ export type ModelVersionCreateInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateInput = {
@@ -496,6 +504,8 @@ export type ModelVersionUncheckedCreateInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUpdateInput = {
@@ -523,6 +533,8 @@ export type ModelVersionUpdateInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateInput = {
@@ -550,6 +562,8 @@ export type ModelVersionUncheckedUpdateInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateManyInput = {
@@ -1011,6 +1025,36 @@ export type ModelVersionUpdateOneWithoutAliasChangesToNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasChangesToInput, Prisma.ModelVersionUpdateWithoutAliasChangesToInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
 }
 
+export type ModelVersionCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ModelVersionUpsertWithoutDeploymentsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ModelVersionUpdateWithoutDeploymentsInput>, Prisma.ModelVersionUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelVersionCreateNestedOneWithoutLogsInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutLogsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneWithoutLogsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutLogsInput
+  upsert?: Prisma.ModelVersionUpsertWithoutLogsInput
+  disconnect?: Prisma.ModelVersionWhereInput | boolean
+  delete?: Prisma.ModelVersionWhereInput | boolean
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutLogsInput, Prisma.ModelVersionUpdateWithoutLogsInput>, Prisma.ModelVersionUncheckedUpdateWithoutLogsInput>
+}
+
 export type ModelVersionCreateWithoutProjectInput = {
   id?: string
   number: number
@@ -1035,6 +1079,8 @@ export type ModelVersionCreateWithoutProjectInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutProjectInput = {
@@ -1061,6 +1107,8 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutProjectInput = {
@@ -1137,6 +1185,8 @@ export type ModelVersionCreateWithoutIterationInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutIterationInput = {
@@ -1163,6 +1213,8 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutIterationInput = {
@@ -1215,6 +1267,8 @@ export type ModelVersionCreateWithoutResourceInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutResourceInput = {
@@ -1241,6 +1295,8 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutResourceInput = {
@@ -1293,6 +1349,8 @@ export type ModelVersionCreateWithoutModelInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutModelInput = {
@@ -1319,6 +1377,8 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutModelInput = {
@@ -1371,6 +1431,8 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
@@ -1397,6 +1459,8 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutChildVersionsInput = {
@@ -1428,6 +1492,8 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
@@ -1454,6 +1520,8 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutParentVersionInput = {
@@ -1501,6 +1569,8 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
@@ -1527,6 +1597,8 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUpsertWithWhereUniqueWithoutParentVersionInput = {
@@ -1569,6 +1641,8 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
@@ -1595,6 +1669,8 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutStageTransitionsInput = {
@@ -1637,6 +1713,8 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
@@ -1663,6 +1741,8 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutTransitionRequestsInput = {
@@ -1689,6 +1769,8 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
@@ -1715,6 +1797,8 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutTransitionRequestsInput = {
@@ -1757,6 +1841,8 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
@@ -1783,6 +1869,8 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutAliasesInput = {
@@ -1809,6 +1897,8 @@ export type ModelVersionCreateWithoutAliasesInput = {
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutAliasesInput = {
@@ -1835,6 +1925,8 @@ export type ModelVersionUncheckedCreateWithoutAliasesInput = {
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutAliasesInput = {
@@ -1877,6 +1969,8 @@ export type ModelVersionUpdateWithoutAliasesInput = {
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutAliasesInput = {
@@ -1903,6 +1997,8 @@ export type ModelVersionUncheckedUpdateWithoutAliasesInput = {
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutAliasChangesFromInput = {
@@ -1929,6 +2025,8 @@ export type ModelVersionCreateWithoutAliasChangesFromInput = {
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutAliasChangesFromInput = {
@@ -1955,6 +2053,8 @@ export type ModelVersionUncheckedCreateWithoutAliasChangesFromInput = {
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutAliasChangesFromInput = {
@@ -1986,6 +2086,8 @@ export type ModelVersionCreateWithoutAliasChangesToInput = {
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
   aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutAliasChangesToInput = {
@@ -2012,6 +2114,8 @@ export type ModelVersionUncheckedCreateWithoutAliasChangesToInput = {
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
   aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutAliasChangesToInput = {
@@ -2054,6 +2158,8 @@ export type ModelVersionUpdateWithoutAliasChangesFromInput = {
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutAliasChangesFromInput = {
@@ -2080,6 +2186,8 @@ export type ModelVersionUncheckedUpdateWithoutAliasChangesFromInput = {
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUpsertWithoutAliasChangesToInput = {
@@ -2117,6 +2225,8 @@ export type ModelVersionUpdateWithoutAliasChangesToInput = {
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutAliasChangesToInput = {
@@ -2143,6 +2253,264 @@ export type ModelVersionUncheckedUpdateWithoutAliasChangesToInput = {
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutDeploymentsInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ModelVersionUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ModelVersionUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutLogsInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutLogsInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutLogsInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+}
+
+export type ModelVersionUpsertWithoutLogsInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutLogsInput, Prisma.ModelVersionUncheckedUpdateWithoutLogsInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutLogsInput, Prisma.ModelVersionUncheckedCreateWithoutLogsInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutLogsInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutLogsInput, Prisma.ModelVersionUncheckedUpdateWithoutLogsInput>
+}
+
+export type ModelVersionUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateManyProjectInput = {
@@ -2189,6 +2557,8 @@ export type ModelVersionUpdateWithoutProjectInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutProjectInput = {
@@ -2215,6 +2585,8 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutProjectInput = {
@@ -2281,6 +2653,8 @@ export type ModelVersionUpdateWithoutIterationInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutIterationInput = {
@@ -2307,6 +2681,8 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutIterationInput = {
@@ -2373,6 +2749,8 @@ export type ModelVersionUpdateWithoutResourceInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutResourceInput = {
@@ -2399,6 +2777,8 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutResourceInput = {
@@ -2465,6 +2845,8 @@ export type ModelVersionUpdateWithoutModelInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutModelInput = {
@@ -2491,6 +2873,8 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutModelInput = {
@@ -2557,6 +2941,8 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
@@ -2583,6 +2969,8 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutParentVersionInput = {
@@ -2617,6 +3005,8 @@ export type ModelVersionCountOutputType = {
   aliases: number
   aliasChangesFrom: number
   aliasChangesTo: number
+  deployments: number
+  logs: number
 }
 
 export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2626,6 +3016,8 @@ export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   aliases?: boolean | ModelVersionCountOutputTypeCountAliasesArgs
   aliasChangesFrom?: boolean | ModelVersionCountOutputTypeCountAliasChangesFromArgs
   aliasChangesTo?: boolean | ModelVersionCountOutputTypeCountAliasChangesToArgs
+  deployments?: boolean | ModelVersionCountOutputTypeCountDeploymentsArgs
+  logs?: boolean | ModelVersionCountOutputTypeCountLogsArgs
 }
 
 /**
@@ -2680,6 +3072,20 @@ export type ModelVersionCountOutputTypeCountAliasChangesToArgs<ExtArgs extends r
   where?: Prisma.AliasChangeWhereInput
 }
 
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelLogWhereInput
+}
+
 
 export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2711,6 +3117,8 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   aliases?: boolean | Prisma.ModelVersion$aliasesArgs<ExtArgs>
   aliasChangesFrom?: boolean | Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>
   aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
+  deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["modelVersion"]>
 
@@ -2800,6 +3208,8 @@ export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.Interna
   aliases?: boolean | Prisma.ModelVersion$aliasesArgs<ExtArgs>
   aliasChangesFrom?: boolean | Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>
   aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
+  deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
+  logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2831,6 +3241,8 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     aliases: Prisma.$ModelAliasPayload<ExtArgs>[]
     aliasChangesFrom: Prisma.$AliasChangePayload<ExtArgs>[]
     aliasChangesTo: Prisma.$AliasChangePayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
+    logs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -3265,6 +3677,8 @@ export interface Prisma__ModelVersionClient<T, Null = never, ExtArgs extends run
   aliases<T extends Prisma.ModelVersion$aliasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelAliasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   aliasChangesFrom<T extends Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   aliasChangesTo<T extends Prisma.ModelVersion$aliasChangesToArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.ModelVersion$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  logs<T extends Prisma.ModelVersion$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3911,6 +4325,54 @@ export type ModelVersion$aliasChangesToArgs<ExtArgs extends runtime.Types.Extens
   take?: number
   skip?: number
   distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.deployments
+ */
+export type ModelVersion$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.logs
+ */
+export type ModelVersion$logsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelLog
+   */
+  select?: Prisma.ModelLogSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelLog
+   */
+  omit?: Prisma.ModelLogOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelLogInclude<ExtArgs> | null
+  where?: Prisma.ModelLogWhereInput
+  orderBy?: Prisma.ModelLogOrderByWithRelationInput | Prisma.ModelLogOrderByWithRelationInput[]
+  cursor?: Prisma.ModelLogWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
 }
 
 /**

@@ -210,6 +210,8 @@ export type ProjectWhereInput = {
   resources?: Prisma.ResourceListRelationFilter
   events?: Prisma.EventListRelationFilter
   webhooks?: Prisma.WebhookListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  modelLogs?: Prisma.ModelLogListRelationFilter
 }
 
 export type ProjectOrderByWithRelationInput = {
@@ -229,6 +231,8 @@ export type ProjectOrderByWithRelationInput = {
   resources?: Prisma.ResourceOrderByRelationAggregateInput
   events?: Prisma.EventOrderByRelationAggregateInput
   webhooks?: Prisma.WebhookOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
+  modelLogs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
 
 export type ProjectWhereUniqueInput = Prisma.AtLeast<{
@@ -251,6 +255,8 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   resources?: Prisma.ResourceListRelationFilter
   events?: Prisma.EventListRelationFilter
   webhooks?: Prisma.WebhookListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
+  modelLogs?: Prisma.ModelLogListRelationFilter
 }, "id">
 
 export type ProjectOrderByWithAggregationInput = {
@@ -298,6 +304,8 @@ export type ProjectCreateInput = {
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateInput = {
@@ -317,6 +325,8 @@ export type ProjectUncheckedCreateInput = {
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUpdateInput = {
@@ -336,6 +346,8 @@ export type ProjectUpdateInput = {
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateInput = {
@@ -355,6 +367,8 @@ export type ProjectUncheckedUpdateInput = {
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyInput = {
@@ -514,6 +528,34 @@ export type ProjectUpdateOneRequiredWithoutModelVersionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutModelVersionsInput, Prisma.ProjectUpdateWithoutModelVersionsInput>, Prisma.ProjectUncheckedUpdateWithoutModelVersionsInput>
 }
 
+export type ProjectCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ProjectUpsertWithoutDeploymentsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ProjectUpdateWithoutDeploymentsInput>, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ProjectCreateNestedOneWithoutModelLogsInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutModelLogsInput, Prisma.ProjectUncheckedCreateWithoutModelLogsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutModelLogsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectUpdateOneRequiredWithoutModelLogsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutModelLogsInput, Prisma.ProjectUncheckedCreateWithoutModelLogsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutModelLogsInput
+  upsert?: Prisma.ProjectUpsertWithoutModelLogsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutModelLogsInput, Prisma.ProjectUpdateWithoutModelLogsInput>, Prisma.ProjectUncheckedUpdateWithoutModelLogsInput>
+}
+
 export type ProjectCreateNestedOneWithoutEventsInput = {
   create?: Prisma.XOR<Prisma.ProjectCreateWithoutEventsInput, Prisma.ProjectUncheckedCreateWithoutEventsInput>
   connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutEventsInput
@@ -558,6 +600,8 @@ export type ProjectCreateWithoutMembersInput = {
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutMembersInput = {
@@ -576,6 +620,8 @@ export type ProjectUncheckedCreateWithoutMembersInput = {
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutMembersInput = {
@@ -610,6 +656,8 @@ export type ProjectUpdateWithoutMembersInput = {
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutMembersInput = {
@@ -628,6 +676,8 @@ export type ProjectUncheckedUpdateWithoutMembersInput = {
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutExperimentsInput = {
@@ -646,6 +696,8 @@ export type ProjectCreateWithoutExperimentsInput = {
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutExperimentsInput = {
@@ -664,6 +716,8 @@ export type ProjectUncheckedCreateWithoutExperimentsInput = {
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutExperimentsInput = {
@@ -698,6 +752,8 @@ export type ProjectUpdateWithoutExperimentsInput = {
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutExperimentsInput = {
@@ -716,6 +772,8 @@ export type ProjectUncheckedUpdateWithoutExperimentsInput = {
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutIterationsInput = {
@@ -734,6 +792,8 @@ export type ProjectCreateWithoutIterationsInput = {
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutIterationsInput = {
@@ -752,6 +812,8 @@ export type ProjectUncheckedCreateWithoutIterationsInput = {
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutIterationsInput = {
@@ -786,6 +848,8 @@ export type ProjectUpdateWithoutIterationsInput = {
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutIterationsInput = {
@@ -804,6 +868,8 @@ export type ProjectUncheckedUpdateWithoutIterationsInput = {
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutResourcesInput = {
@@ -822,6 +888,8 @@ export type ProjectCreateWithoutResourcesInput = {
   iterations?: Prisma.IterationCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutResourcesInput = {
@@ -840,6 +908,8 @@ export type ProjectUncheckedCreateWithoutResourcesInput = {
   iterations?: Prisma.IterationUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutResourcesInput = {
@@ -874,6 +944,8 @@ export type ProjectUpdateWithoutResourcesInput = {
   iterations?: Prisma.IterationUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutResourcesInput = {
@@ -892,6 +964,8 @@ export type ProjectUncheckedUpdateWithoutResourcesInput = {
   iterations?: Prisma.IterationUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutModelsInput = {
@@ -910,6 +984,8 @@ export type ProjectCreateWithoutModelsInput = {
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutModelsInput = {
@@ -928,6 +1004,8 @@ export type ProjectUncheckedCreateWithoutModelsInput = {
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutModelsInput = {
@@ -962,6 +1040,8 @@ export type ProjectUpdateWithoutModelsInput = {
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutModelsInput = {
@@ -980,6 +1060,8 @@ export type ProjectUncheckedUpdateWithoutModelsInput = {
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutModelVersionsInput = {
@@ -998,6 +1080,8 @@ export type ProjectCreateWithoutModelVersionsInput = {
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutModelVersionsInput = {
@@ -1016,6 +1100,8 @@ export type ProjectUncheckedCreateWithoutModelVersionsInput = {
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutModelVersionsInput = {
@@ -1050,6 +1136,8 @@ export type ProjectUpdateWithoutModelVersionsInput = {
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutModelVersionsInput = {
@@ -1068,6 +1156,200 @@ export type ProjectUncheckedUpdateWithoutModelVersionsInput = {
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectCreateWithoutDeploymentsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  members?: Prisma.MembershipCreateNestedManyWithoutProjectInput
+  experiments?: Prisma.ExperimentCreateNestedManyWithoutProjectInput
+  models?: Prisma.ModelCreateNestedManyWithoutProjectInput
+  modelVersions?: Prisma.ModelVersionCreateNestedManyWithoutProjectInput
+  iterations?: Prisma.IterationCreateNestedManyWithoutProjectInput
+  resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
+  events?: Prisma.EventCreateNestedManyWithoutProjectInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  members?: Prisma.MembershipUncheckedCreateNestedManyWithoutProjectInput
+  experiments?: Prisma.ExperimentUncheckedCreateNestedManyWithoutProjectInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutProjectInput
+  modelVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutProjectInput
+  iterations?: Prisma.IterationUncheckedCreateNestedManyWithoutProjectInput
+  resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ProjectUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutDeploymentsInput, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutDeploymentsInput, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ProjectUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  members?: Prisma.MembershipUpdateManyWithoutProjectNestedInput
+  experiments?: Prisma.ExperimentUpdateManyWithoutProjectNestedInput
+  models?: Prisma.ModelUpdateManyWithoutProjectNestedInput
+  modelVersions?: Prisma.ModelVersionUpdateManyWithoutProjectNestedInput
+  iterations?: Prisma.IterationUpdateManyWithoutProjectNestedInput
+  resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
+  events?: Prisma.EventUpdateManyWithoutProjectNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  members?: Prisma.MembershipUncheckedUpdateManyWithoutProjectNestedInput
+  experiments?: Prisma.ExperimentUncheckedUpdateManyWithoutProjectNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutProjectNestedInput
+  modelVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutProjectNestedInput
+  iterations?: Prisma.IterationUncheckedUpdateManyWithoutProjectNestedInput
+  resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectCreateWithoutModelLogsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  members?: Prisma.MembershipCreateNestedManyWithoutProjectInput
+  experiments?: Prisma.ExperimentCreateNestedManyWithoutProjectInput
+  models?: Prisma.ModelCreateNestedManyWithoutProjectInput
+  modelVersions?: Prisma.ModelVersionCreateNestedManyWithoutProjectInput
+  iterations?: Prisma.IterationCreateNestedManyWithoutProjectInput
+  resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
+  events?: Prisma.EventCreateNestedManyWithoutProjectInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutModelLogsInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  members?: Prisma.MembershipUncheckedCreateNestedManyWithoutProjectInput
+  experiments?: Prisma.ExperimentUncheckedCreateNestedManyWithoutProjectInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutProjectInput
+  modelVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutProjectInput
+  iterations?: Prisma.IterationUncheckedCreateNestedManyWithoutProjectInput
+  resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutModelLogsInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutModelLogsInput, Prisma.ProjectUncheckedCreateWithoutModelLogsInput>
+}
+
+export type ProjectUpsertWithoutModelLogsInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutModelLogsInput, Prisma.ProjectUncheckedUpdateWithoutModelLogsInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutModelLogsInput, Prisma.ProjectUncheckedCreateWithoutModelLogsInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutModelLogsInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutModelLogsInput, Prisma.ProjectUncheckedUpdateWithoutModelLogsInput>
+}
+
+export type ProjectUpdateWithoutModelLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  members?: Prisma.MembershipUpdateManyWithoutProjectNestedInput
+  experiments?: Prisma.ExperimentUpdateManyWithoutProjectNestedInput
+  models?: Prisma.ModelUpdateManyWithoutProjectNestedInput
+  modelVersions?: Prisma.ModelVersionUpdateManyWithoutProjectNestedInput
+  iterations?: Prisma.IterationUpdateManyWithoutProjectNestedInput
+  resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
+  events?: Prisma.EventUpdateManyWithoutProjectNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutModelLogsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  members?: Prisma.MembershipUncheckedUpdateManyWithoutProjectNestedInput
+  experiments?: Prisma.ExperimentUncheckedUpdateManyWithoutProjectNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutProjectNestedInput
+  modelVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutProjectNestedInput
+  iterations?: Prisma.IterationUncheckedUpdateManyWithoutProjectNestedInput
+  resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutEventsInput = {
@@ -1086,6 +1368,8 @@ export type ProjectCreateWithoutEventsInput = {
   iterations?: Prisma.IterationCreateNestedManyWithoutProjectInput
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutEventsInput = {
@@ -1104,6 +1388,8 @@ export type ProjectUncheckedCreateWithoutEventsInput = {
   iterations?: Prisma.IterationUncheckedCreateNestedManyWithoutProjectInput
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutEventsInput = {
@@ -1138,6 +1424,8 @@ export type ProjectUpdateWithoutEventsInput = {
   iterations?: Prisma.IterationUpdateManyWithoutProjectNestedInput
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutEventsInput = {
@@ -1156,6 +1444,8 @@ export type ProjectUncheckedUpdateWithoutEventsInput = {
   iterations?: Prisma.IterationUncheckedUpdateManyWithoutProjectNestedInput
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutWebhooksInput = {
@@ -1174,6 +1464,8 @@ export type ProjectCreateWithoutWebhooksInput = {
   iterations?: Prisma.IterationCreateNestedManyWithoutProjectInput
   resources?: Prisma.ResourceCreateNestedManyWithoutProjectInput
   events?: Prisma.EventCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutWebhooksInput = {
@@ -1192,6 +1484,8 @@ export type ProjectUncheckedCreateWithoutWebhooksInput = {
   iterations?: Prisma.IterationUncheckedCreateNestedManyWithoutProjectInput
   resources?: Prisma.ResourceUncheckedCreateNestedManyWithoutProjectInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
+  modelLogs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutWebhooksInput = {
@@ -1226,6 +1520,8 @@ export type ProjectUpdateWithoutWebhooksInput = {
   iterations?: Prisma.IterationUpdateManyWithoutProjectNestedInput
   resources?: Prisma.ResourceUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutWebhooksInput = {
@@ -1244,6 +1540,8 @@ export type ProjectUncheckedUpdateWithoutWebhooksInput = {
   iterations?: Prisma.IterationUncheckedUpdateManyWithoutProjectNestedInput
   resources?: Prisma.ResourceUncheckedUpdateManyWithoutProjectNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+  modelLogs?: Prisma.ModelLogUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 
@@ -1260,6 +1558,8 @@ export type ProjectCountOutputType = {
   resources: number
   events: number
   webhooks: number
+  deployments: number
+  modelLogs: number
 }
 
 export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1271,6 +1571,8 @@ export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extension
   resources?: boolean | ProjectCountOutputTypeCountResourcesArgs
   events?: boolean | ProjectCountOutputTypeCountEventsArgs
   webhooks?: boolean | ProjectCountOutputTypeCountWebhooksArgs
+  deployments?: boolean | ProjectCountOutputTypeCountDeploymentsArgs
+  modelLogs?: boolean | ProjectCountOutputTypeCountModelLogsArgs
 }
 
 /**
@@ -1339,6 +1641,20 @@ export type ProjectCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Type
   where?: Prisma.WebhookWhereInput
 }
 
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountModelLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelLogWhereInput
+}
+
 
 export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1357,6 +1673,8 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   resources?: boolean | Prisma.Project$resourcesArgs<ExtArgs>
   events?: boolean | Prisma.Project$eventsArgs<ExtArgs>
   webhooks?: boolean | Prisma.Project$webhooksArgs<ExtArgs>
+  deployments?: boolean | Prisma.Project$deploymentsArgs<ExtArgs>
+  modelLogs?: boolean | Prisma.Project$modelLogsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
@@ -1403,6 +1721,8 @@ export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   resources?: boolean | Prisma.Project$resourcesArgs<ExtArgs>
   events?: boolean | Prisma.Project$eventsArgs<ExtArgs>
   webhooks?: boolean | Prisma.Project$webhooksArgs<ExtArgs>
+  deployments?: boolean | Prisma.Project$deploymentsArgs<ExtArgs>
+  modelLogs?: boolean | Prisma.Project$modelLogsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ProjectIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1419,6 +1739,8 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     resources: Prisma.$ResourcePayload<ExtArgs>[]
     events: Prisma.$EventPayload<ExtArgs>[]
     webhooks: Prisma.$WebhookPayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
+    modelLogs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1831,6 +2153,8 @@ export interface Prisma__ProjectClient<T, Null = never, ExtArgs extends runtime.
   resources<T extends Prisma.Project$resourcesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$resourcesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ResourcePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   events<T extends Prisma.Project$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   webhooks<T extends Prisma.Project$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.Project$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  modelLogs<T extends Prisma.Project$modelLogsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$modelLogsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2450,6 +2774,54 @@ export type Project$webhooksArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
+}
+
+/**
+ * Project.deployments
+ */
+export type Project$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
+}
+
+/**
+ * Project.modelLogs
+ */
+export type Project$modelLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelLog
+   */
+  select?: Prisma.ModelLogSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelLog
+   */
+  omit?: Prisma.ModelLogOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelLogInclude<ExtArgs> | null
+  where?: Prisma.ModelLogWhereInput
+  orderBy?: Prisma.ModelLogOrderByWithRelationInput | Prisma.ModelLogOrderByWithRelationInput[]
+  cursor?: Prisma.ModelLogWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
 }
 
 /**
