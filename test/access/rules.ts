@@ -121,6 +121,8 @@ export interface Fixture {
   /** Of `model`, moved to STAGING by `transition`. */
   stagedVersion: { id: string };
   transition: { id: string };
+  /** `model`'s alias `champion`, pointing at `version`, and its recorded move. */
+  aliasChange: { id: string };
   /** `version` DEPLOYED to the environment "prod". */
   deployment: { id: string };
   /** A log line of `model` about `version`. */
@@ -147,6 +149,8 @@ export interface FreshObjects {
   version(modelId?: string): Promise<string>;
   /** A model whose version was in PRODUCTION and left it (so it can roll back); `policy` then gates PRODUCTION. */
   modelWithProductionHistory(policy?: boolean): Promise<string>;
+  /** A new alias of `model` pointing at `version`; returns its name. */
+  alias(): Promise<string>;
   /** A PENDING request (into STAGING) for a new version of `policyModel`, asked by `by` (default: users.requester). */
   request(by?: GraphQLClient): Promise<string>;
   /** A READY resource (declared and uploaded), or a PENDING one with `upload: false`. */
@@ -224,6 +228,7 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
   const childVersion = await createVersion(admin, model.id, { parentVersionId: version.id, metrics: [{ name: "acc", value: 0.95 }] });
   const stagedVersion = await createVersion(admin, model.id);
   const moved = await moveTo(admin, stagedVersion.id, "STAGING");
+  const aliasSet = await mutate(admin, "setModelAlias", "SetModelAliasInput", { modelId: model.id, alias: "champion", modelVersionId: version.id }, "change { id }");
   const deployment = (await mutate(admin, "reportDeployment", "ReportDeploymentInput", { modelVersionId: version.id, environment: "prod", status: "DEPLOYED" }, "deployment { id }")).deployment;
   const log = (await mutate(admin, "addModelLog", "AddModelLogInput", { modelId: model.id, modelVersionId: version.id, message: "deployed to prod", success: true }, "log { id }")).log;
   const requestedVersion = await createVersion(admin, policyModel.id);
@@ -249,6 +254,7 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
     childVersion,
     stagedVersion,
     transition: { id: moved.transition.id },
+    aliasChange: { id: aliasSet.change.id },
     deployment,
     log,
     request: { id: requestId, versionId: requestedVersion.id },
@@ -275,6 +281,11 @@ export async function buildFixture(url: string, admin: GraphQLClient, options: F
       for (const stage of ["STAGING", "PRODUCTION", "STAGING"]) await moveTo(admin, versionId, stage);
       if (policy) await mutate(admin, "updateModel", "UpdateModelInput", { id: modelId, requireApprovalFor: ["PRODUCTION"] }, "model { id }");
       return modelId;
+    },
+    async alias() {
+      const alias = `a-${randomUUID().slice(0, 8)}`;
+      await mutate(admin, "setModelAlias", "SetModelAliasInput", { modelId: model.id, alias, modelVersionId: version.id }, "change { id }");
+      return alias;
     },
     request: async (by = requester!.client) => requestTransition(by, await fx.fresh.version(policyModel.id)),
     resource: async (upload = true) => (await declareResource(base, project.id, {}, upload)).id,
@@ -383,6 +394,9 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
   updateModelVersion: [{ rule: EDITOR, input: async (fx) => ({ id: fx.version.id, description: `updated ${randomUUID()}` }) }],
   deleteModelVersion: [{ rule: ADMIN, input: async (fx) => ({ id: await fx.fresh.version() }) }],
   transitionModelVersionStage: [{ rule: EDITOR, input: async (fx) => ({ modelVersionId: await fx.fresh.version(), stage: "STAGING" }) }],
+  // aliases: moved like stages (EDITOR); the fixture's model carries them on `version`
+  setModelAlias: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, alias: `a-${randomUUID().slice(0, 8)}`, modelVersionId: fx.version.id }) }],
+  removeModelAlias: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, alias: await fx.fresh.alias() }) }],
   rollbackModel: [
     { rule: EDITOR, input: async (fx) => ({ modelId: await fx.fresh.modelWithProductionHistory() }) },
     // The emergency path skips the approval policy, so where PRODUCTION is gated it needs the approvers' role.
@@ -390,7 +404,10 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
   ],
 
   // approvals: EDITORs ask, another ADMIN decides, the requester or an ADMIN withdraws
-  requestModelVersionTransition: [{ rule: EDITOR, input: async (fx) => ({ modelVersionId: await fx.fresh.version(fx.policyModel.id), stage: "STAGING" }) }],
+  requestModelVersionTransition: [
+    { rule: EDITOR, input: async (fx) => ({ modelVersionId: await fx.fresh.version(fx.policyModel.id), stage: "STAGING" }) },
+    { variant: "for an alias", rule: EDITOR, input: async (fx) => ({ modelVersionId: await fx.fresh.version(fx.policyModel.id), alias: "champion" }) },
+  ],
   approveTransitionRequest: [
     { variant: "another member's request", rule: ADMIN, input: async (fx) => ({ requestId: await fx.fresh.request() }) },
     { variant: "your own request", rule: { nobody: true, requiredRole: null }, identities: ["ADMIN", "instanceAdmin"], inputPerActor: true, input: async (fx, actor) => ({ requestId: await fx.fresh.request(actor.client) }) },
@@ -502,7 +519,7 @@ function connectionCase(type: string, field: string, parent: (fx: Fixture) => st
   };
 }
 
-const PROJECT_OBJECTS = ["project", "experiment", "iteration", "model", "version", "transition", "request", "resource", "deployment", "log"] as const;
+const PROJECT_OBJECTS = ["project", "experiment", "iteration", "model", "version", "transition", "aliasChange", "request", "resource", "deployment", "log"] as const;
 
 /** Every object of the fixture project that node(id) can load, for VIEWERs and up. */
 function projectObjects(fx: Fixture): Record<(typeof PROJECT_OBJECTS)[number], string> {
@@ -513,6 +530,7 @@ function projectObjects(fx: Fixture): Record<(typeof PROJECT_OBJECTS)[number], s
     model: fx.model.id,
     version: fx.version.id,
     transition: fx.transition.id,
+    aliasChange: fx.aliasChange.id,
     request: fx.request.id,
     resource: fx.resource.id,
     deployment: fx.deployment.id,
@@ -644,6 +662,7 @@ export const QUERIES: Record<string, QueryCase[]> = {
   ],
   "Model.versions": [connectionCase("Model", "versions", (fx) => fx.model.id, (fx) => fx.version.id)],
   "Model.stageHistory": [connectionCase("Model", "stageHistory", (fx) => fx.model.id, (fx) => fx.transition.id)],
+  "Model.aliasHistory": [connectionCase("Model", "aliasHistory", (fx) => fx.model.id, (fx) => fx.aliasChange.id)],
   "Model.pendingTransitionRequests": [connectionCase("Model", "pendingTransitionRequests", (fx) => fx.policyModel.id, (fx) => fx.request.id)],
   "Model.deployments": [connectionCase("Model", "deployments", (fx) => fx.model.id, (fx) => fx.deployment.id)],
   "Model.logs": [connectionCase("Model", "logs", (fx) => fx.model.id, (fx) => fx.log.id)],
@@ -710,6 +729,13 @@ export const SUBSCRIPTIONS: Record<string, SubscriptionCase[]> = {
     {
       rule: role("VIEWER"),
       query: `subscription($projectId: ID!, $after: String) { modelVersionStageChanged(projectId: $projectId, after: $after) { cursor toStage model { id } } }`,
+      variables: (fx) => ({ projectId: fx.project.id, after: START_CURSOR }),
+    },
+  ],
+  "Subscription.modelAliasChanged": [
+    {
+      rule: role("VIEWER"),
+      query: `subscription($projectId: ID!, $after: String) { modelAliasChanged(projectId: $projectId, after: $after) { cursor alias kind model { id } toVersion { id } } }`,
       variables: (fx) => ({ projectId: fx.project.id, after: START_CURSOR }),
     },
   ],

@@ -70,7 +70,7 @@ describe("SDK types", () => {
         TransitionModelVersionStagePayload: (p) => p.modelVersion.stage,
         StaleStageError: (e) => e.actualStage,
         InvalidStageTransitionError: (e) => e.toStage,
-        ApprovalRequiredError: (e) => e.stage,
+        ApprovalRequiredError: (e) => e.stage ?? e.protectedAlias ?? "",
         PolicyViolationError: (e) => e.violations.map((v) => `${v.rule} ${v.metric ?? ""} ${v.actual ?? "missing"} vs ${v.required ?? "-"}`).join(),
         ArchivedObjectError: (e) => e.ref,
         ForbiddenError: (e) => e.requiredRole ?? "",

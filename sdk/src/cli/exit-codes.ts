@@ -12,10 +12,10 @@ import { ArtifactIntegrityError, ArtifactNotReadyError, AuthenticationError, Gra
  * | 3 | AUTH | missing, invalid, revoked or expired token |
  * | 4 | UNREACHABLE | the server cannot be reached |
  * | 5 | NOT_FOUND | project, model, version or artifact not found (or not visible) |
- * | 6 | VALIDATION | invalid input or state: ValidationError, NameConflictError, CrossProjectLineageError, ArchivedObjectError, ResourceInUseError, FrozenVersionError, IdempotencyKeyReuseError |
- * | 7 | STAGE_CONFLICT | StaleStageError (moved meanwhile) or InvalidStageTransitionError |
+ * | 6 | VALIDATION | invalid input or state: ValidationError, NameConflictError, CrossProjectLineageError, ArchivedObjectError, ResourceInUseError, FrozenVersionError, IdempotencyKeyReuseError, AliasInUseError |
+ * | 7 | STAGE_CONFLICT | StaleStageError or StaleAliasError (moved meanwhile) or InvalidStageTransitionError |
  * | 8 | FORBIDDEN | the token's role does not allow it |
- * | 9 | APPROVAL_REQUIRED | the target stage needs an approved transition request |
+ * | 9 | APPROVAL_REQUIRED | the target stage, or the protected alias, needs an approved transition request |
  * | 10 | INTEGRITY | sha256/size mismatch (upload rejected, or download did not verify) |
  * | 11 | RATE_LIMITED | refused (HTTP 429) after too many failed authentications from this address or with this token; retry after `details.retryAfterSeconds` |
  * | 130 | INTERRUPTED | stopped by SIGINT/SIGTERM before finishing (`watch` exits 0 when stopped) |
@@ -58,7 +58,9 @@ const BY_TYPENAME: Record<ErrorTypename, ExitCodeValue> = {
   ResourceInUseError: ExitCode.VALIDATION,
   FrozenVersionError: ExitCode.VALIDATION,
   IdempotencyKeyReuseError: ExitCode.VALIDATION,
+  AliasInUseError: ExitCode.VALIDATION,
   StaleStageError: ExitCode.STAGE_CONFLICT,
+  StaleAliasError: ExitCode.STAGE_CONFLICT,
   InvalidStageTransitionError: ExitCode.STAGE_CONFLICT,
   InvalidDeploymentTransitionError: ExitCode.STAGE_CONFLICT,
   ForbiddenError: ExitCode.FORBIDDEN,

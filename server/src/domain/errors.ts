@@ -89,11 +89,44 @@ export class StaleStageError extends DomainError {
   }
 }
 
-/** The model's policy requires an approved transition request to enter this stage. */
+/** The model's policy requires an approved transition request to enter this stage, or to move this protected alias. */
 export class ApprovalRequiredError extends DomainError {
   override name = "ApprovalRequiredError";
-  constructor(public readonly stage: string) {
-    super(`Moving into ${stage} requires an approved transition request (requestModelVersionTransition)`);
+  public readonly stage: string | null;
+  public readonly alias: string | null;
+  constructor(target: string | { alias: string }, message?: string) {
+    const alias = typeof target === "string" ? null : target.alias;
+    super(
+      message ??
+        (alias === null
+          ? `Moving into ${target as string} requires an approved transition request (requestModelVersionTransition)`
+          : `The alias ${JSON.stringify(alias)} is protected: it only moves through an approved transition request (requestModelVersionTransition with alias)`),
+    );
+    this.stage = alias === null ? (target as string) : null;
+    this.alias = alias;
+  }
+}
+
+/** Compare-and-set failed: the alias no longer points where the caller expected (ids are global ids; null = unset). */
+export class StaleAliasError extends DomainError {
+  override name = "StaleAliasError";
+  constructor(
+    public readonly alias: string,
+    public readonly expectedVersionId: string | null,
+    public readonly actualVersionId: string | null,
+  ) {
+    super(
+      `Expected the alias ${JSON.stringify(alias)} to ${expectedVersionId === null ? "be unset" : `point at ${expectedVersionId}`}, ` +
+        `but it ${actualVersionId === null ? "is unset" : `points at ${actualVersionId}`}`,
+    );
+  }
+}
+
+/** The version carries aliases: move or remove them before deleting it. */
+export class AliasInUseError extends DomainError {
+  override name = "AliasInUseError";
+  constructor(public readonly aliases: readonly string[]) {
+    super(`The version is what the alias(es) ${aliases.map((a) => JSON.stringify(a)).join(", ")} point at; move or remove them first (setModelAlias / removeModelAlias)`);
   }
 }
 

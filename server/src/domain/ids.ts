@@ -6,6 +6,7 @@ import { NotFoundError } from "./errors.ts";
 
 /** Every type that has global ids, and its prefix. A prefix is never reused for another type. */
 const PREFIX_OF: Readonly<Record<string, string>> = {
+  AliasChange: "alc",
   ApiToken: "tok",
   AuditEntry: "aud",
   Deployment: "dep",

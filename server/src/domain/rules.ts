@@ -25,6 +25,8 @@ export const MAX_METRICS_PER_ITERATION = 1_000;
 export const MAX_PARAMS = 1_000;
 /** Points one logIterationMetrics call may log. */
 export const MAX_METRIC_POINTS_PER_CALL = 10_000;
+/** Aliases one model may carry (and names it may protect): `model.aliases` returns them whole. */
+export const MAX_ALIASES_PER_MODEL = 100;
 /** Environments one model may be deployed to (`model.environments` returns them whole). */
 export const MAX_ENVIRONMENTS_PER_MODEL = 100;
 /** Points of one metric's history returned by one `metricHistory` field (the rest is read with `afterStep`). */

@@ -1,4 +1,4 @@
-// The approval workflow: request, approve, reject and cancel stage moves, and the reviewers' queues
+// The approval workflow: request, approve, reject and cancel stage and alias moves, and the reviewers' queues
 // (project.transitionRequests, model.pendingTransitionRequests). The TransitionRequest node is in versions.ts.
 import { can } from "../access/permissions.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
@@ -41,13 +41,14 @@ const TransitionRequestFilter = builder.inputType("TransitionRequestFilter", {
   fields: (t) => ({
     statuses: t.field({ type: [TransitionRequestStatusEnum], description: "Only these states (e.g. [PENDING] for the review queue)." }),
     stages: t.field({ type: [StageEnum], description: "Only requests into these stages." }),
+    aliases: t.stringList({ description: "Only requests for these aliases." }),
     modelId: t.id({ description: "Only requests for versions of this model." }),
   }),
 });
 
 function requestWhere(
   projectId: string,
-  filter: { statuses?: readonly Status[] | null; stages?: readonly Stage[] | null; modelId?: string | null } | null | undefined,
+  filter: { statuses?: readonly Status[] | null; stages?: readonly Stage[] | null; aliases?: readonly string[] | null; modelId?: string | null } | null | undefined,
 ) {
   // A malformed or foreign model id matches nothing (rather than being ignored).
   const decoded = filter?.modelId != null ? decodeGlobalId(filter.modelId) : undefined;
@@ -56,7 +57,14 @@ function requestWhere(
     projectId,
     modelVersion: { deletedAt: null, ...(modelId !== null ? { modelId } : {}) },
     ...(filter?.statuses ? { status: { in: [...filter.statuses] } } : {}),
-    ...(filter?.stages ? { toStage: { in: [...filter.stages] } } : {}),
+    // Both given: requests for either (a request has one target).
+    ...(filter?.stages && filter.aliases
+      ? { OR: [{ toStage: { in: [...filter.stages] } }, { toAlias: { in: [...filter.aliases] } }] }
+      : filter?.stages
+        ? { toStage: { in: [...filter.stages] } }
+        : filter?.aliases
+          ? { toAlias: { in: [...filter.aliases] } }
+          : {}),
   };
 }
 
@@ -113,7 +121,8 @@ const RequestPayload = (name: string, description: string) =>
 const RequestModelVersionTransitionInput = builder.inputType("RequestModelVersionTransitionInput", {
   fields: (t) => ({
     modelVersionId: t.id({ required: true, description: "The version." }),
-    stage: t.field({ type: StageEnum, required: true, description: "The stage to move it into (allowed from its current stage)." }),
+    stage: t.field({ type: StageEnum, description: "The stage to move it into (allowed from its current stage). Exactly one of stage and alias." }),
+    alias: t.string({ description: "The alias to point at it (e.g. a protected `champion`). Exactly one of stage and alias." }),
     comment: t.string({ description: "Why (≤ 4,096 characters); shown to reviewers." }),
   }),
 });
@@ -122,7 +131,7 @@ builder.mutationField("requestModelVersionTransition", (t) =>
   t.field({
     type: RequestPayload("RequestModelVersionTransitionPayload", "The new PENDING request."),
     description:
-      "Asks for a version to be moved into a stage; other project ADMINs approve (as many as the stage's promotion policy asks, at least one) or reject it. One PENDING request per version and stage. Refused with PolicyViolationError when the version breaks a rule of the stage's policy other than APPROVALS.",
+      "Asks for a version to be moved into a stage, or for an alias of its model to point at it; other project ADMINs approve (for a stage, as many as its promotion policy asks, at least one) or reject it. One PENDING request per version and stage, and per version and alias. A stage request is refused with PolicyViolationError when the version breaks a rule of the stage's policy other than APPROVALS.",
     args: { input: t.arg({ type: RequestModelVersionTransitionInput, required: true }) },
     errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError, PolicyViolationError] },
     resolve: (_root, { input }, ctx) => requestModelVersionTransition(ctx, input),
@@ -153,13 +162,19 @@ builder.mutationField("approveTransitionRequest", (t) =>
         transition: f.prismaField({
           type: "StageTransition",
           nullable: true,
-          description: "The recorded move (cause APPROVAL); null while the request still needs other approvers.",
-          resolve: (query, p, _args, ctx) => (p.transitionId ? ctx.prisma.stageTransition.findUniqueOrThrow({ ...query, where: { id: p.transitionId } }) : null),
+          description: "The recorded stage move (cause APPROVAL); null for an alias request, or while the request still needs other approvers.",
+          resolve: (query, p, _args, ctx) => (p.transitionId ? ctx.prisma.stageTransition.findUnique({ ...query, where: { id: p.transitionId } }) : null),
+        }),
+        aliasChange: f.prismaField({
+          type: "AliasChange",
+          nullable: true,
+          description: "The recorded alias move, for an alias request (null if the alias already pointed at the version, or for a stage request).",
+          resolve: (query, p, _args, ctx) => (p.aliasChange ? ctx.prisma.aliasChange.findUnique({ ...query, where: { id: p.aliasChange.id } }) : null),
         }),
       }),
     }),
     description:
-      "Approves a request (project ADMIN other than the requester). When the target's promotion policy needs N distinct approvers, the request stays PENDING until the N-th approval, which moves the version in the same transaction. Every approval re-checks the stage machine and the policy: InvalidStageTransitionError or PolicyViolationError (every broken rule) leave the request PENDING with nothing recorded.",
+      "Approves a request (project ADMIN other than the requester) and, in the same transaction, points the alias at the version or, for a stage request, records the approval: when the stage's promotion policy needs N distinct approvers, the request stays PENDING until the N-th approval, which moves the version. Every approval of a stage request re-checks the stage machine and the policy: InvalidStageTransitionError or PolicyViolationError (every broken rule) leave the request PENDING with nothing recorded.",
     args: { input: t.arg({ type: DecisionInput("ApproveTransitionRequestInput", "Recorded on the request and with the move (≤ 4,096 characters)."), required: true }) },
     errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError, PolicyViolationError] },
     resolve: (_root, { input }, ctx) => approveTransitionRequest(ctx, input),

@@ -4,6 +4,7 @@ import { GraphQLError } from "graphql";
 import { maskError } from "graphql-yoga";
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../db/unavailable.ts";
 import {
+  AliasInUseError,
   ApprovalRequiredError,
   ArchivedObjectError,
   ChecksumMismatchError,
@@ -18,6 +19,7 @@ import {
   NotFoundError,
   PolicyViolationError,
   ResourceInUseError,
+  StaleAliasError,
   StaleStageError,
   ValidationError,
   type PolicyViolation,
@@ -105,9 +107,31 @@ builder.objectType(StaleStageError, {
 
 builder.objectType(ApprovalRequiredError, {
   name: "ApprovalRequiredError",
-  description: "The model's policy requires an approved transition request for this stage.",
+  description: "The model's policy requires an approved transition request for this stage, or the alias is protected.",
   interfaces: [ErrorInterface],
-  fields: (t) => ({ stage: t.field({ type: StageEnum, description: "The gated stage.", resolve: (e) => e.stage as never }) }),
+  fields: (t) => ({
+    stage: t.field({ type: StageEnum, nullable: true, description: "The gated stage (null when an alias is protected).", resolve: (e) => e.stage as never }),
+    // Not `alias`: StaleAliasError.alias is non-null, and both errors are members of the alias mutations' unions.
+    protectedAlias: t.string({ nullable: true, description: "The protected alias (null when a stage is gated).", resolve: (e) => e.alias }),
+  }),
+});
+
+builder.objectType(StaleAliasError, {
+  name: "StaleAliasError",
+  description: "Compare-and-set failed: the alias no longer points at `expectedVersionId`. Nothing was changed.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    alias: t.exposeString("alias", { description: "The alias." }),
+    expectedVersionId: t.id({ nullable: true, description: "The version you expected (null: you expected the alias to be unset).", resolve: (e) => e.expectedVersionId }),
+    actualVersionId: t.id({ nullable: true, description: "The version it points at now (null: it is unset).", resolve: (e) => e.actualVersionId }),
+  }),
+});
+
+builder.objectType(AliasInUseError, {
+  name: "AliasInUseError",
+  description: "Aliases point at the version: move or remove them before deleting it. Nothing was changed.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ aliases: t.stringList({ description: "The aliases pointing at it.", resolve: (e) => [...e.aliases] }) }),
 });
 
 builder.objectType(ForbiddenError, {
@@ -219,7 +243,9 @@ builder.objectType(PolicyViolationError, {
 /** Errors any mutation can return. */
 export const COMMON_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ArchivedObjectError] as const;
 export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError, PolicyViolationError] as const;
+export const ALIAS_ERRORS = [...COMMON_ERRORS, StaleAliasError, ApprovalRequiredError] as const;
 export {
+  AliasInUseError,
   ApprovalRequiredError,
   ChecksumMismatchError,
   CrossProjectLineageError,
@@ -230,6 +256,7 @@ export {
   NameConflictError,
   PolicyViolationError,
   ResourceInUseError,
+  StaleAliasError,
   StaleStageError,
 };
 

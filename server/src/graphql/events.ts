@@ -34,7 +34,7 @@ function parseCursor(cursor: string | null | undefined): bigint | null {
 }
 
 /** A row an event's field loads, loaded once for all the live subscribers selecting it the same way. */
-const shared = <T>(event: Event, field: string, query: unknown, load: () => Promise<T>): Promise<T> =>
+export const sharedEventRow = <T>(event: Event, field: string, query: unknown, load: () => Promise<T>): Promise<T> =>
   sharedForEvent(event, `${field}:${JSON.stringify(query)}`, load);
 
 const eventFields = {
@@ -55,13 +55,13 @@ export const EventRef = builder.objectRef<Event>("Event").implement({
       nullable: true,
       description: "The version concerned, if any (as it is now).",
       resolve: (query, e, _args, ctx) =>
-        e.modelVersionId ? shared(e, "modelVersion", query, () => ctx.prisma.modelVersion.findUnique({ ...query, where: { id: e.modelVersionId! } })) : null,
+        e.modelVersionId ? sharedEventRow(e, "modelVersion", query, () => ctx.prisma.modelVersion.findUnique({ ...query, where: { id: e.modelVersionId! } })) : null,
     }),
     actor: t.prismaField({
       type: "User",
       nullable: true,
       description: "Who caused it.",
-      resolve: (query, e, _args, ctx) => (e.actorId ? shared(e, "actor", query, () => ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId! } })) : null),
+      resolve: (query, e, _args, ctx) => (e.actorId ? sharedEventRow(e, "actor", query, () => ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId! } })) : null),
     }),
   }),
 });
@@ -85,19 +85,19 @@ export const StageChangeRef = builder.objectRef<Event>("StageChangeEvent").imple
     model: t.prismaField({
       type: "Model",
       description: "The model.",
-      resolve: (query, e, _args, ctx) => shared(e, "model", query, () => ctx.prisma.model.findUniqueOrThrow({ ...query, where: { id: e.modelId! } })),
+      resolve: (query, e, _args, ctx) => sharedEventRow(e, "model", query, () => ctx.prisma.model.findUniqueOrThrow({ ...query, where: { id: e.modelId! } })),
     }),
     modelVersion: t.prismaField({
       type: "ModelVersion",
       description: "The version (as it is now).",
       resolve: (query, e, _args, ctx) =>
-        shared(e, "modelVersion", query, () => ctx.prisma.modelVersion.findUniqueOrThrow({ ...query, where: { id: e.modelVersionId! } })),
+        sharedEventRow(e, "modelVersion", query, () => ctx.prisma.modelVersion.findUniqueOrThrow({ ...query, where: { id: e.modelVersionId! } })),
     }),
     actor: t.prismaField({
       type: "User",
       nullable: true,
       description: "Who moved it.",
-      resolve: (query, e, _args, ctx) => (e.actorId ? shared(e, "actor", query, () => ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId! } })) : null),
+      resolve: (query, e, _args, ctx) => (e.actorId ? sharedEventRow(e, "actor", query, () => ctx.prisma.user.findUnique({ ...query, where: { id: e.actorId! } })) : null),
     }),
   }),
 });
@@ -193,6 +193,29 @@ async function isMemberFor(ctx: RequestContext, batchKey: object, projectId: str
   return role !== undefined;
 }
 
+/**
+ * The `subscribe` and `resolve` of a subscription over one project's event log: replays what came after `after`,
+ * then continues live, with the access re-checks and the error ending of every subscription. `acceptOf` turns the
+ * field's arguments into the filter of the events it wants.
+ */
+export function projectEventStream<Args>(acceptOf: (args: Args) => (event: Event) => boolean) {
+  return {
+    subscribe: async (_root: unknown, args: Args & { projectId: string | number; after?: string | null }, ctx: RequestContext) => {
+      const projectId = await subscribedProject(ctx, String(args.projectId));
+      return endingWithError(
+        streamEvents(ctx.prisma, ctx.feed, {
+          projectId,
+          after: parseCursor(args.after),
+          accept: acceptOf(args),
+          allowed: stillAllowed(ctx, projectId),
+          onRevoked: onRevoked(ctx),
+        }),
+      ) as AsyncGenerator<Event>;
+    },
+    resolve: resolveStreamed,
+  };
+}
+
 builder.subscriptionField("projectEvents", (t) =>
   t.field({
     type: EventRef,
@@ -202,20 +225,10 @@ builder.subscriptionField("projectEvents", (t) =>
       types: t.arg({ type: [EventTypeEnum], description: "Only these types." }),
       after: t.arg.string({ description: "The cursor of the last event you saw." }),
     },
-    subscribe: async (_root, args, ctx) => {
-      const projectId = await subscribedProject(ctx, args.projectId);
+    ...projectEventStream((args: { types?: readonly string[] | null }) => {
       const types = args.types ? new Set<string>(args.types) : null;
-      return endingWithError(
-        streamEvents(ctx.prisma, ctx.feed, {
-          projectId,
-          after: parseCursor(args.after),
-          accept: (e) => !types || types.has(e.type),
-          allowed: stillAllowed(ctx, projectId),
-          onRevoked: onRevoked(ctx),
-        }),
-      ) as AsyncGenerator<Event>;
-    },
-    resolve: resolveStreamed,
+      return (e) => !types || types.has(e.type);
+    }),
   }),
 );
 
@@ -229,23 +242,13 @@ builder.subscriptionField("modelVersionStageChanged", (t) =>
       stages: t.arg({ type: [StageEnum], description: "Only moves into these stages." }),
       after: t.arg.string({ description: "The cursor of the last event you saw." }),
     },
-    subscribe: async (_root, args, ctx) => {
-      const projectId = await subscribedProject(ctx, args.projectId);
+    ...projectEventStream((args: { modelId?: string | null; stages?: readonly string[] | null }) => {
       const modelId = args.modelId ? decodeGlobalId(args.modelId)?.id ?? "" : null;
       const stages = args.stages ? new Set<string>(args.stages) : null;
-      return endingWithError(
-        streamEvents(ctx.prisma, ctx.feed, {
-          projectId,
-          after: parseCursor(args.after),
-          accept: (e) =>
-            e.type === "MODEL_VERSION_STAGE_CHANGED" &&
-            (!modelId || e.modelId === modelId) &&
-            (!stages || stages.has((e.payload as unknown as StagePayload).toStage)),
-          allowed: stillAllowed(ctx, projectId),
-          onRevoked: onRevoked(ctx),
-        }),
-      ) as AsyncGenerator<Event>;
-    },
-    resolve: resolveStreamed,
+      return (e) =>
+        e.type === "MODEL_VERSION_STAGE_CHANGED" &&
+        (!modelId || e.modelId === modelId) &&
+        (!stages || stages.has((e.payload as unknown as StagePayload).toStage));
+    }),
   }),
 );

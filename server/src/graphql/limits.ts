@@ -30,6 +30,7 @@ import {
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLLimitsConfig } from "../config.ts";
 import {
+  MAX_ALIASES_PER_MODEL,
   MAX_ENVIRONMENTS_PER_MODEL,
   MAX_METRICS_PER_ITERATION,
   MAX_METRICS_PER_VERSION,
@@ -179,6 +180,7 @@ const LIST_SIZES: Record<string, number | ((args: Record<string, unknown>) => nu
   "Iteration.tags": MAX_TAGS,
   "Model.tags": MAX_TAGS,
   "ModelVersion.tags": MAX_TAGS,
+  "Model.aliases": MAX_ALIASES_PER_MODEL,
   "ModelVersionComparison.metrics": 2 * MAX_METRICS_PER_VERSION,
   "ModelVersionComparison.paramChanges": 2 * MAX_PARAMS,
   "ModelVersionComparison.tagChanges": 2 * MAX_TAGS,

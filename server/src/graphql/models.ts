@@ -1,5 +1,8 @@
 import { inVisibleProjectWhere } from "../access/permissions.ts";
 import { archiveModel, createModel, deprecateModel, updateModel } from "../services/models.ts";
+import { GraphQLError } from "graphql";
+import { LATEST_ALIAS } from "../domain/aliases.ts";
+import { versionAliasedAt } from "../services/aliases.ts";
 import { versionHolding } from "../services/history.ts";
 import { builder } from "./builder.ts";
 import { KeyValueInput, KeyValueRef, ObjectStatusEnum, OrderDirectionEnum, SettableStatusEnum, StageEnum, tagsField } from "./common.ts";
@@ -39,10 +42,23 @@ export const ModelRef = builder.prismaNode("Model", {
     version: t.prismaField({
       type: "ModelVersion",
       nullable: true,
-      description: "The version with this number (null if deleted, unless includeDeleted).",
-      args: { number: t.arg.int({ required: true }), includeDeleted: t.arg.boolean({ defaultValue: false }) },
+      description:
+        "The version with this number (null if deleted, unless includeDeleted), or the one this alias points at (`latest`: the highest-numbered live version). Give exactly one of number and alias.",
+      args: {
+        number: t.arg.int({ description: "A version number." }),
+        alias: t.arg.string({ description: "An alias of the model, or `latest`." }),
+        includeDeleted: t.arg.boolean({ defaultValue: false, description: "With number: also a deleted version (tombstone)." }),
+      },
       resolve: async (query, m, args, ctx) => {
-        const v = await ctx.prisma.modelVersion.findUnique({ ...query, where: { modelId_number: { modelId: m.id, number: args.number } } });
+        if ((args.number == null) === (args.alias == null)) throw new GraphQLError("Model.version: give exactly one of number and alias");
+        if (args.alias != null) {
+          if (args.alias === LATEST_ALIAS) {
+            return ctx.prisma.modelVersion.findFirst({ ...query, where: { modelId: m.id, deletedAt: null }, orderBy: { number: "desc" } });
+          }
+          const alias = await ctx.prisma.modelAlias.findUnique({ where: { modelId_name: { modelId: m.id, name: args.alias } }, select: { modelVersionId: true } });
+          return alias ? ctx.prisma.modelVersion.findUnique({ ...query, where: { id: alias.modelVersionId } }) : null;
+        }
+        const v = await ctx.prisma.modelVersion.findUnique({ ...query, where: { modelId_number: { modelId: m.id, number: args.number! } } });
         return v && (args.includeDeleted || !v.deletedAt) ? v : null;
       },
     }),
@@ -67,10 +83,16 @@ export const ModelRef = builder.prismaNode("Model", {
     versionAt: t.prismaField({
       type: "ModelVersion",
       nullable: true,
-      description: "Which version held `stage` at instant `at` (the latest to enter it, for STAGING).",
-      args: { stage: t.arg({ type: StageEnum, required: true }), at: t.arg({ type: "DateTime", required: true }) },
+      description:
+        "Which version held `stage` (the latest to enter it, for STAGING), or which version `alias` pointed at, at instant `at`. At the instant of a move the answer is its new target. Give exactly one of stage and alias (`latest`: the highest-numbered version existing and not deleted then).",
+      args: {
+        stage: t.arg({ type: StageEnum, description: "A stage." }),
+        alias: t.arg.string({ description: "An alias, or `latest`." }),
+        at: t.arg({ type: "DateTime", required: true, description: "The instant." }),
+      },
       resolve: async (query, m, args, ctx) => {
-        const id = await versionHolding(ctx.prisma, m.id, args.stage, args.at);
+        if ((args.stage == null) === (args.alias == null)) throw new GraphQLError("Model.versionAt: give exactly one of stage and alias");
+        const id = args.alias != null ? await versionAliasedAt(ctx.prisma, m.id, args.alias, args.at) : await versionHolding(ctx.prisma, m.id, args.stage!, args.at);
         return id ? ctx.prisma.modelVersion.findUnique({ ...query, where: { id } }) : null;
       },
     }),
@@ -99,6 +121,7 @@ const CreateModelInput = builder.inputType("CreateModelInput", {
     description: t.string({ description: "≤ 32,768 characters." }),
     tags: t.field({ type: [KeyValueInput], description: "≤ 64 tags." }),
     requireApprovalFor: t.field({ type: [StageEnum], description: "Stages that need an approved request, e.g. [PRODUCTION]." }),
+    protectedAliases: t.stringList({ description: "Aliases that only move through an approved request, e.g. [\"champion\"] (≤ 100; not `latest`)." }),
   }),
 });
 
@@ -120,13 +143,14 @@ const UpdateModelInput = builder.inputType("UpdateModelInput", {
     tags: t.field({ type: [KeyValueInput], description: "Replaces all tags." }),
     status: t.field({ type: SettableStatusEnum, description: "Deprecate or un-deprecate." }),
     requireApprovalFor: t.field({ type: [StageEnum], description: "New approval policy (ADMIN only)." }),
+    protectedAliases: t.stringList({ description: "Replaces the protected aliases (ADMIN only)." }),
   }),
 });
 
 builder.mutationField("updateModel", (t) =>
   t.field({
     type: ModelPayload("UpdateModelPayload"),
-    description: "Renames, re-describes, re-tags a model or changes its approval policy.",
+    description: "Renames, re-describes, re-tags a model or changes its approval policy (gated stages, protected aliases).",
     args: { input: t.arg({ type: UpdateModelInput, required: true }) },
     errors: { types: [...COMMON_ERRORS, NameConflictError] },
     resolve: async (_root, { input }, ctx) => ({ model: await updateModel(ctx, input) }),

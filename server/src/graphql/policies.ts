@@ -164,6 +164,8 @@ builder.prismaObjectField("TransitionRequest", "requiredApprovals", (t) =>
   t.int({
     description: "Distinct approvals the request needs under the target's policy as it is now (at least 1).",
     resolve: async (r, _args, ctx) => {
+      // Alias requests need one approval: alias targets of policies are not enforced yet.
+      if (r.toStage == null) return 1;
       const version = await ctx.prisma.modelVersion.findUniqueOrThrow({ where: { id: r.modelVersionId }, select: { model: { select: { id: true, requireApprovalFor: true } } } });
       return Math.max(1, (await stagePolicy(ctx.prisma, version.model, r.toStage)).approvals);
     },

@@ -9,6 +9,7 @@ import "./experiments.ts";
 import "./models.ts";
 import "./versions.ts";
 import "./approvals.ts";
+import "./aliases.ts";
 import "./deployments.ts";
 import "./policies.ts";
 import "./resources.ts";

@@ -6,7 +6,7 @@ import { rollbackModel, transitionModelVersionStage, type TransitionOutcome } fr
 import { builder } from "./builder.ts";
 import { deployedInEnvironmentWhere } from "./deployment-filters.ts";
 import { KeyValueInput, KeyValueRef, MetricInput, MetricRef, OrderDirectionEnum, StageEnum, TagFilterInput, metricsField, tagWhere, tagsField } from "./common.ts";
-import { COMMON_ERRORS, CrossProjectLineageError, FrozenVersionError, IdempotencyKeyReuseError, InvalidStageTransitionError, STAGE_ERRORS } from "./errors.ts";
+import { AliasInUseError, COMMON_ERRORS, CrossProjectLineageError, FrozenVersionError, IdempotencyKeyReuseError, InvalidStageTransitionError, STAGE_ERRORS } from "./errors.ts";
 
 export const ModelVersionFilter = builder.inputType("ModelVersionFilter", {
   description: "Filters versions. Deleted versions are left out unless `includeDeleted`.",
@@ -155,11 +155,12 @@ export const TransitionRequestStatusEnum = builder.enumType("TransitionRequestSt
 });
 
 builder.prismaNode("TransitionRequest", {
-  description: "A request to move a version into a stage that needs approval.",
+  description: "A request to move a version into a stage, or to point an alias at it (exactly one of toStage / toAlias).",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...(ctx.viewer.isAdmin ? {} : { modelVersion: inVisibleProjectWhere(ctx.viewer) }) }),
   fields: (t) => ({
-    toStage: t.expose("toStage", { type: StageEnum, description: "The requested stage." }),
+    toStage: t.expose("toStage", { type: StageEnum, nullable: true, description: "The requested stage (null for an alias request)." }),
+    toAlias: t.exposeString("toAlias", { nullable: true, description: "The alias to point at the version (null for a stage request)." }),
     status: t.expose("status", { type: TransitionRequestStatusEnum, description: "State." }),
     comment: t.exposeString("comment", { nullable: true, description: "The requester's comment." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When requested." }),
@@ -323,9 +324,9 @@ const DeleteModelVersionInput = builder.inputType("DeleteModelVersionInput", {
 builder.mutationField("deleteModelVersion", (t) =>
   t.field({
     type: VersionPayload("DeleteModelVersionPayload"),
-    description: "Soft-deletes a version: hidden from lists, number kept, artifact kept.",
+    description: "Soft-deletes a version: hidden from lists, number kept, artifact kept. Refused (AliasInUseError) while aliases point at it.",
     args: { input: t.arg({ type: DeleteModelVersionInput, required: true }) },
-    errors: { types: [...COMMON_ERRORS] },
+    errors: { types: [...COMMON_ERRORS, AliasInUseError] },
     resolve: async (_root, { input }, ctx) => ({ modelVersion: await deleteModelVersion(ctx, input) }),
   }),
 );

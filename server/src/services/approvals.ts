@@ -1,15 +1,18 @@
-// The approval workflow (DESIGN.md §1 "Stages", Approval): an EDITOR asks for a stage move, another member
-// with the ADMIN role approves it (the move happens then, cause APPROVAL) or rejects it (the version stays);
-// the requester, or an ADMIN, may withdraw it. Every decision is final, emits an event and is audited once.
+// The approval workflow (DESIGN.md §1 "Stages", Approval; "Aliases", protected aliases): an EDITOR asks for a stage
+// move or for an alias to point at a version, another member with the ADMIN role approves it (the move happens then:
+// stage cause APPROVAL, or an AliasChange naming the request) or rejects it (nothing moves); the requester, or an
+// ADMIN, may withdraw it. Every decision is final, emits an event and is audited once.
 import { authorize, roleIn } from "../access/permissions.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
+import { assertSettableAlias } from "../domain/aliases.ts";
 import { check, MAX_COMMENT_LENGTH } from "../domain/rules.ts";
 import { assertAllowedTransition, type Stage } from "../domain/stages.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
-import type { ModelVersion, TransitionRequest } from "../generated/prisma/client.ts";
+import type { AliasChange, ModelVersion, TransitionRequest } from "../generated/prisma/client.ts";
 import type { TransitionRequestStatus } from "../generated/prisma/enums.ts";
+import { applyAliasMove } from "./aliases.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
@@ -21,7 +24,9 @@ import { loadVersionForWrite } from "./versions.ts";
 
 export interface RequestTransitionInput {
   modelVersionId: string;
-  stage: Stage;
+  /** Exactly one of stage and alias. */
+  stage?: Stage | null;
+  alias?: string | null;
   comment?: string | null;
 }
 
@@ -37,24 +42,35 @@ export interface RequestOutcome {
 }
 
 /**
- * An approval: the request and everything its move changed. While the request still needs approvals from others
- * it stays PENDING and nothing moved: `transitionId` is null and `archivedVersions` empty.
+ * An approval: the request and everything its move changed (a stage move, or an alias move). While a stage request
+ * still needs approvals from others it stays PENDING and nothing moved: `transitionId` is null and
+ * `archivedVersions` empty.
  */
-export type ApprovalOutcome = RequestOutcome & Omit<TransitionOutcome, "transitionId"> & { transitionId: string | null };
+export type ApprovalOutcome = RequestOutcome & {
+  archivedVersions: ModelVersion[];
+  transitionId: string | null;
+  aliasChange: AliasChange | null;
+};
 
 /**
- * Asks for a version to be moved into a stage (EDITOR). The move must be allowed from the version's current
- * stage; at most one request per (version, stage) may be PENDING. Any stage may be requested, not only the ones
- * the model's policy gates: a team may want a review anyway. The stage's promotion policy is checked here too,
- * all but its APPROVALS rule (which the request collects): a version that breaks a rule now is refused with a
- * PolicyViolationError rather than queued for a review that could not move it.
+ * Asks for a version to be moved into a stage, or for an alias to point at it (EDITOR). A stage move must be allowed
+ * from the version's current stage; at most one request per (version, stage) and per (version, alias) may be PENDING.
+ * Any stage or alias may be requested, not only the ones the model's policy gates or protects: a team may want a
+ * review anyway. A stage's promotion policy is checked here too, all but its APPROVALS rule (which the request
+ * collects): a version that breaks a rule now is refused with a PolicyViolationError rather than queued for a review
+ * that could not move it.
  */
 export async function requestModelVersionTransition(ctx: ServiceContext, input: RequestTransitionInput): Promise<RequestOutcome> {
-  check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
+  check()
+    .maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH)
+    .require((input.stage == null) !== (input.alias == null), ["input"], "give exactly one of stage and alias")
+    .done();
+  if (input.alias != null) assertSettableAlias(["input", "alias"], input.alias);
+  const target = input.alias != null ? `point the alias ${JSON.stringify(input.alias)} at this version` : `move this version into ${input.stage}`;
   const duplicate = (existingId?: string) =>
     ValidationError.single(
-      ["input", "stage"],
-      `a PENDING request to move this version into ${input.stage} already exists${existingId ? ` (${encodeGlobalId("TransitionRequest", existingId)})` : ""}; wait for its decision or cancel it (cancelTransitionRequest)`,
+      ["input", input.alias != null ? "alias" : "stage"],
+      `a PENDING request to ${target} already exists${existingId ? ` (${encodeGlobalId("TransitionRequest", existingId)})` : ""}; wait for its decision or cancel it (cancelTransitionRequest)`,
     );
   try {
     return await transaction(ctx.prisma, async (tx) => {
@@ -63,10 +79,13 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       await lockModel(tx, found.modelId);
       const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } });
       if (version.deletedAt) throw new NotFoundError("ModelVersion", input.modelVersionId);
-      assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
-      assertRulesPassExceptApprovals(await evaluateStageMove(tx, found.model, version, input.stage, 0));
+      if (input.stage != null) {
+        assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
+        assertRulesPassExceptApprovals(await evaluateStageMove(tx, found.model, version, input.stage, 0));
+      }
+      const targetWhere = input.alias != null ? { toAlias: input.alias } : { toStage: input.stage! };
       const pending = await tx.transitionRequest.findFirst({
-        where: { modelVersionId: version.id, toStage: input.stage, status: "PENDING" },
+        where: { modelVersionId: version.id, ...targetWhere, status: "PENDING" },
         select: { id: true },
       });
       if (pending) throw duplicate(pending.id);
@@ -74,7 +93,8 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
         data: {
           projectId: version.projectId,
           modelVersionId: version.id,
-          toStage: input.stage,
+          toStage: input.stage ?? null,
+          toAlias: input.alias ?? null,
           requestedById: ctx.viewer.userId,
           comment: input.comment ?? null,
         },
@@ -85,7 +105,12 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
         actorId: ctx.viewer.userId,
         modelId: version.modelId,
         modelVersionId: version.id,
-        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), number: version.number, fromStage: version.stage, toStage: input.stage },
+        payload: {
+          requestId: encodeGlobalId("TransitionRequest", request.id),
+          number: version.number,
+          fromStage: version.stage,
+          ...(input.alias != null ? { toAlias: input.alias } : { toStage: input.stage }),
+        },
       });
       await audit(tx, ctx, {
         action: "requestModelVersionTransition",
@@ -97,42 +122,57 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       return { transitionRequest: request, modelVersion: version };
     });
   } catch (error) {
-    // The partial unique index is the last word (one PENDING request per version and stage).
+    // The partial unique indexes are the last word (one PENDING request per version and stage, or alias).
     if (isUniqueViolation(error)) throw duplicate();
     throw error;
   }
 }
 
 /**
- * Approves a request (ADMIN, not the requester). A request needs as many distinct approvers as the target's policy
- * asks (at least one): until then each approval is recorded (a TransitionApproval row, event
- * TRANSITION_APPROVAL_RECORDED) and the request stays PENDING; the last one applies the move in the same
- * transaction, cause APPROVAL. Into PRODUCTION, the incumbent is archived as with a manual promotion.
+ * Approves a request (ADMIN, not the requester) and applies its move in the same transaction.
  *
- * Every approval re-checks, under the model lock, the stage machine and every rule of the policy as it is now
- * (metric gates, must-beat-incumbent against the version the stage holds now, requireResource): if the version moved
- * so that the move is no longer allowed it fails with InvalidStageTransitionError, and if a rule is broken with a
- * PolicyViolationError; either way nothing is recorded and the request stays PENDING (it may pass later, e.g. once the
- * incumbent is rolled back, or be rejected). A request whose version's reviewed content changed is never approved:
- * that change cancelled it in its own transaction (versions.ts, under the same lock).
+ * A stage request needs as many distinct approvers as the stage's policy asks (at least one): until then each
+ * approval is recorded (a TransitionApproval row, event TRANSITION_APPROVAL_RECORDED) and the request stays PENDING;
+ * the last one moves the version, cause APPROVAL (into PRODUCTION, the incumbent is archived as with a manual
+ * promotion). Every approval re-checks, under the model lock, the stage machine and every rule of the policy as it is
+ * now: InvalidStageTransitionError or PolicyViolationError leave the request PENDING with nothing recorded.
+ *
+ * An alias request points the alias at the version, from wherever it points now (protected or not: the approval is
+ * what protection asks for). A request whose version's reviewed content changed is never approved: that change
+ * cancelled it in its own transaction (versions.ts, under the same lock).
  */
 export async function approveTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<ApprovalOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
-    const { request, version } = await loadPendingForDecision(ctx, tx, input.requestId, "approve");
+    const { request, version, model } = await loadPendingForDecision(ctx, tx, input.requestId, "approve");
     if (version.deletedAt) {
       throw ValidationError.single(["input", "requestId"], "the version was deleted; reject or cancel the request instead");
     }
-    assertAllowedTransition(version.stage, request.toStage, await stagePastOf(tx, version.id));
-    const model = await tx.model.findUniqueOrThrow({ where: { id: version.modelId } });
+    const comment = input.comment ?? request.comment;
+    if (request.toAlias != null) {
+      const current = await tx.modelAlias.findUnique({ where: { modelId_name: { modelId: version.modelId, name: request.toAlias } } });
+      const moved =
+        current?.modelVersionId === version.id
+          ? null
+          : await applyAliasMove(ctx, tx, { model, alias: request.toAlias, current, to: version, comment, transitionRequestId: request.id });
+      const at = moved?.change?.at ?? new Date();
+      const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
+        alias: request.toAlias,
+        aliasChangeId: moved?.change?.id ?? null,
+        previousVersionId: current?.modelVersionId ?? null,
+      });
+      return { transitionRequest: decided, modelVersion: version, archivedVersions: [], transitionId: null, aliasChange: moved?.change ?? null };
+    }
+    const toStage = request.toStage!;
+    assertAllowedTransition(version.stage, toStage, await stagePastOf(tx, version.id));
     const given = await tx.transitionApproval.findMany({ where: { requestId: request.id }, orderBy: { at: "asc" } });
     if (given.some((a) => a.approverId === ctx.viewer.userId)) {
       throw ValidationError.single(["input", "requestId"], "you have already approved this request; it needs another approver");
     }
     const counted = (await countingApprovers(tx, request.projectId, given.map((a) => a.approverId))) + 1;
-    const policy = await stagePolicy(tx, model, request.toStage);
+    const policy = await stagePolicy(tx, model, toStage);
     // A request moves on an approval even where the stage needs none (a review the team asked for).
-    const evaluation = await evaluateStageMove(tx, model, version, request.toStage, counted, { ...policy, approvals: Math.max(1, policy.approvals) });
+    const evaluation = await evaluateStageMove(tx, model, version, toStage, counted, { ...policy, approvals: Math.max(1, policy.approvals) });
     assertRulesPassExceptApprovals(evaluation);
     const approval = await tx.transitionApproval.create({
       data: { requestId: request.id, approverId: ctx.viewer.userId, comment: input.comment ?? null },
@@ -145,7 +185,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
         actorId: ctx.viewer.userId,
         modelId: version.modelId,
         modelVersionId: version.id,
-        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), toStage: request.toStage, number: version.number, approvals: counted, required },
+        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), toStage: toStage, number: version.number, approvals: counted, required },
       });
       await audit(tx, ctx, {
         action: "approveTransitionRequest",
@@ -155,13 +195,13 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
         before: request,
         after: { ...request, approval, approvals: counted, required },
       });
-      return { transitionRequest: request, modelVersion: version, archivedVersions: [], transitionId: null };
+      return { transitionRequest: request, modelVersion: version, archivedVersions: [], transitionId: null, aliasChange: null };
     }
-    const outcome = await applyTransition(ctx, tx, {
+    const outcome: TransitionOutcome = await applyTransition(ctx, tx, {
       version,
-      to: request.toStage,
+      to: toStage,
       cause: "APPROVAL",
-      comment: input.comment ?? request.comment,
+      comment,
       archiveExisting: false,
     });
     const { at } = await tx.stageTransition.findUniqueOrThrow({ where: { id: outcome.transitionId }, select: { at: true } });
@@ -171,7 +211,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       transitionId: outcome.transitionId,
       approvals: counted,
     });
-    return { ...outcome, transitionRequest: decided };
+    return { ...outcome, transitionRequest: decided, aliasChange: null };
   });
 }
 
@@ -234,7 +274,7 @@ async function loadPendingForDecision(ctx: ServiceContext, tx: Tx, ref: string, 
   }
   const versionRow = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.modelVersionId }, select: { modelId: true } });
   // Archived models and projects are read-only, their requests included.
-  await loadModelForWrite(ctx, tx, encodeGlobalId("Model", versionRow.modelId), "read");
+  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", versionRow.modelId), "read");
   await lockModel(tx, versionRow.modelId);
   const request = await tx.transitionRequest.findUniqueOrThrow({ where: { id: found.id } });
   if (request.status !== "PENDING") {
@@ -244,7 +284,7 @@ async function loadPendingForDecision(ctx: ServiceContext, tx: Tx, ref: string, 
     );
   }
   const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: request.modelVersionId } });
-  return { request, version };
+  return { request, version, model };
 }
 
 /** Records the decision on the request, its TRANSITION_DECIDED event and the one audit entry of the mutation. */

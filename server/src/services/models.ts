@@ -1,6 +1,8 @@
 import { authorize, type Action } from "../access/permissions.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
+import { protectedAliasIssues } from "../domain/aliases.ts";
+import { ValidationError } from "../domain/errors.ts";
 import { checkNamedObjectInput, toMap, type KeyValue } from "../domain/rules.ts";
 import type { Stage } from "../domain/stages.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
@@ -16,10 +18,18 @@ export interface CreateModelInput {
   description?: string | null;
   tags?: KeyValue[] | null;
   requireApprovalFor?: Stage[] | null;
+  /** Aliases that only move through an approved transition request. */
+  protectedAliases?: string[] | null;
+}
+
+function checkProtectedAliases(names: readonly string[] | null | undefined): void {
+  const issues = protectedAliasIssues(["input", "protectedAliases"], names);
+  if (issues.length > 0) throw new ValidationError(issues);
 }
 
 export async function createModel(ctx: ServiceContext, input: CreateModelInput) {
   checkNamedObjectInput(input);
+  checkProtectedAliases(input.protectedAliases);
   return withNameGuard("Model", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
       const project = await loadProjectForWrite(ctx, tx, input.projectId, "write");
@@ -30,6 +40,7 @@ export async function createModel(ctx: ServiceContext, input: CreateModelInput) 
           description: input.description ?? "",
           tags: toMap(input.tags ?? []),
           requireApprovalFor: [...new Set(input.requireApprovalFor ?? [])],
+          protectedAliases: [...new Set(input.protectedAliases ?? [])].sort(),
           createdById: ctx.viewer.userId,
         },
       });
@@ -54,14 +65,18 @@ export interface UpdateModelInput {
   /** Only ACTIVE is accepted here: it lifts a deprecation. Use deprecateModel / archiveModel otherwise. */
   status?: "ACTIVE" | "DEPRECATED" | null;
   requireApprovalFor?: Stage[] | null;
+  /** Replaces the protected aliases (ADMIN only, like the approval policy). */
+  protectedAliases?: string[] | null;
 }
 
 export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, action = "updateModel") {
   checkNamedObjectInput(input);
+  checkProtectedAliases(input.protectedAliases);
   return withNameGuard("Model", input.name, () =>
     transaction(ctx.prisma, async (tx) => {
-      // Changing the approval policy is an admin decision; other edits need EDITOR.
-      const model = await loadModelForWrite(ctx, tx, input.id, input.requireApprovalFor ? "manage" : "write");
+      // Changing the approval policy (stages or protected aliases) is an admin decision; other edits need EDITOR.
+      const policyChange = input.requireApprovalFor != null || input.protectedAliases != null;
+      const model = await loadModelForWrite(ctx, tx, input.id, policyChange ? "manage" : "write");
       const updated = await tx.model.update({
         where: { id: model.id },
         data: {
@@ -70,6 +85,7 @@ export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, 
           tags: input.tags ? toMap(input.tags) : undefined,
           status: input.status ?? undefined,
           requireApprovalFor: input.requireApprovalFor ? [...new Set(input.requireApprovalFor)] : undefined,
+          protectedAliases: input.protectedAliases ? [...new Set(input.protectedAliases)].sort() : undefined,
         },
       });
       if (input.name != null && input.name !== model.name) {

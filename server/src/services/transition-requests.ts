@@ -38,7 +38,7 @@ export async function recordDecision(
     payload: {
       requestId: encodeGlobalId("TransitionRequest", request.id),
       status,
-      toStage: request.toStage,
+      ...(request.toAlias != null ? { toAlias: request.toAlias } : { toStage: request.toStage }),
       number: version.number,
       ...(comment ? { comment } : {}),
       ...(reason ? { reason } : {}),

@@ -5,6 +5,7 @@ import { check, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METRICS_PER_VERSION, metricsFrom
 import { assertReviewedContentMayChange, changedReviewedFields, createVersionFingerprint, type ReviewedContent } from "../domain/versions.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
+import { assertNoAliasesOn } from "./aliases.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { stagePastOf } from "./history.ts";
@@ -256,6 +257,8 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
     if (version.stage === "PRODUCTION") {
       throw ValidationError.single(["input", "id"], "a PRODUCTION version cannot be deleted; move it out of PRODUCTION first");
     }
+    // What an alias points at stays resolvable: move or remove the aliases first (archiving is fine).
+    await assertNoAliasesOn(tx, version.id);
     const deleted = await tx.modelVersion.update({ where: { id: version.id }, data: { deletedAt: new Date() } });
     await appendEvent(tx, {
       projectId: version.projectId,

@@ -80,9 +80,19 @@ export type ModelVersion = Prisma.ModelVersionModel
 export type StageTransition = Prisma.StageTransitionModel
 /**
  * Model TransitionRequest
- * 
+ * A request to move a version into a stage, or to point an alias at it: exactly one of toStage / toAlias (CHECK in SQL).
  */
 export type TransitionRequest = Prisma.TransitionRequestModel
+/**
+ * Model ModelAlias
+ * A name pointing at one live version of a model (DESIGN.md §1 "Aliases"). `latest` is never stored.
+ */
+export type ModelAlias = Prisma.ModelAliasModel
+/**
+ * Model AliasChange
+ * One recorded move of an alias: set (toVersionId), moved (both), removed (no toVersionId).
+ */
+export type AliasChange = Prisma.AliasChangeModel
 /**
  * Model Deployment
  * One attempt to deploy a version to an environment, as its deployer reported it. Reports for the same version and

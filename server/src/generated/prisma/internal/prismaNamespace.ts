@@ -410,6 +410,8 @@ export const ModelName = {
   ModelVersion: 'ModelVersion',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
+  ModelAlias: 'ModelAlias',
+  AliasChange: 'AliasChange',
   Deployment: 'Deployment',
   ModelLog: 'ModelLog',
   TransitionApproval: 'TransitionApproval',
@@ -432,7 +434,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "promotionPolicy" | "modelVersion" | "stageTransition" | "transitionRequest" | "deployment" | "modelLog" | "transitionApproval" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
+    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "promotionPolicy" | "modelVersion" | "stageTransition" | "transitionRequest" | "modelAlias" | "aliasChange" | "deployment" | "modelLog" | "transitionApproval" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1398,6 +1400,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    ModelAlias: {
+      payload: Prisma.$ModelAliasPayload<ExtArgs>
+      fields: Prisma.ModelAliasFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ModelAliasFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ModelAliasFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>
+        }
+        findFirst: {
+          args: Prisma.ModelAliasFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ModelAliasFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>
+        }
+        findMany: {
+          args: Prisma.ModelAliasFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>[]
+        }
+        create: {
+          args: Prisma.ModelAliasCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>
+        }
+        createMany: {
+          args: Prisma.ModelAliasCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ModelAliasCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>[]
+        }
+        delete: {
+          args: Prisma.ModelAliasDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>
+        }
+        update: {
+          args: Prisma.ModelAliasUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>
+        }
+        deleteMany: {
+          args: Prisma.ModelAliasDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ModelAliasUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ModelAliasUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>[]
+        }
+        upsert: {
+          args: Prisma.ModelAliasUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelAliasPayload>
+        }
+        aggregate: {
+          args: Prisma.ModelAliasAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateModelAlias>
+        }
+        groupBy: {
+          args: Prisma.ModelAliasGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelAliasGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ModelAliasCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelAliasCountAggregateOutputType> | number
+        }
+      }
+    }
+    AliasChange: {
+      payload: Prisma.$AliasChangePayload<ExtArgs>
+      fields: Prisma.AliasChangeFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AliasChangeFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AliasChangeFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>
+        }
+        findFirst: {
+          args: Prisma.AliasChangeFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AliasChangeFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>
+        }
+        findMany: {
+          args: Prisma.AliasChangeFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>[]
+        }
+        create: {
+          args: Prisma.AliasChangeCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>
+        }
+        createMany: {
+          args: Prisma.AliasChangeCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AliasChangeCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>[]
+        }
+        delete: {
+          args: Prisma.AliasChangeDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>
+        }
+        update: {
+          args: Prisma.AliasChangeUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>
+        }
+        deleteMany: {
+          args: Prisma.AliasChangeDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AliasChangeUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AliasChangeUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>[]
+        }
+        upsert: {
+          args: Prisma.AliasChangeUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AliasChangePayload>
+        }
+        aggregate: {
+          args: Prisma.AliasChangeAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAliasChange>
+        }
+        groupBy: {
+          args: Prisma.AliasChangeGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AliasChangeGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AliasChangeCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AliasChangeCountAggregateOutputType> | number
+        }
+      }
+    }
     Deployment: {
       payload: Prisma.$DeploymentPayload<ExtArgs>
       fields: Prisma.DeploymentFieldRefs
@@ -2082,6 +2232,7 @@ export const ModelScalarFieldEnum = {
   status: 'status',
   tags: 'tags',
   requireApprovalFor: 'requireApprovalFor',
+  protectedAliases: 'protectedAliases',
   nextVersionNumber: 'nextVersionNumber',
   createdById: 'createdById',
   createdAt: 'createdAt',
@@ -2156,6 +2307,7 @@ export const TransitionRequestScalarFieldEnum = {
   projectId: 'projectId',
   modelVersionId: 'modelVersionId',
   toStage: 'toStage',
+  toAlias: 'toAlias',
   status: 'status',
   requestedById: 'requestedById',
   comment: 'comment',
@@ -2166,6 +2318,36 @@ export const TransitionRequestScalarFieldEnum = {
 } as const
 
 export type TransitionRequestScalarFieldEnum = (typeof TransitionRequestScalarFieldEnum)[keyof typeof TransitionRequestScalarFieldEnum]
+
+
+export const ModelAliasScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  name: 'name',
+  modelVersionId: 'modelVersionId',
+  setById: 'setById',
+  setAt: 'setAt'
+} as const
+
+export type ModelAliasScalarFieldEnum = (typeof ModelAliasScalarFieldEnum)[keyof typeof ModelAliasScalarFieldEnum]
+
+
+export const AliasChangeScalarFieldEnum = {
+  seq: 'seq',
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  alias: 'alias',
+  fromVersionId: 'fromVersionId',
+  toVersionId: 'toVersionId',
+  actorId: 'actorId',
+  comment: 'comment',
+  transitionRequestId: 'transitionRequestId',
+  at: 'at'
+} as const
+
+export type AliasChangeScalarFieldEnum = (typeof AliasChangeScalarFieldEnum)[keyof typeof AliasChangeScalarFieldEnum]
 
 
 export const DeploymentScalarFieldEnum = {
@@ -2722,6 +2904,8 @@ export type GlobalOmitConfig = {
   modelVersion?: Prisma.ModelVersionOmit
   stageTransition?: Prisma.StageTransitionOmit
   transitionRequest?: Prisma.TransitionRequestOmit
+  modelAlias?: Prisma.ModelAliasOmit
+  aliasChange?: Prisma.AliasChangeOmit
   deployment?: Prisma.DeploymentOmit
   modelLog?: Prisma.ModelLogOmit
   transitionApproval?: Prisma.TransitionApprovalOmit

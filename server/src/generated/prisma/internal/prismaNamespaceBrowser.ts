@@ -64,6 +64,8 @@ export const ModelName = {
   ModelVersion: 'ModelVersion',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
+  ModelAlias: 'ModelAlias',
+  AliasChange: 'AliasChange',
   Deployment: 'Deployment',
   ModelLog: 'ModelLog',
   TransitionApproval: 'TransitionApproval',
@@ -216,6 +218,7 @@ export const ModelScalarFieldEnum = {
   status: 'status',
   tags: 'tags',
   requireApprovalFor: 'requireApprovalFor',
+  protectedAliases: 'protectedAliases',
   nextVersionNumber: 'nextVersionNumber',
   createdById: 'createdById',
   createdAt: 'createdAt',
@@ -290,6 +293,7 @@ export const TransitionRequestScalarFieldEnum = {
   projectId: 'projectId',
   modelVersionId: 'modelVersionId',
   toStage: 'toStage',
+  toAlias: 'toAlias',
   status: 'status',
   requestedById: 'requestedById',
   comment: 'comment',
@@ -300,6 +304,36 @@ export const TransitionRequestScalarFieldEnum = {
 } as const
 
 export type TransitionRequestScalarFieldEnum = (typeof TransitionRequestScalarFieldEnum)[keyof typeof TransitionRequestScalarFieldEnum]
+
+
+export const ModelAliasScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  name: 'name',
+  modelVersionId: 'modelVersionId',
+  setById: 'setById',
+  setAt: 'setAt'
+} as const
+
+export type ModelAliasScalarFieldEnum = (typeof ModelAliasScalarFieldEnum)[keyof typeof ModelAliasScalarFieldEnum]
+
+
+export const AliasChangeScalarFieldEnum = {
+  seq: 'seq',
+  id: 'id',
+  projectId: 'projectId',
+  modelId: 'modelId',
+  alias: 'alias',
+  fromVersionId: 'fromVersionId',
+  toVersionId: 'toVersionId',
+  actorId: 'actorId',
+  comment: 'comment',
+  transitionRequestId: 'transitionRequestId',
+  at: 'at'
+} as const
+
+export type AliasChangeScalarFieldEnum = (typeof AliasChangeScalarFieldEnum)[keyof typeof AliasChangeScalarFieldEnum]
 
 
 export const DeploymentScalarFieldEnum = {

@@ -66,6 +66,7 @@ export type ModelCountAggregateOutputType = {
   status: number
   tags: number
   requireApprovalFor: number
+  protectedAliases: number
   nextVersionNumber: number
   createdById: number
   createdAt: number
@@ -114,6 +115,7 @@ export type ModelCountAggregateInputType = {
   status?: true
   tags?: true
   requireApprovalFor?: true
+  protectedAliases?: true
   nextVersionNumber?: true
   createdById?: true
   createdAt?: true
@@ -215,6 +217,7 @@ export type ModelGroupByOutputType = {
   status: $Enums.ObjectStatus
   tags: runtime.JsonValue
   requireApprovalFor: $Enums.ModelVersionStage[]
+  protectedAliases: string[]
   nextVersionNumber: number
   createdById: string
   createdAt: Date
@@ -252,6 +255,7 @@ export type ModelWhereInput = {
   status?: Prisma.EnumObjectStatusFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntFilter<"Model"> | number
   createdById?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
@@ -259,6 +263,8 @@ export type ModelWhereInput = {
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChanges?: Prisma.AliasChangeListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
   promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
@@ -272,6 +278,7 @@ export type ModelOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   requireApprovalFor?: Prisma.SortOrder
+  protectedAliases?: Prisma.SortOrder
   nextVersionNumber?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -279,6 +286,8 @@ export type ModelOrderByWithRelationInput = {
   project?: Prisma.ProjectOrderByWithRelationInput
   versions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
+  aliases?: Prisma.ModelAliasOrderByRelationAggregateInput
+  aliasChanges?: Prisma.AliasChangeOrderByRelationAggregateInput
   deployments?: Prisma.DeploymentOrderByRelationAggregateInput
   logs?: Prisma.ModelLogOrderByRelationAggregateInput
   promotionPolicies?: Prisma.PromotionPolicyOrderByRelationAggregateInput
@@ -295,6 +304,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.EnumObjectStatusFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntFilter<"Model"> | number
   createdById?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
@@ -302,6 +312,8 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   versions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChanges?: Prisma.AliasChangeListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
   promotionPolicies?: Prisma.PromotionPolicyListRelationFilter
@@ -315,6 +327,7 @@ export type ModelOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   requireApprovalFor?: Prisma.SortOrder
+  protectedAliases?: Prisma.SortOrder
   nextVersionNumber?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -337,6 +350,7 @@ export type ModelScalarWhereWithAggregatesInput = {
   status?: Prisma.EnumObjectStatusWithAggregatesFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonWithAggregatesFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntWithAggregatesFilter<"Model"> | number
   createdById?: Prisma.StringWithAggregatesFilter<"Model"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Model"> | Date | string
@@ -350,6 +364,7 @@ export type ModelCreateInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -357,6 +372,8 @@ export type ModelCreateInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
@@ -370,12 +387,15 @@ export type ModelUncheckedCreateInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
@@ -388,6 +408,7 @@ export type ModelUpdateInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -395,6 +416,8 @@ export type ModelUpdateInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
@@ -408,12 +431,15 @@ export type ModelUncheckedUpdateInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
@@ -427,6 +453,7 @@ export type ModelCreateManyInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -440,6 +467,7 @@ export type ModelUpdateManyMutationInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -454,6 +482,7 @@ export type ModelUncheckedUpdateManyInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -478,6 +507,14 @@ export type EnumModelVersionStageNullableListFilter<$PrismaModel = never> = {
   isEmpty?: boolean
 }
 
+export type StringNullableListFilter<$PrismaModel = never> = {
+  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  isEmpty?: boolean
+}
+
 export type ModelCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
@@ -486,6 +523,7 @@ export type ModelCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   requireApprovalFor?: Prisma.SortOrder
+  protectedAliases?: Prisma.SortOrder
   nextVersionNumber?: Prisma.SortOrder
   createdById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -575,9 +613,18 @@ export type ModelCreaterequireApprovalForInput = {
   set: $Enums.ModelVersionStage[]
 }
 
+export type ModelCreateprotectedAliasesInput = {
+  set: string[]
+}
+
 export type ModelUpdaterequireApprovalForInput = {
   set?: $Enums.ModelVersionStage[]
   push?: $Enums.ModelVersionStage | $Enums.ModelVersionStage[]
+}
+
+export type ModelUpdateprotectedAliasesInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type ModelCreateNestedOneWithoutPromotionPoliciesInput = {
@@ -622,6 +669,34 @@ export type ModelUpdateOneRequiredWithoutStageTransitionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutStageTransitionsInput, Prisma.ModelUpdateWithoutStageTransitionsInput>, Prisma.ModelUncheckedUpdateWithoutStageTransitionsInput>
 }
 
+export type ModelCreateNestedOneWithoutAliasesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutAliasesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasesInput
+  upsert?: Prisma.ModelUpsertWithoutAliasesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutAliasesInput, Prisma.ModelUpdateWithoutAliasesInput>, Prisma.ModelUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelCreateNestedOneWithoutAliasChangesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasChangesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutAliasChangesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutAliasChangesInput
+  upsert?: Prisma.ModelUpsertWithoutAliasChangesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutAliasChangesInput, Prisma.ModelUpdateWithoutAliasChangesInput>, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
+}
+
 export type ModelCreateNestedOneWithoutDeploymentsInput = {
   create?: Prisma.XOR<Prisma.ModelCreateWithoutDeploymentsInput, Prisma.ModelUncheckedCreateWithoutDeploymentsInput>
   connectOrCreate?: Prisma.ModelCreateOrConnectWithoutDeploymentsInput
@@ -657,12 +732,15 @@ export type ModelCreateWithoutProjectInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
@@ -675,12 +753,15 @@ export type ModelUncheckedCreateWithoutProjectInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
@@ -723,6 +804,7 @@ export type ModelScalarWhereInput = {
   status?: Prisma.EnumObjectStatusFilter<"Model"> | $Enums.ObjectStatus
   tags?: Prisma.JsonFilter<"Model">
   requireApprovalFor?: Prisma.EnumModelVersionStageNullableListFilter<"Model">
+  protectedAliases?: Prisma.StringNullableListFilter<"Model">
   nextVersionNumber?: Prisma.IntFilter<"Model"> | number
   createdById?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
@@ -736,6 +818,7 @@ export type ModelCreateWithoutPromotionPoliciesInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -743,6 +826,8 @@ export type ModelCreateWithoutPromotionPoliciesInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
 }
@@ -755,12 +840,15 @@ export type ModelUncheckedCreateWithoutPromotionPoliciesInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
 }
@@ -788,6 +876,7 @@ export type ModelUpdateWithoutPromotionPoliciesInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -795,6 +884,8 @@ export type ModelUpdateWithoutPromotionPoliciesInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
 }
@@ -807,12 +898,15 @@ export type ModelUncheckedUpdateWithoutPromotionPoliciesInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -824,12 +918,15 @@ export type ModelCreateWithoutVersionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
@@ -843,11 +940,14 @@ export type ModelUncheckedCreateWithoutVersionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
@@ -876,12 +976,15 @@ export type ModelUpdateWithoutVersionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
@@ -895,11 +998,14 @@ export type ModelUncheckedUpdateWithoutVersionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
@@ -912,12 +1018,15 @@ export type ModelCreateWithoutStageTransitionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
@@ -931,11 +1040,14 @@ export type ModelUncheckedCreateWithoutStageTransitionsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
@@ -964,12 +1076,15 @@ export type ModelUpdateWithoutStageTransitionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
@@ -983,11 +1098,214 @@ export type ModelUncheckedUpdateWithoutStageTransitionsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutAliasesInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutAliasesInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutAliasesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+}
+
+export type ModelUpsertWithoutAliasesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutAliasesInput, Prisma.ModelUncheckedUpdateWithoutAliasesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasesInput, Prisma.ModelUncheckedCreateWithoutAliasesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutAliasesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutAliasesInput, Prisma.ModelUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelCreateWithoutAliasChangesInput = {
+  id?: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  project: Prisma.ProjectCreateNestedOneWithoutModelsInput
+  versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutAliasChangesInput = {
+  id?: string
+  projectId: string
+  name: string
+  description?: string
+  status?: $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
+  nextVersionNumber?: number
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
+  promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutAliasChangesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+}
+
+export type ModelUpsertWithoutAliasChangesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutAliasChangesInput, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutAliasChangesInput, Prisma.ModelUncheckedCreateWithoutAliasChangesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutAliasChangesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutAliasChangesInput, Prisma.ModelUncheckedUpdateWithoutAliasChangesInput>
+}
+
+export type ModelUpdateWithoutAliasChangesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
+  versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
+  promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutAliasChangesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
+  nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
@@ -1000,6 +1318,7 @@ export type ModelCreateWithoutDeploymentsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -1007,6 +1326,8 @@ export type ModelCreateWithoutDeploymentsInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
@@ -1019,12 +1340,15 @@ export type ModelUncheckedCreateWithoutDeploymentsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
@@ -1052,6 +1376,7 @@ export type ModelUpdateWithoutDeploymentsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1059,6 +1384,8 @@ export type ModelUpdateWithoutDeploymentsInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
@@ -1071,12 +1398,15 @@ export type ModelUncheckedUpdateWithoutDeploymentsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -1088,6 +1418,7 @@ export type ModelCreateWithoutLogsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -1095,6 +1426,8 @@ export type ModelCreateWithoutLogsInput = {
   project: Prisma.ProjectCreateNestedOneWithoutModelsInput
   versions?: Prisma.ModelVersionCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyCreateNestedManyWithoutModelInput
 }
@@ -1107,12 +1440,15 @@ export type ModelUncheckedCreateWithoutLogsInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutModelInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelInput
+  aliasChanges?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutModelInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedCreateNestedManyWithoutModelInput
 }
@@ -1140,6 +1476,7 @@ export type ModelUpdateWithoutLogsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1147,6 +1484,8 @@ export type ModelUpdateWithoutLogsInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutModelsNestedInput
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
 }
@@ -1159,12 +1498,15 @@ export type ModelUncheckedUpdateWithoutLogsInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -1176,6 +1518,7 @@ export type ModelCreateManyProjectInput = {
   status?: $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelCreaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelCreateprotectedAliasesInput | string[]
   nextVersionNumber?: number
   createdById: string
   createdAt?: Date | string
@@ -1189,12 +1532,15 @@ export type ModelUpdateWithoutProjectInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUpdateManyWithoutModelNestedInput
@@ -1207,12 +1553,15 @@ export type ModelUncheckedUpdateWithoutProjectInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.ModelVersionUncheckedUpdateManyWithoutModelNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelNestedInput
+  aliasChanges?: Prisma.AliasChangeUncheckedUpdateManyWithoutModelNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelNestedInput
   promotionPolicies?: Prisma.PromotionPolicyUncheckedUpdateManyWithoutModelNestedInput
@@ -1225,6 +1574,7 @@ export type ModelUncheckedUpdateManyWithoutProjectInput = {
   status?: Prisma.EnumObjectStatusFieldUpdateOperationsInput | $Enums.ObjectStatus
   tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   requireApprovalFor?: Prisma.ModelUpdaterequireApprovalForInput | $Enums.ModelVersionStage[]
+  protectedAliases?: Prisma.ModelUpdateprotectedAliasesInput | string[]
   nextVersionNumber?: Prisma.IntFieldUpdateOperationsInput | number
   createdById?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1239,6 +1589,8 @@ export type ModelUncheckedUpdateManyWithoutProjectInput = {
 export type ModelCountOutputType = {
   versions: number
   stageTransitions: number
+  aliases: number
+  aliasChanges: number
   deployments: number
   logs: number
   promotionPolicies: number
@@ -1247,6 +1599,8 @@ export type ModelCountOutputType = {
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | ModelCountOutputTypeCountVersionsArgs
   stageTransitions?: boolean | ModelCountOutputTypeCountStageTransitionsArgs
+  aliases?: boolean | ModelCountOutputTypeCountAliasesArgs
+  aliasChanges?: boolean | ModelCountOutputTypeCountAliasChangesArgs
   deployments?: boolean | ModelCountOutputTypeCountDeploymentsArgs
   logs?: boolean | ModelCountOutputTypeCountLogsArgs
   promotionPolicies?: boolean | ModelCountOutputTypeCountPromotionPoliciesArgs
@@ -1279,6 +1633,20 @@ export type ModelCountOutputTypeCountStageTransitionsArgs<ExtArgs extends runtim
 /**
  * ModelCountOutputType without action
  */
+export type ModelCountOutputTypeCountAliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelAliasWhereInput
+}
+
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountAliasChangesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AliasChangeWhereInput
+}
+
+/**
+ * ModelCountOutputType without action
+ */
 export type ModelCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.DeploymentWhereInput
 }
@@ -1306,6 +1674,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
@@ -1313,6 +1682,8 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  aliases?: boolean | Prisma.Model$aliasesArgs<ExtArgs>
+  aliasChanges?: boolean | Prisma.Model$aliasChangesArgs<ExtArgs>
   deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
@@ -1327,6 +1698,7 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
@@ -1342,6 +1714,7 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
@@ -1357,17 +1730,20 @@ export type ModelSelectScalar = {
   status?: boolean
   tags?: boolean
   requireApprovalFor?: boolean
+  protectedAliases?: boolean
   nextVersionNumber?: boolean
   createdById?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "name" | "description" | "status" | "tags" | "requireApprovalFor" | "nextVersionNumber" | "createdById" | "createdAt" | "updatedAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "name" | "description" | "status" | "tags" | "requireApprovalFor" | "protectedAliases" | "nextVersionNumber" | "createdById" | "createdAt" | "updatedAt", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Model$versionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.Model$stageTransitionsArgs<ExtArgs>
+  aliases?: boolean | Prisma.Model$aliasesArgs<ExtArgs>
+  aliasChanges?: boolean | Prisma.Model$aliasChangesArgs<ExtArgs>
   deployments?: boolean | Prisma.Model$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.Model$logsArgs<ExtArgs>
   promotionPolicies?: boolean | Prisma.Model$promotionPoliciesArgs<ExtArgs>
@@ -1386,6 +1762,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     project: Prisma.$ProjectPayload<ExtArgs>
     versions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
+    aliases: Prisma.$ModelAliasPayload<ExtArgs>[]
+    aliasChanges: Prisma.$AliasChangePayload<ExtArgs>[]
     deployments: Prisma.$DeploymentPayload<ExtArgs>[]
     logs: Prisma.$ModelLogPayload<ExtArgs>[]
     promotionPolicies: Prisma.$PromotionPolicyPayload<ExtArgs>[]
@@ -1401,6 +1779,10 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * Stages a version may only enter through an approved TransitionRequest.
      */
     requireApprovalFor: $Enums.ModelVersionStage[]
+    /**
+     * Aliases that only move through an approved TransitionRequest naming them (toAlias).
+     */
+    protectedAliases: string[]
     /**
      * The number the next version gets; incremented in the creating transaction.
      */
@@ -1805,6 +2187,8 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   project<T extends Prisma.ProjectDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProjectDefaultArgs<ExtArgs>>): Prisma.Prisma__ProjectClient<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Model$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.Model$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliases<T extends Prisma.Model$aliasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$aliasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelAliasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliasChanges<T extends Prisma.Model$aliasChangesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$aliasChangesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   deployments<T extends Prisma.Model$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   logs<T extends Prisma.Model$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   promotionPolicies<T extends Prisma.Model$promotionPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$promotionPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromotionPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -1844,6 +2228,7 @@ export interface ModelFieldRefs {
   readonly status: Prisma.FieldRef<"Model", 'ObjectStatus'>
   readonly tags: Prisma.FieldRef<"Model", 'Json'>
   readonly requireApprovalFor: Prisma.FieldRef<"Model", 'ModelVersionStage[]'>
+  readonly protectedAliases: Prisma.FieldRef<"Model", 'String[]'>
   readonly nextVersionNumber: Prisma.FieldRef<"Model", 'Int'>
   readonly createdById: Prisma.FieldRef<"Model", 'String'>
   readonly createdAt: Prisma.FieldRef<"Model", 'DateTime'>
@@ -2294,6 +2679,54 @@ export type Model$stageTransitionsArgs<ExtArgs extends runtime.Types.Extensions.
   take?: number
   skip?: number
   distinct?: Prisma.StageTransitionScalarFieldEnum | Prisma.StageTransitionScalarFieldEnum[]
+}
+
+/**
+ * Model.aliases
+ */
+export type Model$aliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelAlias
+   */
+  select?: Prisma.ModelAliasSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelAlias
+   */
+  omit?: Prisma.ModelAliasOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelAliasInclude<ExtArgs> | null
+  where?: Prisma.ModelAliasWhereInput
+  orderBy?: Prisma.ModelAliasOrderByWithRelationInput | Prisma.ModelAliasOrderByWithRelationInput[]
+  cursor?: Prisma.ModelAliasWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelAliasScalarFieldEnum | Prisma.ModelAliasScalarFieldEnum[]
+}
+
+/**
+ * Model.aliasChanges
+ */
+export type Model$aliasChangesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AliasChange
+   */
+  select?: Prisma.AliasChangeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AliasChange
+   */
+  omit?: Prisma.AliasChangeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AliasChangeInclude<ExtArgs> | null
+  where?: Prisma.AliasChangeWhereInput
+  orderBy?: Prisma.AliasChangeOrderByWithRelationInput | Prisma.AliasChangeOrderByWithRelationInput[]
+  cursor?: Prisma.AliasChangeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
 }
 
 /**

@@ -320,6 +320,9 @@ export type ModelVersionWhereInput = {
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChangesFrom?: Prisma.AliasChangeListRelationFilter
+  aliasChangesTo?: Prisma.AliasChangeListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
 }
@@ -351,6 +354,9 @@ export type ModelVersionOrderByWithRelationInput = {
   childVersions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   transitionRequests?: Prisma.TransitionRequestOrderByRelationAggregateInput
+  aliases?: Prisma.ModelAliasOrderByRelationAggregateInput
+  aliasChangesFrom?: Prisma.AliasChangeOrderByRelationAggregateInput
+  aliasChangesTo?: Prisma.AliasChangeOrderByRelationAggregateInput
   deployments?: Prisma.DeploymentOrderByRelationAggregateInput
   logs?: Prisma.ModelLogOrderByRelationAggregateInput
 }
@@ -387,6 +393,9 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  aliases?: Prisma.ModelAliasListRelationFilter
+  aliasChangesFrom?: Prisma.AliasChangeListRelationFilter
+  aliasChangesTo?: Prisma.AliasChangeListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
 }, "id" | "modelId_number" | "modelId_idempotencyKey" | "modelId">
@@ -463,6 +472,9 @@ export type ModelVersionCreateInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -489,6 +501,9 @@ export type ModelVersionUncheckedCreateInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -515,6 +530,9 @@ export type ModelVersionUpdateInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -541,6 +559,9 @@ export type ModelVersionUncheckedUpdateInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -958,6 +979,52 @@ export type ModelVersionUpdateOneRequiredWithoutTransitionRequestsNestedInput = 
   update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutTransitionRequestsInput, Prisma.ModelVersionUpdateWithoutTransitionRequestsInput>, Prisma.ModelVersionUncheckedUpdateWithoutTransitionRequestsInput>
 }
 
+export type ModelVersionCreateNestedOneWithoutAliasesInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasesInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneRequiredWithoutAliasesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasesInput
+  upsert?: Prisma.ModelVersionUpsertWithoutAliasesInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasesInput, Prisma.ModelVersionUpdateWithoutAliasesInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelVersionCreateNestedOneWithoutAliasChangesFromInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesFromInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionCreateNestedOneWithoutAliasChangesToInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesToInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneWithoutAliasChangesFromNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesFromInput
+  upsert?: Prisma.ModelVersionUpsertWithoutAliasChangesFromInput
+  disconnect?: Prisma.ModelVersionWhereInput | boolean
+  delete?: Prisma.ModelVersionWhereInput | boolean
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasChangesFromInput, Prisma.ModelVersionUpdateWithoutAliasChangesFromInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesFromInput>
+}
+
+export type ModelVersionUpdateOneWithoutAliasChangesToNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutAliasChangesToInput
+  upsert?: Prisma.ModelVersionUpsertWithoutAliasChangesToInput
+  disconnect?: Prisma.ModelVersionWhereInput | boolean
+  delete?: Prisma.ModelVersionWhereInput | boolean
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutAliasChangesToInput, Prisma.ModelVersionUpdateWithoutAliasChangesToInput>, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
+}
+
 export type ModelVersionCreateNestedOneWithoutDeploymentsInput = {
   create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutDeploymentsInput, Prisma.ModelVersionUncheckedCreateWithoutDeploymentsInput>
   connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutDeploymentsInput
@@ -1009,6 +1076,9 @@ export type ModelVersionCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1034,6 +1104,9 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1109,6 +1182,9 @@ export type ModelVersionCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1134,6 +1210,9 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1185,6 +1264,9 @@ export type ModelVersionCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1210,6 +1292,9 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1261,6 +1346,9 @@ export type ModelVersionCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1286,6 +1374,9 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1337,6 +1428,9 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1362,6 +1456,9 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   deletedAt?: Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1392,6 +1489,9 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1417,6 +1517,9 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1463,6 +1566,9 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -1488,6 +1594,9 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -1529,6 +1638,9 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1554,6 +1666,9 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1595,6 +1710,9 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -1620,6 +1738,9 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -1645,6 +1766,9 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
@@ -1670,6 +1794,9 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
@@ -1711,6 +1838,9 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -1736,6 +1866,393 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutAliasesInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutAliasesInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutAliasesInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+}
+
+export type ModelVersionUpsertWithoutAliasesInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasesInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasesInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasesInput, Prisma.ModelVersionUncheckedCreateWithoutAliasesInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutAliasesInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasesInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasesInput>
+}
+
+export type ModelVersionUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutAliasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionCreateWithoutAliasChangesFromInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutAliasChangesFromInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutAliasChangesFromInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+}
+
+export type ModelVersionCreateWithoutAliasChangesToInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutAliasChangesToInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutAliasChangesToInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+}
+
+export type ModelVersionUpsertWithoutAliasChangesFromInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesFromInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesFromInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutAliasChangesFromInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesFromInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesFromInput>
+}
+
+export type ModelVersionUpdateWithoutAliasChangesFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutAliasChangesFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUpsertWithoutAliasChangesToInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedCreateWithoutAliasChangesToInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutAliasChangesToInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutAliasChangesToInput, Prisma.ModelVersionUncheckedUpdateWithoutAliasChangesToInput>
+}
+
+export type ModelVersionUpdateWithoutAliasChangesToInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutAliasChangesToInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -1762,6 +2279,9 @@ export type ModelVersionCreateWithoutDeploymentsInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
 }
 
@@ -1787,6 +2307,9 @@ export type ModelVersionUncheckedCreateWithoutDeploymentsInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
@@ -1828,6 +2351,9 @@ export type ModelVersionUpdateWithoutDeploymentsInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
 
@@ -1853,6 +2379,9 @@ export type ModelVersionUncheckedUpdateWithoutDeploymentsInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
@@ -1878,6 +2407,9 @@ export type ModelVersionCreateWithoutLogsInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
 }
 
@@ -1903,6 +2435,9 @@ export type ModelVersionUncheckedCreateWithoutLogsInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
 }
 
@@ -1944,6 +2479,9 @@ export type ModelVersionUpdateWithoutLogsInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
 }
 
@@ -1969,6 +2507,9 @@ export type ModelVersionUncheckedUpdateWithoutLogsInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
@@ -2013,6 +2554,9 @@ export type ModelVersionUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -2038,6 +2582,9 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -2103,6 +2650,9 @@ export type ModelVersionUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -2128,6 +2678,9 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -2193,6 +2746,9 @@ export type ModelVersionUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -2218,6 +2774,9 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -2283,6 +2842,9 @@ export type ModelVersionUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -2308,6 +2870,9 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -2373,6 +2938,9 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
 }
@@ -2398,6 +2966,9 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
@@ -2431,6 +3002,9 @@ export type ModelVersionCountOutputType = {
   childVersions: number
   stageTransitions: number
   transitionRequests: number
+  aliases: number
+  aliasChangesFrom: number
+  aliasChangesTo: number
   deployments: number
   logs: number
 }
@@ -2439,6 +3013,9 @@ export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   childVersions?: boolean | ModelVersionCountOutputTypeCountChildVersionsArgs
   stageTransitions?: boolean | ModelVersionCountOutputTypeCountStageTransitionsArgs
   transitionRequests?: boolean | ModelVersionCountOutputTypeCountTransitionRequestsArgs
+  aliases?: boolean | ModelVersionCountOutputTypeCountAliasesArgs
+  aliasChangesFrom?: boolean | ModelVersionCountOutputTypeCountAliasChangesFromArgs
+  aliasChangesTo?: boolean | ModelVersionCountOutputTypeCountAliasChangesToArgs
   deployments?: boolean | ModelVersionCountOutputTypeCountDeploymentsArgs
   logs?: boolean | ModelVersionCountOutputTypeCountLogsArgs
 }
@@ -2472,6 +3049,27 @@ export type ModelVersionCountOutputTypeCountStageTransitionsArgs<ExtArgs extends
  */
 export type ModelVersionCountOutputTypeCountTransitionRequestsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.TransitionRequestWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountAliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelAliasWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountAliasChangesFromArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AliasChangeWhereInput
+}
+
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountAliasChangesToArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AliasChangeWhereInput
 }
 
 /**
@@ -2516,6 +3114,9 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  aliases?: boolean | Prisma.ModelVersion$aliasesArgs<ExtArgs>
+  aliasChangesFrom?: boolean | Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>
+  aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
   deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
@@ -2604,6 +3205,9 @@ export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.Interna
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  aliases?: boolean | Prisma.ModelVersion$aliasesArgs<ExtArgs>
+  aliasChangesFrom?: boolean | Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>
+  aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
   deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
@@ -2634,6 +3238,9 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     childVersions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     transitionRequests: Prisma.$TransitionRequestPayload<ExtArgs>[]
+    aliases: Prisma.$ModelAliasPayload<ExtArgs>[]
+    aliasChangesFrom: Prisma.$AliasChangePayload<ExtArgs>[]
+    aliasChangesTo: Prisma.$AliasChangePayload<ExtArgs>[]
     deployments: Prisma.$DeploymentPayload<ExtArgs>[]
     logs: Prisma.$ModelLogPayload<ExtArgs>[]
   }
@@ -3067,6 +3674,9 @@ export interface Prisma__ModelVersionClient<T, Null = never, ExtArgs extends run
   childVersions<T extends Prisma.ModelVersion$childVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$childVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.ModelVersion$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   transitionRequests<T extends Prisma.ModelVersion$transitionRequestsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TransitionRequestPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliases<T extends Prisma.ModelVersion$aliasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelAliasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliasChangesFrom<T extends Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesFromArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  aliasChangesTo<T extends Prisma.ModelVersion$aliasChangesToArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   deployments<T extends Prisma.ModelVersion$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   logs<T extends Prisma.ModelVersion$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
@@ -3643,6 +4253,78 @@ export type ModelVersion$transitionRequestsArgs<ExtArgs extends runtime.Types.Ex
   take?: number
   skip?: number
   distinct?: Prisma.TransitionRequestScalarFieldEnum | Prisma.TransitionRequestScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.aliases
+ */
+export type ModelVersion$aliasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelAlias
+   */
+  select?: Prisma.ModelAliasSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelAlias
+   */
+  omit?: Prisma.ModelAliasOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelAliasInclude<ExtArgs> | null
+  where?: Prisma.ModelAliasWhereInput
+  orderBy?: Prisma.ModelAliasOrderByWithRelationInput | Prisma.ModelAliasOrderByWithRelationInput[]
+  cursor?: Prisma.ModelAliasWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelAliasScalarFieldEnum | Prisma.ModelAliasScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.aliasChangesFrom
+ */
+export type ModelVersion$aliasChangesFromArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AliasChange
+   */
+  select?: Prisma.AliasChangeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AliasChange
+   */
+  omit?: Prisma.AliasChangeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AliasChangeInclude<ExtArgs> | null
+  where?: Prisma.AliasChangeWhereInput
+  orderBy?: Prisma.AliasChangeOrderByWithRelationInput | Prisma.AliasChangeOrderByWithRelationInput[]
+  cursor?: Prisma.AliasChangeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.aliasChangesTo
+ */
+export type ModelVersion$aliasChangesToArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AliasChange
+   */
+  select?: Prisma.AliasChangeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AliasChange
+   */
+  omit?: Prisma.AliasChangeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AliasChangeInclude<ExtArgs> | null
+  where?: Prisma.AliasChangeWhereInput
+  orderBy?: Prisma.AliasChangeOrderByWithRelationInput | Prisma.AliasChangeOrderByWithRelationInput[]
+  cursor?: Prisma.AliasChangeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AliasChangeScalarFieldEnum | Prisma.AliasChangeScalarFieldEnum[]
 }
 
 /**

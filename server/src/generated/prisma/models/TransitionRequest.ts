@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model TransitionRequest
- * 
+ * A request to move a version into a stage, or to point an alias at it: exactly one of toStage / toAlias (CHECK in SQL).
  */
 export type TransitionRequestModel = runtime.Types.Result.DefaultSelection<Prisma.$TransitionRequestPayload>
 
@@ -29,6 +29,7 @@ export type TransitionRequestMinAggregateOutputType = {
   projectId: string | null
   modelVersionId: string | null
   toStage: $Enums.ModelVersionStage | null
+  toAlias: string | null
   status: $Enums.TransitionRequestStatus | null
   requestedById: string | null
   comment: string | null
@@ -43,6 +44,7 @@ export type TransitionRequestMaxAggregateOutputType = {
   projectId: string | null
   modelVersionId: string | null
   toStage: $Enums.ModelVersionStage | null
+  toAlias: string | null
   status: $Enums.TransitionRequestStatus | null
   requestedById: string | null
   comment: string | null
@@ -57,6 +59,7 @@ export type TransitionRequestCountAggregateOutputType = {
   projectId: number
   modelVersionId: number
   toStage: number
+  toAlias: number
   status: number
   requestedById: number
   comment: number
@@ -73,6 +76,7 @@ export type TransitionRequestMinAggregateInputType = {
   projectId?: true
   modelVersionId?: true
   toStage?: true
+  toAlias?: true
   status?: true
   requestedById?: true
   comment?: true
@@ -87,6 +91,7 @@ export type TransitionRequestMaxAggregateInputType = {
   projectId?: true
   modelVersionId?: true
   toStage?: true
+  toAlias?: true
   status?: true
   requestedById?: true
   comment?: true
@@ -101,6 +106,7 @@ export type TransitionRequestCountAggregateInputType = {
   projectId?: true
   modelVersionId?: true
   toStage?: true
+  toAlias?: true
   status?: true
   requestedById?: true
   comment?: true
@@ -187,7 +193,8 @@ export type TransitionRequestGroupByOutputType = {
   id: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage: $Enums.ModelVersionStage | null
+  toAlias: string | null
   status: $Enums.TransitionRequestStatus
   requestedById: string
   comment: string | null
@@ -222,7 +229,8 @@ export type TransitionRequestWhereInput = {
   id?: Prisma.StringFilter<"TransitionRequest"> | string
   projectId?: Prisma.StringFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
@@ -238,7 +246,8 @@ export type TransitionRequestOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
-  toStage?: Prisma.SortOrder
+  toStage?: Prisma.SortOrderInput | Prisma.SortOrder
+  toAlias?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -253,12 +262,14 @@ export type TransitionRequestOrderByWithRelationInput = {
 export type TransitionRequestWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   modelVersionId_toStage?: Prisma.TransitionRequestModelVersionIdToStageCompoundUniqueInput
+  modelVersionId_toAlias?: Prisma.TransitionRequestModelVersionIdToAliasCompoundUniqueInput
   AND?: Prisma.TransitionRequestWhereInput | Prisma.TransitionRequestWhereInput[]
   OR?: Prisma.TransitionRequestWhereInput[]
   NOT?: Prisma.TransitionRequestWhereInput | Prisma.TransitionRequestWhereInput[]
   projectId?: Prisma.StringFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
@@ -268,13 +279,14 @@ export type TransitionRequestWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"TransitionRequest"> | Date | string
   modelVersion?: Prisma.XOR<Prisma.ModelVersionScalarRelationFilter, Prisma.ModelVersionWhereInput>
   approvals?: Prisma.TransitionApprovalListRelationFilter
-}, "id" | "modelVersionId_toStage">
+}, "id" | "modelVersionId_toStage" | "modelVersionId_toAlias">
 
 export type TransitionRequestOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
-  toStage?: Prisma.SortOrder
+  toStage?: Prisma.SortOrderInput | Prisma.SortOrder
+  toAlias?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -294,7 +306,8 @@ export type TransitionRequestScalarWhereWithAggregatesInput = {
   id?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
   projectId?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageWithAggregatesFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableWithAggregatesFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableWithAggregatesFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusWithAggregatesFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringWithAggregatesFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableWithAggregatesFilter<"TransitionRequest"> | string | null
@@ -307,7 +320,8 @@ export type TransitionRequestScalarWhereWithAggregatesInput = {
 export type TransitionRequestCreateInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -323,7 +337,8 @@ export type TransitionRequestUncheckedCreateInput = {
   id?: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -337,7 +352,8 @@ export type TransitionRequestUncheckedCreateInput = {
 export type TransitionRequestUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -353,7 +369,8 @@ export type TransitionRequestUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   modelVersionId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -368,7 +385,8 @@ export type TransitionRequestCreateManyInput = {
   id?: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -381,7 +399,8 @@ export type TransitionRequestCreateManyInput = {
 export type TransitionRequestUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -395,7 +414,8 @@ export type TransitionRequestUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   modelVersionId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -420,11 +440,17 @@ export type TransitionRequestModelVersionIdToStageCompoundUniqueInput = {
   toStage: $Enums.ModelVersionStage
 }
 
+export type TransitionRequestModelVersionIdToAliasCompoundUniqueInput = {
+  modelVersionId: string
+  toAlias: string
+}
+
 export type TransitionRequestCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
   toStage?: Prisma.SortOrder
+  toAlias?: Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrder
@@ -439,6 +465,7 @@ export type TransitionRequestMaxOrderByAggregateInput = {
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
   toStage?: Prisma.SortOrder
+  toAlias?: Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrder
@@ -453,6 +480,7 @@ export type TransitionRequestMinOrderByAggregateInput = {
   projectId?: Prisma.SortOrder
   modelVersionId?: Prisma.SortOrder
   toStage?: Prisma.SortOrder
+  toAlias?: Prisma.SortOrder
   status?: Prisma.SortOrder
   requestedById?: Prisma.SortOrder
   comment?: Prisma.SortOrder
@@ -530,7 +558,8 @@ export type TransitionRequestUpdateOneRequiredWithoutApprovalsNestedInput = {
 export type TransitionRequestCreateWithoutModelVersionInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -544,7 +573,8 @@ export type TransitionRequestCreateWithoutModelVersionInput = {
 export type TransitionRequestUncheckedCreateWithoutModelVersionInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -588,7 +618,8 @@ export type TransitionRequestScalarWhereInput = {
   id?: Prisma.StringFilter<"TransitionRequest"> | string
   projectId?: Prisma.StringFilter<"TransitionRequest"> | string
   modelVersionId?: Prisma.StringFilter<"TransitionRequest"> | string
-  toStage?: Prisma.EnumModelVersionStageFilter<"TransitionRequest"> | $Enums.ModelVersionStage
+  toStage?: Prisma.EnumModelVersionStageNullableFilter<"TransitionRequest"> | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
   status?: Prisma.EnumTransitionRequestStatusFilter<"TransitionRequest"> | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFilter<"TransitionRequest"> | string
   comment?: Prisma.StringNullableFilter<"TransitionRequest"> | string | null
@@ -601,7 +632,8 @@ export type TransitionRequestScalarWhereInput = {
 export type TransitionRequestCreateWithoutApprovalsInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -616,7 +648,8 @@ export type TransitionRequestUncheckedCreateWithoutApprovalsInput = {
   id?: string
   projectId: string
   modelVersionId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -645,7 +678,8 @@ export type TransitionRequestUpdateToOneWithWhereWithoutApprovalsInput = {
 export type TransitionRequestUpdateWithoutApprovalsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -660,7 +694,8 @@ export type TransitionRequestUncheckedUpdateWithoutApprovalsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   modelVersionId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -673,7 +708,8 @@ export type TransitionRequestUncheckedUpdateWithoutApprovalsInput = {
 export type TransitionRequestCreateManyModelVersionInput = {
   id?: string
   projectId: string
-  toStage: $Enums.ModelVersionStage
+  toStage?: $Enums.ModelVersionStage | null
+  toAlias?: string | null
   status?: $Enums.TransitionRequestStatus
   requestedById: string
   comment?: string | null
@@ -686,7 +722,8 @@ export type TransitionRequestCreateManyModelVersionInput = {
 export type TransitionRequestUpdateWithoutModelVersionInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -700,7 +737,8 @@ export type TransitionRequestUpdateWithoutModelVersionInput = {
 export type TransitionRequestUncheckedUpdateWithoutModelVersionInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -714,7 +752,8 @@ export type TransitionRequestUncheckedUpdateWithoutModelVersionInput = {
 export type TransitionRequestUncheckedUpdateManyWithoutModelVersionInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
-  toStage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  toStage?: Prisma.NullableEnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage | null
+  toAlias?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumTransitionRequestStatusFieldUpdateOperationsInput | $Enums.TransitionRequestStatus
   requestedById?: Prisma.StringFieldUpdateOperationsInput | string
   comment?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -760,6 +799,7 @@ export type TransitionRequestSelect<ExtArgs extends runtime.Types.Extensions.Int
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -777,6 +817,7 @@ export type TransitionRequestSelectCreateManyAndReturn<ExtArgs extends runtime.T
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -792,6 +833,7 @@ export type TransitionRequestSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -807,6 +849,7 @@ export type TransitionRequestSelectScalar = {
   projectId?: boolean
   modelVersionId?: boolean
   toStage?: boolean
+  toAlias?: boolean
   status?: boolean
   requestedById?: boolean
   comment?: boolean
@@ -816,7 +859,7 @@ export type TransitionRequestSelectScalar = {
   createdAt?: boolean
 }
 
-export type TransitionRequestOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelVersionId" | "toStage" | "status" | "requestedById" | "comment" | "decidedById" | "decidedAt" | "decisionComment" | "createdAt", ExtArgs["result"]["transitionRequest"]>
+export type TransitionRequestOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "modelVersionId" | "toStage" | "toAlias" | "status" | "requestedById" | "comment" | "decidedById" | "decidedAt" | "decisionComment" | "createdAt", ExtArgs["result"]["transitionRequest"]>
 export type TransitionRequestInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   modelVersion?: boolean | Prisma.ModelVersionDefaultArgs<ExtArgs>
   approvals?: boolean | Prisma.TransitionRequest$approvalsArgs<ExtArgs>
@@ -839,7 +882,8 @@ export type $TransitionRequestPayload<ExtArgs extends runtime.Types.Extensions.I
     id: string
     projectId: string
     modelVersionId: string
-    toStage: $Enums.ModelVersionStage
+    toStage: $Enums.ModelVersionStage | null
+    toAlias: string | null
     status: $Enums.TransitionRequestStatus
     requestedById: string
     comment: string | null
@@ -1276,6 +1320,7 @@ export interface TransitionRequestFieldRefs {
   readonly projectId: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly modelVersionId: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly toStage: Prisma.FieldRef<"TransitionRequest", 'ModelVersionStage'>
+  readonly toAlias: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly status: Prisma.FieldRef<"TransitionRequest", 'TransitionRequestStatus'>
   readonly requestedById: Prisma.FieldRef<"TransitionRequest", 'String'>
   readonly comment: Prisma.FieldRef<"TransitionRequest", 'String'>
