@@ -258,6 +258,20 @@ export type LogIterationMetricsInput = {
   metrics: Array<MetricPointInput>;
 };
 
+/** A condition on one metric: every bound given must hold. A version without the metric does not match. */
+export type MetricCondition = {
+  /** Greater than. */
+  gt?: number | null | undefined;
+  /** Greater than or equal. */
+  gte?: number | null | undefined;
+  /** Less than. */
+  lt?: number | null | undefined;
+  /** Less than or equal. */
+  lte?: number | null | undefined;
+  /** Metric name. */
+  name: string;
+};
+
 /** A named numeric value. */
 export type MetricInput = {
   /** Metric name (≤ 255 characters). */
@@ -276,28 +290,36 @@ export type MetricPointInput = {
   value: number;
 };
 
-/** Filters versions. Deleted versions are left out unless `includeDeleted`. */
+/** Filters versions: every condition given must hold (anyOf: at least one of its filters). Deleted versions are left out unless `includeDeleted`. At most 64 conditions in all, anyOf nested at most 2 levels deep. */
 export type ModelVersionFilter = {
+  /** Versions matching at least one of these filters (ANDed with the other conditions). */
+  anyOf?: Array<ModelVersionFilter> | null | undefined;
   /** Created at or after. */
   createdAfter?: string | null | undefined;
   /** Created before. */
   createdBefore?: string | null | undefined;
   /** Only versions with (true) or without (false) an artifact. */
   hasResource?: boolean | null | undefined;
-  /** Include soft-deleted versions (tombstones). */
+  /** Include soft-deleted versions (tombstones). Top level only: ignored inside anyOf. */
   includeDeleted?: boolean | null | undefined;
+  /** Only versions whose metrics satisfy every condition. */
+  metrics?: Array<MetricCondition> | null | undefined;
   /** Only these stages. */
   stages?: Array<ModelVersionStage> | null | undefined;
-  /** Only versions with this tag. */
+  /** Only versions with this tag (the single form of `tags`). */
   tag?: TagFilter | null | undefined;
+  /** Only versions with every one of these tags. */
+  tags?: Array<TagFilter> | null | undefined;
 };
 
-/** Sort order (default: NUMBER DESC, newest first). */
+/** Sort order: a `field`, or a `metric` (versions that lack the metric come last in either direction; ties broken by number, then id). Default: NUMBER DESC, newest first. */
 export type ModelVersionOrder = {
   /** Direction. */
   direction?: OrderDirection | null | undefined;
-  /** Sort key. */
-  field: ModelVersionOrderField;
+  /** Sort key (give this or `metric`). */
+  field?: ModelVersionOrderField | null | undefined;
+  /** Sort by the value of this metric (give this or `field`). */
+  metric?: string | null | undefined;
 };
 
 /** Sort keys of versions. */

@@ -61,6 +61,7 @@ export const ModelName = {
   Resource: 'Resource',
   Model: 'Model',
   ModelVersion: 'ModelVersion',
+  ModelVersionMetric: 'ModelVersionMetric',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
   Event: 'Event',
@@ -114,6 +115,7 @@ export type ApiTokenScalarFieldEnum = (typeof ApiTokenScalarFieldEnum)[keyof typ
 
 
 export const MembershipScalarFieldEnum = {
+  id: 'id',
   projectId: 'projectId',
   userId: 'userId',
   role: 'role',
@@ -243,6 +245,16 @@ export const ModelVersionScalarFieldEnum = {
 } as const
 
 export type ModelVersionScalarFieldEnum = (typeof ModelVersionScalarFieldEnum)[keyof typeof ModelVersionScalarFieldEnum]
+
+
+export const ModelVersionMetricScalarFieldEnum = {
+  versionId: 'versionId',
+  name: 'name',
+  value: 'value',
+  number: 'number'
+} as const
+
+export type ModelVersionMetricScalarFieldEnum = (typeof ModelVersionMetricScalarFieldEnum)[keyof typeof ModelVersionMetricScalarFieldEnum]
 
 
 export const StageTransitionScalarFieldEnum = {

@@ -320,6 +320,7 @@ export type ModelVersionWhereInput = {
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  metricRows?: Prisma.ModelVersionMetricListRelationFilter
 }
 
 export type ModelVersionOrderByWithRelationInput = {
@@ -349,6 +350,7 @@ export type ModelVersionOrderByWithRelationInput = {
   childVersions?: Prisma.ModelVersionOrderByRelationAggregateInput
   stageTransitions?: Prisma.StageTransitionOrderByRelationAggregateInput
   transitionRequests?: Prisma.TransitionRequestOrderByRelationAggregateInput
+  metricRows?: Prisma.ModelVersionMetricOrderByRelationAggregateInput
 }
 
 export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -383,6 +385,7 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   childVersions?: Prisma.ModelVersionListRelationFilter
   stageTransitions?: Prisma.StageTransitionListRelationFilter
   transitionRequests?: Prisma.TransitionRequestListRelationFilter
+  metricRows?: Prisma.ModelVersionMetricListRelationFilter
 }, "id" | "modelId_number" | "modelId_idempotencyKey" | "modelId">
 
 export type ModelVersionOrderByWithAggregationInput = {
@@ -457,6 +460,7 @@ export type ModelVersionCreateInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateInput = {
@@ -481,6 +485,7 @@ export type ModelVersionUncheckedCreateInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUpdateInput = {
@@ -505,6 +510,7 @@ export type ModelVersionUpdateInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateInput = {
@@ -529,6 +535,7 @@ export type ModelVersionUncheckedUpdateInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateManyInput = {
@@ -916,6 +923,20 @@ export type ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput = {
   deleteMany?: Prisma.ModelVersionScalarWhereInput | Prisma.ModelVersionScalarWhereInput[]
 }
 
+export type ModelVersionCreateNestedOneWithoutMetricRowsInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutMetricRowsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneRequiredWithoutMetricRowsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutMetricRowsInput
+  upsert?: Prisma.ModelVersionUpsertWithoutMetricRowsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutMetricRowsInput, Prisma.ModelVersionUpdateWithoutMetricRowsInput>, Prisma.ModelVersionUncheckedUpdateWithoutMetricRowsInput>
+}
+
 export type ModelVersionCreateNestedOneWithoutStageTransitionsInput = {
   create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutStageTransitionsInput, Prisma.ModelVersionUncheckedCreateWithoutStageTransitionsInput>
   connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutStageTransitionsInput
@@ -965,6 +986,7 @@ export type ModelVersionCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutProjectInput = {
@@ -988,6 +1010,7 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutProjectInput = {
@@ -1061,6 +1084,7 @@ export type ModelVersionCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutIterationInput = {
@@ -1084,6 +1108,7 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutIterationInput = {
@@ -1133,6 +1158,7 @@ export type ModelVersionCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutResourceInput = {
@@ -1156,6 +1182,7 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutResourceInput = {
@@ -1205,6 +1232,7 @@ export type ModelVersionCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutModelInput = {
@@ -1228,6 +1256,7 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutModelInput = {
@@ -1277,6 +1306,7 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
@@ -1300,6 +1330,7 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   deletedAt?: Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutChildVersionsInput = {
@@ -1328,6 +1359,7 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
@@ -1351,6 +1383,7 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutParentVersionInput = {
@@ -1395,6 +1428,7 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
@@ -1418,6 +1452,7 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUpsertWithWhereUniqueWithoutParentVersionInput = {
@@ -1434,6 +1469,118 @@ export type ModelVersionUpdateWithWhereUniqueWithoutParentVersionInput = {
 export type ModelVersionUpdateManyWithWhereWithoutParentVersionInput = {
   where: Prisma.ModelVersionScalarWhereInput
   data: Prisma.XOR<Prisma.ModelVersionUpdateManyMutationInput, Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionInput>
+}
+
+export type ModelVersionCreateWithoutMetricRowsInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutMetricRowsInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutMetricRowsInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+}
+
+export type ModelVersionUpsertWithoutMetricRowsInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedUpdateWithoutMetricRowsInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutMetricRowsInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedUpdateWithoutMetricRowsInput>
+}
+
+export type ModelVersionUpdateWithoutMetricRowsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutMetricRowsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutStageTransitionsInput = {
@@ -1457,6 +1604,7 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
@@ -1480,6 +1628,7 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutStageTransitionsInput = {
@@ -1519,6 +1668,7 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
@@ -1542,6 +1692,7 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutTransitionRequestsInput = {
@@ -1565,6 +1716,7 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
   childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
@@ -1588,6 +1740,7 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   deletedAt?: Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
   stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutTransitionRequestsInput = {
@@ -1627,6 +1780,7 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
@@ -1650,6 +1804,7 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateManyProjectInput = {
@@ -1693,6 +1848,7 @@ export type ModelVersionUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutProjectInput = {
@@ -1716,6 +1872,7 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutProjectInput = {
@@ -1779,6 +1936,7 @@ export type ModelVersionUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutIterationInput = {
@@ -1802,6 +1960,7 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutIterationInput = {
@@ -1865,6 +2024,7 @@ export type ModelVersionUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutResourceInput = {
@@ -1888,6 +2048,7 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutResourceInput = {
@@ -1951,6 +2112,7 @@ export type ModelVersionUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutModelInput = {
@@ -1974,6 +2136,7 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutModelInput = {
@@ -2037,6 +2200,7 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
@@ -2060,6 +2224,7 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
   stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
   transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutParentVersionInput = {
@@ -2091,12 +2256,14 @@ export type ModelVersionCountOutputType = {
   childVersions: number
   stageTransitions: number
   transitionRequests: number
+  metricRows: number
 }
 
 export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   childVersions?: boolean | ModelVersionCountOutputTypeCountChildVersionsArgs
   stageTransitions?: boolean | ModelVersionCountOutputTypeCountStageTransitionsArgs
   transitionRequests?: boolean | ModelVersionCountOutputTypeCountTransitionRequestsArgs
+  metricRows?: boolean | ModelVersionCountOutputTypeCountMetricRowsArgs
 }
 
 /**
@@ -2130,6 +2297,13 @@ export type ModelVersionCountOutputTypeCountTransitionRequestsArgs<ExtArgs exten
   where?: Prisma.TransitionRequestWhereInput
 }
 
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountMetricRowsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelVersionMetricWhereInput
+}
+
 
 export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2158,6 +2332,7 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  metricRows?: boolean | Prisma.ModelVersion$metricRowsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["modelVersion"]>
 
@@ -2244,6 +2419,7 @@ export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.Interna
   childVersions?: boolean | Prisma.ModelVersion$childVersionsArgs<ExtArgs>
   stageTransitions?: boolean | Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>
   transitionRequests?: boolean | Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>
+  metricRows?: boolean | Prisma.ModelVersion$metricRowsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2272,6 +2448,7 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     childVersions: Prisma.$ModelVersionPayload<ExtArgs>[]
     stageTransitions: Prisma.$StageTransitionPayload<ExtArgs>[]
     transitionRequests: Prisma.$TransitionRequestPayload<ExtArgs>[]
+    metricRows: Prisma.$ModelVersionMetricPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2703,6 +2880,7 @@ export interface Prisma__ModelVersionClient<T, Null = never, ExtArgs extends run
   childVersions<T extends Prisma.ModelVersion$childVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$childVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   stageTransitions<T extends Prisma.ModelVersion$stageTransitionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$stageTransitionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StageTransitionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   transitionRequests<T extends Prisma.ModelVersion$transitionRequestsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$transitionRequestsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TransitionRequestPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  metricRows<T extends Prisma.ModelVersion$metricRowsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$metricRowsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionMetricPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3277,6 +3455,30 @@ export type ModelVersion$transitionRequestsArgs<ExtArgs extends runtime.Types.Ex
   take?: number
   skip?: number
   distinct?: Prisma.TransitionRequestScalarFieldEnum | Prisma.TransitionRequestScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.metricRows
+ */
+export type ModelVersion$metricRowsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelVersionMetric
+   */
+  select?: Prisma.ModelVersionMetricSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelVersionMetric
+   */
+  omit?: Prisma.ModelVersionMetricOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelVersionMetricInclude<ExtArgs> | null
+  where?: Prisma.ModelVersionMetricWhereInput
+  orderBy?: Prisma.ModelVersionMetricOrderByWithRelationInput | Prisma.ModelVersionMetricOrderByWithRelationInput[]
+  cursor?: Prisma.ModelVersionMetricWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelVersionMetricScalarFieldEnum | Prisma.ModelVersionMetricScalarFieldEnum[]
 }
 
 /**
