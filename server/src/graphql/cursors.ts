@@ -60,6 +60,18 @@ export function prismaCursor(cursor: string, key: Exclude<CursorKey, "own">): st
   return encodeBase64(`${PRISMA_PREFIX}${encodeCursorChunk(parts[0])}`);
 }
 
+/** What a mixed list's resolver receives, read back: the compact cursor (or, from a field order, the row's UUID). */
+export function unwrapPrismaCursor(cursor: string): string {
+  try {
+    const decoded = decodeBase64(cursor);
+    const value = decoded.startsWith(PRISMA_PREFIX) ? decodeCursorChunk(decoded.slice(PRISMA_PREFIX.length)) : null;
+    if (typeof value === "string") return value;
+  } catch {
+    // not ours
+  }
+  throw new InvalidCursorError(cursor);
+}
+
 /** Wraps the cursor fields of every edge type and of PageInfo so they answer compact cursors. */
 export function compactConnectionCursors(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
@@ -93,7 +105,9 @@ function translate(args: ExecutionArgs): { document: ExecutionArgs["document"]; 
   const convert = (value: string, key: CursorKey): string => {
     if (key === "uuid" || key === "bigint") return prismaCursor(value, key);
     const parts = decodeCursor(value);
-    return key === "mixed" && parts.length === 1 ? prismaCursor(value, "uuid") : value;
+    if (key === "own") return value;
+    // The prisma plugin parses a mixed list's cursor whatever its order: a longer one travels as an opaque string.
+    return parts.length === 1 ? prismaCursor(value, "uuid") : encodeBase64(`${PRISMA_PREFIX}${encodeCursorChunk(value)}`);
   };
   const document = visit(
     args.document,

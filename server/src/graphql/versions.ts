@@ -3,7 +3,9 @@ import { modelVersionWhere, type VersionFilter } from "../access/version-filter.
 import { InvalidCursorError } from "../domain/cursors.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH } from "../domain/rules.ts";
-import { CURSOR_KEY } from "./cursors.ts";
+import { CURSOR_KEY, unwrapPrismaCursor } from "./cursors.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 import { searchVersionsPage, type VersionOrder } from "./version-search.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
 import { metricsFromMap, fromMap } from "../domain/rules.ts";
@@ -89,7 +91,7 @@ export function versionOrderBy(order: OrderInput) {
  */
 export function versionListQuery(args: { filter?: VersionFilter | null; orderBy?: OrderInput; after?: string | null; before?: string | null }) {
   if (versionOrderOf(args.orderBy).kind === "metric") return { where: { id: { in: [] as string[] } } };
-  for (const cursor of [args.after, args.before]) if (cursor != null && !cursor.startsWith("R1BDO")) throw new InvalidCursorError(cursor);
+  for (const cursor of [args.after, args.before]) if (cursor != null && !UUID.test(unwrapPrismaCursor(cursor))) throw new InvalidCursorError(cursor);
   return { where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) };
 }
 
@@ -324,7 +326,8 @@ export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
     field.resolve = (parent, args, ctx: RequestContext, info) => {
       const order = versionOrderOf(args.orderBy);
       if (order.kind !== "metric") return resolve(parent, args, ctx, info);
-      return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, args);
+      const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
+      return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
     };
   }
   return schema;
