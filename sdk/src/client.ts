@@ -16,6 +16,7 @@ import { ModelgraphError } from "./errors.ts";
 import {
   AuditLogDocument,
   CompareModelVersionsDocument,
+  SearchModelVersionsDocument,
   ExperimentByIdDocument,
   ExperimentDocument,
   ExperimentIterationsDocument,
@@ -116,6 +117,7 @@ import {
   type ProjectModelsQueryVariables,
   type ProjectModelsOverviewQueryVariables,
   type ProjectModelVersionsQueryVariables,
+  type SearchModelVersionsQueryVariables,
   type ProjectResourcesQueryVariables,
   type ProjectTransitionRequestsQueryVariables,
   type ProjectWebhooksQueryVariables,
@@ -331,6 +333,12 @@ export interface QueryMethods {
   modelVersionChildVersions(variables: ModelVersionChildVersionsQueryVariables, options?: RequestOptions): Promise<Connection<ModelVersion>>;
   /** How two versions differ: metric deltas (b − a), parameter and tag changes, same artifact; null if either is not found. */
   compareModelVersions(variables: { a: string; b: string }, options?: RequestOptions): Promise<ModelVersionComparison | null>;
+  /**
+   * Searches the versions of every project you can see (one page): `filter` by stages, tags (all must match),
+   * metric conditions `{name, gt?, gte?, lt?, lte?}`, created ranges, artifact, `anyOf`; `orderBy` a field or
+   * `{ metric, direction }` (versions lacking the metric last). Page on with `after: page.pageInfo.endCursor`.
+   */
+  searchModelVersions(variables?: SearchModelVersionsQueryVariables, options?: RequestOptions): Promise<Connection<ModelVersion>>;
 
   /** An artifact by global id, or null. */
   resourceById(id: string, options?: RequestOptions): Promise<Resource | null>;
@@ -632,6 +640,7 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
       parent((await query(ModelVersionTransitionRequestsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionTransitionRequests").transitionRequests,
     modelVersionChildVersions: async (v, o) => parent((await query(ModelVersionChildVersionsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionChildVersions").childVersions,
     compareModelVersions: async (v, o) => (await query(CompareModelVersionsDocument, v, o)).compareModelVersions,
+    searchModelVersions: async (v, o) => (await query(SearchModelVersionsDocument, v ?? {}, o)).modelVersions,
 
     resourceById: async (id, o) => typed((await query(ResourceByIdDocument, { id }, o)).node, "Resource"),
     resourceModelVersions: async (v, o) => parent((await query(ResourceModelVersionsDocument, v, o)).node, "Resource", v.resourceId, "resourceModelVersions").modelVersions,

@@ -575,6 +575,15 @@ export const QUERIES: Record<string, QueryCase[]> = {
       seen: (data, fx) => seenOf([fx.version.id, fx.childVersion.id], [data.compareModelVersions?.a.id, data.compareModelVersions?.b.id]),
     },
   ],
+  "Query.modelVersions": [
+    {
+      // Searches every project the viewer can see: a non-member's search finds nothing of the fixture's project.
+      rule: role("VIEWER"),
+      query: `{ modelVersions(first: 500, filter: { includeDeleted: true }, orderBy: { metric: "accuracy" }) { nodes { id } } }`,
+      variables: () => ({}),
+      seen: (data, fx) => seenOf([fx.version.id], data.modelVersions.nodes.map((n: { id: string }) => n.id).filter((id: string) => id === fx.version.id)),
+    },
+  ],
   "Query.auditLog": [
     {
       // Refused alike for every project id you do not administer, existing or not: the refusal says nothing about it.
