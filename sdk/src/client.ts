@@ -17,6 +17,8 @@ import {
   AuditLogDocument,
   CompareModelVersionsDocument,
   SearchModelVersionsDocument,
+  SetTagDocument,
+  DeleteTagDocument,
   ExperimentByIdDocument,
   ExperimentDocument,
   ExperimentIterationsDocument,
@@ -141,6 +143,8 @@ import {
   type ArchiveModelInput,
   type CreateModelVersionInput,
   type UpdateModelVersionInput,
+  type SetTagInput,
+  type DeleteTagInput,
   type DeleteModelVersionInput,
   type TransitionModelVersionStageInput,
   type RollbackModelInput,
@@ -204,6 +208,8 @@ import type {
   ArchiveModelResult,
   CreateModelVersionResult,
   UpdateModelVersionResult,
+  SetTagResult,
+  DeleteTagResult,
   DeleteModelVersionResult,
   TransitionModelVersionStageResult,
   RollbackModelResult,
@@ -388,6 +394,10 @@ export interface MutationMethods {
   createModelVersion(input: CreateModelVersionInput, options?: RequestOptions): Promise<CreateModelVersionResult>;
   /** Changes a version's description, tags, metrics or lineage. */
   updateModelVersion(input: UpdateModelVersionInput, options?: RequestOptions): Promise<UpdateModelVersionResult>;
+  /** Sets one tag of a model or version (`subjectId`: either's id); a version's tags stay editable after review. */
+  setTag(input: SetTagInput, options?: RequestOptions): Promise<SetTagResult>;
+  /** Removes one tag of a model or version; a key it does not have is a successful no-op. */
+  deleteTag(input: DeleteTagInput, options?: RequestOptions): Promise<DeleteTagResult>;
   /** Soft-deletes a version: hidden from lists, number kept, artifact kept. */
   deleteModelVersion(input: DeleteModelVersionInput, options?: RequestOptions): Promise<DeleteModelVersionResult>;
   /** Moves a version to a stage. Entering PRODUCTION archives the previous PRODUCTION version atomically. */
@@ -536,6 +546,8 @@ const MUTATIONS = {
   archiveModel: ArchiveModelDocument,
   createModelVersion: CreateModelVersionDocument,
   updateModelVersion: UpdateModelVersionDocument,
+  setTag: SetTagDocument,
+  deleteTag: DeleteTagDocument,
   deleteModelVersion: DeleteModelVersionDocument,
   transitionModelVersionStage: TransitionModelVersionStageDocument,
   rollbackModel: RollbackModelDocument,

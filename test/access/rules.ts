@@ -373,6 +373,11 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
   // versions and stages
   createModelVersion: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, metrics: [{ name: "acc", value: 0.5 }] }) }],
   updateModelVersion: [{ rule: EDITOR, input: async (fx) => ({ id: fx.version.id, description: `updated ${randomUUID()}` }) }],
+  setTag: [
+    { rule: EDITOR, input: async (fx) => ({ subjectId: fx.version.id, key: "reviewed-by", value: randomUUID() }) },
+    { variant: "a model", rule: EDITOR, input: async (fx) => ({ subjectId: fx.model.id, key: "owner", value: randomUUID() }) },
+  ],
+  deleteTag: [{ rule: EDITOR, input: async (fx) => ({ subjectId: fx.version.id, key: "reviewed-by" }) }],
   deleteModelVersion: [{ rule: ADMIN, input: async (fx) => ({ id: await fx.fresh.version() }) }],
   transitionModelVersionStage: [{ rule: EDITOR, input: async (fx) => ({ modelVersionId: await fx.fresh.version(), stage: "STAGING" }) }],
   rollbackModel: [

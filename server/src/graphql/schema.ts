@@ -15,6 +15,7 @@ import "./resources.ts";
 import "./access.ts";
 import "./events.ts";
 import "./webhooks.ts";
+import "./tags.ts";
 
 builder.queryType({ description: "Reads." });
 builder.mutationType({ description: "Writes: one input, a result union of payload and errors." });
