@@ -57,7 +57,7 @@ export async function seed(client: pg.Client, adminId: string, benchUserId: stri
 
   await q(`INSERT INTO "Project" (id, name, description, "createdById", "updatedAt")
     SELECT id, 'bench-p-' || lpad(i::text, 3, '0'), 'benchmark project ' || i, $1, now() FROM bp`, [adminId]);
-  await q(`INSERT INTO "Membership" ("projectId", "userId", role) SELECT id, $1, 'EDITOR' FROM bp`, [benchUserId]);
+  await q(`INSERT INTO "Membership" (id, "projectId", "userId", role) SELECT gen_random_uuid()::text, id, $1, 'EDITOR' FROM bp`, [benchUserId]);
   await q(`INSERT INTO "Experiment" (id, "projectId", name, "nextIterationNumber", "createdById", "updatedAt")
     SELECT id, pid, 'exp-' || k, $1::int + 1, $2, now() FROM be`, [S.iterationsPerExperiment, adminId]);
   await q(`INSERT INTO "Iteration" (id, "projectId", "experimentId", number, status, params, tags, "createdById", "startedAt", "endedAt")
@@ -78,6 +78,9 @@ export async function seed(client: pg.Client, adminId: string, benchUserId: stri
     JOIN bm m ON m.id = v.mid
     JOIN bi it ON it.pi = m.pi AND it.ek = v.ek AND it.n = v.inum
     LEFT JOIN bv prev ON prev.mid = v.mid AND prev.n = v.n - 1`, [S.versionsPerModel, adminId]);
+  // The searchable copy of the metrics (as createModelVersion writes it).
+  await q(`INSERT INTO "ModelVersionMetric" ("versionId", name, value, number)
+    SELECT v.id, m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
   // Stage history consistent with the stages: NONE → STAGING for the last two, STAGING → PRODUCTION for the last.
   await q(`INSERT INTO "StageTransition" (id, "projectId", "modelId", "modelVersionId", "fromStage", "toStage", cause, "actorId")
     SELECT pg_temp.uuid7(), t.pid, t.mid, t.id, t.f::"ModelVersionStage", t.t::"ModelVersionStage", 'MANUAL', $2
@@ -91,7 +94,7 @@ export async function seed(client: pg.Client, adminId: string, benchUserId: stri
   await q("COMMIT");
   await q(`ANALYZE`);
   const counts: Record<string, number> = {};
-  for (const table of ["Project", "Experiment", "Iteration", "Resource", "Model", "ModelVersion", "StageTransition", "Membership"]) {
+  for (const table of ["Project", "Experiment", "Iteration", "Resource", "Model", "ModelVersion", "ModelVersionMetric", "StageTransition", "Membership"]) {
     counts[table] = Number((await q(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n);
   }
   return { projects: projects.rows, models: models.rows, counts, seconds: (performance.now() - started) / 1000 };

@@ -27,6 +27,9 @@ import {
   type ModelVersionDeploymentsQueryVariables,
   type ReportDeploymentInput,
   type AddModelLogInput,
+  SearchModelVersionsDocument,
+  SetTagDocument,
+  DeleteTagDocument,
   ExperimentByIdDocument,
   ExperimentDocument,
   ExperimentIterationsDocument,
@@ -131,6 +134,7 @@ import {
   type ProjectModelsQueryVariables,
   type ProjectModelsOverviewQueryVariables,
   type ProjectModelVersionsQueryVariables,
+  type SearchModelVersionsQueryVariables,
   type ProjectResourcesQueryVariables,
   type ProjectTransitionRequestsQueryVariables,
   type ProjectWebhooksQueryVariables,
@@ -154,6 +158,8 @@ import {
   type ArchiveModelInput,
   type CreateModelVersionInput,
   type UpdateModelVersionInput,
+  type SetTagInput,
+  type DeleteTagInput,
   type DeleteModelVersionInput,
   type TransitionModelVersionStageInput,
   type RollbackModelInput,
@@ -226,6 +232,8 @@ import type {
   ArchiveModelResult,
   CreateModelVersionResult,
   UpdateModelVersionResult,
+  SetTagResult,
+  DeleteTagResult,
   DeleteModelVersionResult,
   TransitionModelVersionStageResult,
   RollbackModelResult,
@@ -373,6 +381,12 @@ export interface QueryMethods {
   modelVersionDeployments(variables: ModelVersionDeploymentsQueryVariables, options?: RequestOptions): Promise<Connection<Deployment>>;
   /** A model's operational log, newest first, e.g. `filter: { success: false }` (one page). */
   modelLogs(variables: ModelLogsQueryVariables, options?: RequestOptions): Promise<Connection<ModelLog>>;
+  /**
+   * Searches the versions of every project you can see (one page): `filter` by stages, tags (all must match),
+   * metric conditions `{name, gt?, gte?, lt?, lte?}`, created ranges, artifact, `anyOf`; `orderBy` a field or
+   * `{ metric, direction }` (versions lacking the metric last). Page on with `after: page.pageInfo.endCursor`.
+   */
+  searchModelVersions(variables?: SearchModelVersionsQueryVariables, options?: RequestOptions): Promise<Connection<ModelVersion>>;
 
   /** An artifact by global id, or null. */
   resourceById(id: string, options?: RequestOptions): Promise<Resource | null>;
@@ -422,6 +436,10 @@ export interface MutationMethods {
   createModelVersion(input: CreateModelVersionInput, options?: RequestOptions): Promise<CreateModelVersionResult>;
   /** Changes a version's description, tags, metrics or lineage. */
   updateModelVersion(input: UpdateModelVersionInput, options?: RequestOptions): Promise<UpdateModelVersionResult>;
+  /** Sets one tag of a model or version (`subjectId`: either's id); a version's tags stay editable after review. */
+  setTag(input: SetTagInput, options?: RequestOptions): Promise<SetTagResult>;
+  /** Removes one tag of a model or version; a key it does not have is a successful no-op. */
+  deleteTag(input: DeleteTagInput, options?: RequestOptions): Promise<DeleteTagResult>;
   /** Soft-deletes a version: hidden from lists, number kept, artifact kept. */
   deleteModelVersion(input: DeleteModelVersionInput, options?: RequestOptions): Promise<DeleteModelVersionResult>;
   /** Moves a version to a stage. Entering PRODUCTION archives the previous PRODUCTION version atomically. */
@@ -582,6 +600,8 @@ const MUTATIONS = {
   archiveModel: ArchiveModelDocument,
   createModelVersion: CreateModelVersionDocument,
   updateModelVersion: UpdateModelVersionDocument,
+  setTag: SetTagDocument,
+  deleteTag: DeleteTagDocument,
   deleteModelVersion: DeleteModelVersionDocument,
   transitionModelVersionStage: TransitionModelVersionStageDocument,
   rollbackModel: RollbackModelDocument,
@@ -698,6 +718,7 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
     deployments: async (v, o) => parent((await query(DeploymentsDocument, v, o)).node, "Model", v.modelId, "deployments").deployments,
     modelVersionDeployments: async (v, o) => parent((await query(ModelVersionDeploymentsDocument, v, o)).node, "ModelVersion", v.id, "modelVersionDeployments").deployments,
     modelLogs: async (v, o) => parent((await query(ModelLogsDocument, v, o)).node, "Model", v.modelId, "modelLogs").logs,
+    searchModelVersions: async (v, o) => (await query(SearchModelVersionsDocument, v ?? {}, o)).modelVersions,
 
     resourceById: async (id, o) => typed((await query(ResourceByIdDocument, { id }, o)).node, "Resource"),
     resourceModelVersions: async (v, o) => parent((await query(ResourceModelVersionsDocument, v, o)).node, "Resource", v.resourceId, "resourceModelVersions").modelVersions,

@@ -47,6 +47,8 @@ import type {
   ArchiveModelMutation,
   CreateModelVersionMutation,
   UpdateModelVersionMutation,
+  SetTagMutation,
+  DeleteTagMutation,
   DeleteModelVersionMutation,
   TransitionModelVersionStageMutation,
   RollbackModelMutation,
@@ -162,6 +164,10 @@ export type ArchiveModelResult = ArchiveModelMutation["archiveModel"];
 export type CreateModelVersionResult = CreateModelVersionMutation["createModelVersion"];
 /** Result of `updateModelVersion`: `UpdateModelVersionPayload` or one of its error types. */
 export type UpdateModelVersionResult = UpdateModelVersionMutation["updateModelVersion"];
+/** Result of `setTag`: `SetTagPayload` or one of its error types. */
+export type SetTagResult = SetTagMutation["setTag"];
+/** Result of `deleteTag`: `DeleteTagPayload` or one of its error types. */
+export type DeleteTagResult = DeleteTagMutation["deleteTag"];
 /** Result of `deleteModelVersion`: `DeleteModelVersionPayload` or one of its error types. */
 export type DeleteModelVersionResult = DeleteModelVersionMutation["deleteModelVersion"];
 /** Result of `transitionModelVersionStage`: `TransitionModelVersionStagePayload` or one of its error types. */

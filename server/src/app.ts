@@ -20,6 +20,7 @@ import { EventFeed } from "./events/feed.ts";
 import { shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
 import { maskUnexpectedError, serviceUnavailableError } from "./graphql/errors.ts";
+import { connectionCursorArgumentsPlugin } from "./graphql/cursors.ts";
 import { storableTextArgumentsPlugin } from "./graphql/text-inputs.ts";
 import { tooManySessionsError } from "./graphql/events.ts";
 import { graphqlLimitPlugins, resolvePersistedOperation } from "./graphql/limits.ts";
@@ -240,7 +241,7 @@ export async function startApp(config: Config): Promise<App> {
         log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") });
       },
     },
-    plugins: [useObservability(instruments, log), ...graphqlLimitPlugins(config.graphql), storableTextArgumentsPlugin(), warningsPlugin],
+    plugins: [useObservability(instruments, log), ...graphqlLimitPlugins(config.graphql), storableTextArgumentsPlugin(), connectionCursorArgumentsPlugin(), warningsPlugin],
     context: async (initial) => {
       const requestId = initial.requestId ?? requestIdOf(initial.request.headers.get("x-request-id") ?? undefined);
       const origin = new URL(initial.request.url).origin;

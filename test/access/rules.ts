@@ -392,6 +392,11 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
   // versions and stages
   createModelVersion: [{ rule: EDITOR, input: async (fx) => ({ modelId: fx.model.id, metrics: [{ name: "acc", value: 0.5 }] }) }],
   updateModelVersion: [{ rule: EDITOR, input: async (fx) => ({ id: fx.version.id, description: `updated ${randomUUID()}` }) }],
+  setTag: [
+    { rule: EDITOR, input: async (fx) => ({ subjectId: fx.version.id, key: "reviewed-by", value: randomUUID() }) },
+    { variant: "a model", rule: EDITOR, input: async (fx) => ({ subjectId: fx.model.id, key: "owner", value: randomUUID() }) },
+  ],
+  deleteTag: [{ rule: EDITOR, input: async (fx) => ({ subjectId: fx.version.id, key: "reviewed-by" }) }],
   deleteModelVersion: [{ rule: ADMIN, input: async (fx) => ({ id: await fx.fresh.version() }) }],
   transitionModelVersionStage: [{ rule: EDITOR, input: async (fx) => ({ modelVersionId: await fx.fresh.version(), stage: "STAGING" }) }],
   // aliases: moved like stages (EDITOR); the fixture's model carries them on `version`
@@ -615,6 +620,15 @@ export const QUERIES: Record<string, QueryCase[]> = {
       query: `query($a: ID!, $b: ID!) { compareModelVersions(a: $a, b: $b) { a { id } b { id } metrics { name delta } } }`,
       variables: (fx) => ({ a: fx.version.id, b: fx.childVersion.id }),
       seen: (data, fx) => seenOf([fx.version.id, fx.childVersion.id], [data.compareModelVersions?.a.id, data.compareModelVersions?.b.id]),
+    },
+  ],
+  "Query.modelVersions": [
+    {
+      // Searches every project the viewer can see: a non-member's search finds nothing of the fixture's project.
+      rule: role("VIEWER"),
+      query: `{ modelVersions(first: 500, filter: { includeDeleted: true }, orderBy: { metric: "accuracy" }) { nodes { id } } }`,
+      variables: () => ({}),
+      seen: (data, fx) => seenOf([fx.version.id], data.modelVersions.nodes.map((n: { id: string }) => n.id).filter((id: string) => id === fx.version.id)),
     },
   ],
   "Query.auditLog": [

@@ -6,6 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, unwrap, type Model, type NodeClient, type Project } from "@modelgraph/sdk";
+import { idCheckingFetch } from "../support/id-shape.ts";
 import { ADMIN_TOKEN, startTestServer, type TestServer } from "../support/server.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -22,7 +23,7 @@ export interface SdkFixture {
 
 export async function startSdkServer(extraEnv: Record<string, string> = {}): Promise<SdkFixture> {
   const server = await startTestServer(extraEnv);
-  const client = createClient({ url: server.url, token: ADMIN_TOKEN });
+  const client = createClient({ url: server.url, token: ADMIN_TOKEN, fetch: idCheckingFetch });
   return {
     server,
     client,

@@ -1,5 +1,6 @@
 // A minimal GraphQL-over-HTTP client for tests: real requests to the real server.
 import http from "node:http";
+import { assertShortIds } from "./id-shape.ts";
 import { ADMIN_TOKEN } from "./server.ts";
 
 export interface GraphQLResponse<T = any> {
@@ -44,11 +45,21 @@ export class GraphQLClient {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: GraphQLResponse<T>;
             try {
-              resolve(JSON.parse(text) as GraphQLResponse<T>);
+              parsed = JSON.parse(text) as GraphQLResponse<T>;
             } catch {
               reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 500)}`));
+              return;
             }
+            try {
+              // Every test checks the DESIGN's id rule on everything it reads.
+              assertShortIds(parsed.data, ["data"]);
+            } catch (error) {
+              reject(error);
+              return;
+            }
+            resolve(parsed);
           });
         },
       );

@@ -71,3 +71,14 @@ export async function transition(client: GraphQLClient, input: { modelVersionId:
   );
   return data.result;
 }
+
+/** A new user (through the admin `client`) with a token of their own, optionally a member of `projectId`. */
+export async function createUserWithToken(
+  client: GraphQLClient,
+  membership?: { projectId: string; role: "VIEWER" | "EDITOR" | "ADMIN" },
+): Promise<{ userId: string; token: string; client: GraphQLClient }> {
+  const user = (await mutate(client, "createUser", "CreateUserInput", { name: uniqueName("user") }, "user { id }")).user;
+  const { token } = await mutate(client, "createApiToken", "CreateApiTokenInput", { name: "test", userId: user.id }, "token");
+  if (membership) await mutate(client, "addProjectMember", "AddProjectMemberInput", { ...membership, userId: user.id }, "project { id }");
+  return { userId: user.id, token, client: client.as(token) };
+}

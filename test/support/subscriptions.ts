@@ -9,6 +9,7 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { encodeGlobalId, decodeGlobalId } from "../../server/src/domain/ids.ts";
 import { ADMIN_TOKEN } from "./server.ts";
+import { assertShortIds } from "./id-shape.ts";
 
 export type Transport = "ws" | "sse";
 export const TRANSPORTS: Transport[] = ["ws", "sse"];
@@ -64,6 +65,11 @@ class Collector<T> {
 
   result(result: { data?: Record<string, unknown> | null; errors?: readonly unknown[] }): void {
     if (result.errors?.length) this.errors.push(...result.errors);
+    try {
+      assertShortIds(result.data, ["data"]);
+    } catch (error) {
+      this.errors.push(error);
+    }
     const data = result.data?.[this.field];
     if (data !== undefined && data !== null) this.events.push({ data: data as T, at: Date.now() });
     this.changed();

@@ -34,7 +34,8 @@ const MAX_UUID = (1n << 128n) - 1n;
 /** Integer ids are PostgreSQL bigints: at most 11 base62 digits, so never mistaken for a UUID. */
 const MAX_INTEGER = (1n << 63n) - 1n;
 
-function toBase62(n: bigint, width = 0): string {
+/** `n` (≥ 0) in base62 digits, left-padded with zeros to `width`. */
+export function toBase62(n: bigint, width = 0): string {
   let out = "";
   do {
     out = DIGITS[Number(n % 62n)] + out;
@@ -43,7 +44,8 @@ function toBase62(n: bigint, width = 0): string {
   return out.padStart(width, "0");
 }
 
-function fromBase62(text: string): bigint {
+/** The value of base62 digits (the caller checks they are digits). */
+export function fromBase62(text: string): bigint {
   let n = 0n;
   for (const c of text) n = n * 62n + BigInt(DIGITS.indexOf(c));
   return n;

@@ -190,3 +190,8 @@ function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === null || proto === Object.prototype;
 }
+
+/** How deep `anyOf` may nest in a version filter (a filter with anyOf inside anyOf is depth 3). */
+export const MAX_FILTER_DEPTH = 3;
+/** How many conditions (tags, metric conditions, anyOf branches, counted through every level) one filter may hold. */
+export const MAX_FILTER_CONDITIONS = 64;

@@ -16,6 +16,7 @@ import {
 import { builder } from "./builder.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
 import { UserRef } from "./users.ts";
+import { CURSOR_KEY } from "./cursors.ts";
 
 export const RoleEnum = builder.enumType("Role", {
   description: "A member's role in a project.",
@@ -67,9 +68,9 @@ export const MemberRef = builder.prismaObject("Membership", {
 builder.prismaObjectField("Project", "members", (t) =>
   t.relatedConnection("members", {
     description: "Who has access, and with which role.",
-    cursor: "projectId_userId",
+    cursor: "id",
     totalCount: true,
-    query: { orderBy: [{ createdAt: "asc" }, { userId: "asc" }] },
+    query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
   }),
 );
 
@@ -153,6 +154,7 @@ builder.queryField("auditLog", (t) =>
     type: "AuditEntry",
     description: "Who changed what, newest first. Instance admins see everything; project ADMINs their project's entries.",
     cursor: "id",
+    extensions: { [CURSOR_KEY]: "bigint" },
     args: { filter: t.arg({ type: AuditFilter }) },
     resolve: async (query, _root, { filter }, ctx) => {
       const projectId = filter?.projectId ? decodeGlobalId(filter.projectId)?.id ?? "" : null;

@@ -1,12 +1,7 @@
-// Filter → Prisma `where` pieces about deployments, kept apart from the feature files so that other filters
-// (ModelVersionFilter in versions.ts) can use them without an import cycle.
+// Filter → Prisma `where` of the deployment and model-log connections (ModelVersionFilter.environment lives with
+// the other version conditions in access/version-filter.ts).
 import { decodeGlobalId } from "../domain/ids.ts";
 import type { DeploymentStatus } from "../domain/deployments.ts";
-
-/** ModelVersionFilter.environment: versions DEPLOYED (live) in that environment now. */
-export function deployedInEnvironmentWhere(environment: string | null | undefined) {
-  return environment == null ? {} : { deployments: { some: { environment, status: "DEPLOYED" as const } } };
-}
 
 /** The database id of a global id of `typename`, or an id that matches nothing (a filter on a foreign id is empty). */
 function filterId(typename: string, globalId: string): string {

@@ -3,6 +3,8 @@
 import { GraphQLError } from "graphql";
 import { maskError } from "graphql-yoga";
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../db/unavailable.ts";
+import { InvalidCursorError } from "../domain/cursors.ts";
+import { BAD_USER_INPUT } from "./text-inputs.ts";
 import {
   AliasInUseError,
   ApprovalRequiredError,
@@ -267,6 +269,13 @@ export {
  */
 export function maskUnexpectedError(error: unknown, message: string, isDev?: boolean): Error {
   if (isDatabaseUnavailable(error)) return serviceUnavailableError(error instanceof GraphQLError ? error : undefined);
+  // A cursor of another list reaching a resolver that pages itself is the client's mistake, as a malformed one is.
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  // So is a search filter over its limits (a query has no result union to carry a ValidationError).
+  if (original instanceof InvalidCursorError || original instanceof ValidationError) {
+    const issues = original instanceof ValidationError ? { issues: original.issues } : {};
+    return new GraphQLError(original.message, { nodes: (error as GraphQLError).nodes, path: (error as GraphQLError).path, extensions: { code: BAD_USER_INPUT, ...issues } });
+  }
   return maskError(error, message, isDev);
 }
 

@@ -7,7 +7,8 @@ import { createIteration, finishIteration, logIterationMetrics } from "../servic
 import { builder } from "./builder.ts";
 import { KeyValueInput, KeyValueRef, ObjectStatusEnum, SettableStatusEnum, tagsField, OrderDirectionEnum } from "./common.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
-import { ModelVersionFilter, ModelVersionOrder, modelVersionWhere, versionOrderBy } from "./versions.ts";
+import { CURSOR_KEY } from "./cursors.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
 
 export const ExperimentRef = builder.prismaNode("Experiment", {
   description: "A line of training work inside a project; its runs are iterations.",
@@ -149,7 +150,8 @@ export const IterationRef = builder.prismaNode("Iteration", {
       cursor: "id",
       totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
-      query: (args) => ({ where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) }),
+      extensions: { [CURSOR_KEY]: "mixed" },
+      query: (args) => versionListQuery(args),
     }),
     resources: t.relatedConnection("resources", {
       description: "Artifacts produced by this run.",

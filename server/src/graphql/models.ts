@@ -7,7 +7,8 @@ import { versionHolding } from "../services/history.ts";
 import { builder } from "./builder.ts";
 import { KeyValueInput, KeyValueRef, ObjectStatusEnum, OrderDirectionEnum, SettableStatusEnum, StageEnum, tagsField } from "./common.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
-import { ModelVersionFilter, ModelVersionOrder, modelVersionWhere, versionOrderBy } from "./versions.ts";
+import { CURSOR_KEY } from "./cursors.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
 
 export const ModelRef = builder.prismaNode("Model", {
   description: "A named model of a project; its versions move through stages.",
@@ -37,7 +38,8 @@ export const ModelRef = builder.prismaNode("Model", {
       cursor: "id",
       totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
-      query: (args) => ({ where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) }),
+      extensions: { [CURSOR_KEY]: "mixed" },
+      query: (args) => versionListQuery(args),
     }),
     version: t.prismaField({
       type: "ModelVersion",
@@ -98,7 +100,7 @@ export const ModelRef = builder.prismaNode("Model", {
     }),
     stageHistory: t.relatedConnection("stageTransitions", {
       description: "Every stage move of every version of the model, oldest first (replayable).",
-      cursor: "seq",
+      cursor: "id",
       totalCount: true,
       args: { direction: t.arg({ type: OrderDirectionEnum, defaultValue: "ASC", description: "Order." }) },
       query: (args) => ({ orderBy: { seq: args.direction === "DESC" ? "desc" : "asc" } }),

@@ -16,7 +16,8 @@ import {
   tagsField,
 } from "./common.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
-import { ModelVersionFilter, ModelVersionOrder, modelVersionWhere, versionOrderBy } from "./versions.ts";
+import { CURSOR_KEY } from "./cursors.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
 import { ResourceFilter, resourceWhere } from "./resources.ts";
 
 export const ProjectRef = builder.prismaNode("Project", {
@@ -88,7 +89,8 @@ export const ProjectRef = builder.prismaNode("Project", {
       cursor: "id",
       totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
-      query: (args) => ({ where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) }),
+      extensions: { [CURSOR_KEY]: "mixed" },
+      query: (args) => versionListQuery(args),
     }),
   }),
 });

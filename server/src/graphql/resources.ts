@@ -6,7 +6,8 @@ import type { RequestContext } from "../context.ts";
 import { builder } from "./builder.ts";
 import { nameContains } from "./common.ts";
 import { ChecksumMismatchError, COMMON_ERRORS, CrossProjectLineageError, ResourceInUseError } from "./errors.ts";
-import { ModelVersionFilter, ModelVersionOrder, modelVersionWhere, versionOrderBy } from "./versions.ts";
+import { CURSOR_KEY } from "./cursors.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
 
 export const ResourceStatusEnum = builder.enumType("ResourceStatus", {
   description: "State of an artifact.",
@@ -69,7 +70,8 @@ export const ResourceRef = builder.prismaNode("Resource", {
       cursor: "id",
       totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
-      query: (args) => ({ where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) }),
+      extensions: { [CURSOR_KEY]: "mixed" },
+      query: (args) => versionListQuery(args),
     }),
   }),
 });

@@ -1,25 +1,53 @@
 import { inVisibleProjectWhere } from "../access/permissions.ts";
+import { modelVersionWhere, type VersionFilter } from "../access/version-filter.ts";
+import { InvalidCursorError } from "../domain/cursors.ts";
+import { ValidationError } from "../domain/errors.ts";
+import { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH } from "../domain/rules.ts";
+import { CURSOR_KEY, unwrapPrismaCursor } from "./cursors.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { searchVersionsPage, type VersionOrder } from "./version-search.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
 import { metricsFromMap, fromMap } from "../domain/rules.ts";
 import { createModelVersion, deleteModelVersion, updateModelVersion } from "../services/versions.ts";
 import { rollbackModel, transitionModelVersionStage, type TransitionOutcome } from "../services/stages.ts";
+import type { GraphQLObjectType, GraphQLSchema } from "graphql";
+import type { RequestContext } from "../context.ts";
 import { builder } from "./builder.ts";
-import { deployedInEnvironmentWhere } from "./deployment-filters.ts";
-import { KeyValueInput, KeyValueRef, MetricInput, MetricRef, OrderDirectionEnum, StageEnum, TagFilterInput, metricsField, tagWhere, tagsField } from "./common.ts";
+import { KeyValueInput, KeyValueRef, MetricInput, MetricRef, OrderDirectionEnum, StageEnum, TagFilterInput, metricsField, tagsField } from "./common.ts";
 import { AliasInUseError, COMMON_ERRORS, CrossProjectLineageError, FrozenVersionError, IdempotencyKeyReuseError, InvalidStageTransitionError, STAGE_ERRORS } from "./errors.ts";
 
-export const ModelVersionFilter = builder.inputType("ModelVersionFilter", {
-  description: "Filters versions. Deleted versions are left out unless `includeDeleted`.",
+const MetricConditionInput = builder.inputType("MetricCondition", {
+  description: "A condition on one metric: every bound given must hold. A version without the metric does not match.",
+  fields: (t) => ({
+    name: t.string({ required: true, description: "Metric name." }),
+    gt: t.float({ description: "Greater than." }),
+    gte: t.float({ description: "Greater than or equal." }),
+    lt: t.float({ description: "Less than." }),
+    lte: t.float({ description: "Less than or equal." }),
+  }),
+});
+
+export const ModelVersionFilter = builder.inputRef<VersionFilter>("ModelVersionFilter").implement({
+  description:
+    "Filters versions: every condition given must hold (anyOf: at least one of its filters). Deleted versions are left out unless `includeDeleted`. " +
+    `At most ${MAX_FILTER_CONDITIONS} conditions in all, anyOf nested at most ${MAX_FILTER_DEPTH - 1} levels deep.`,
   fields: (t) => ({
     stages: t.field({ type: [StageEnum], description: "Only these stages." }),
-    tag: t.field({ type: TagFilterInput, description: "Only versions with this tag." }),
+    tag: t.field({ type: TagFilterInput, description: "Only versions with this tag (the single form of `tags`)." }),
+    tags: t.field({ type: [TagFilterInput], description: "Only versions with every one of these tags." }),
+    metrics: t.field({ type: [MetricConditionInput], description: "Only versions whose metrics satisfy every condition." }),
     createdAfter: t.field({ type: "DateTime", description: "Created at or after." }),
     createdBefore: t.field({ type: "DateTime", description: "Created before." }),
     hasResource: t.boolean({ description: "Only versions with (true) or without (false) an artifact." }),
     environment: t.string({ description: "Only versions DEPLOYED (live) in this environment now, e.g. `prod-eu`." }),
-    includeDeleted: t.boolean({ description: "Include soft-deleted versions (tombstones)." }),
+    aliases: t.stringList({ description: "Only versions carrying at least one of these aliases (`latest` is not an alias here)." }),
+    includeDeleted: t.boolean({ description: "Include soft-deleted versions (tombstones). Top level only: ignored inside anyOf." }),
+    anyOf: t.field({ type: [ModelVersionFilter], description: "Versions matching at least one of these filters (ANDed with the other conditions)." }),
   }),
 });
+
+export { modelVersionWhere };
 
 export const ModelVersionOrderField = builder.enumType("ModelVersionOrderField", {
   description: "Sort keys of versions.",
@@ -31,39 +59,42 @@ export const ModelVersionOrderField = builder.enumType("ModelVersionOrderField",
 });
 
 export const ModelVersionOrder = builder.inputType("ModelVersionOrder", {
-  description: "Sort order (default: NUMBER DESC, newest first).",
+  description:
+    "Sort order: a `field`, or a `metric` (versions that lack the metric come last in either direction; ties broken by number, then id). " +
+    "Default: NUMBER DESC, newest first.",
   fields: (t) => ({
-    field: t.field({ type: ModelVersionOrderField, required: true, description: "Sort key." }),
+    field: t.field({ type: ModelVersionOrderField, description: "Sort key (give this or `metric`)." }),
+    metric: t.string({ description: "Sort by the value of this metric (give this or `field`)." }),
     direction: t.field({ type: OrderDirectionEnum, defaultValue: "DESC", description: "Direction." }),
   }),
 });
 
-type VersionFilter = {
-  stages?: readonly ("NONE" | "STAGING" | "PRODUCTION" | "ARCHIVED")[] | null;
-  tag?: { key: string; value: string } | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
-  hasResource?: boolean | null;
-  environment?: string | null;
-  includeDeleted?: boolean | null;
-};
+type OrderInput = { field?: "number" | "createdAt" | "stageChangedAt" | null; metric?: string | null; direction?: "ASC" | "DESC" | null } | null | undefined;
 
-export function modelVersionWhere(filter: VersionFilter | null | undefined) {
-  return {
-    ...(filter?.includeDeleted ? {} : { deletedAt: null }),
-    ...(filter?.stages ? { stage: { in: [...filter.stages] } } : {}),
-    ...(filter?.createdAfter || filter?.createdBefore
-      ? { createdAt: { ...(filter.createdAfter ? { gte: filter.createdAfter } : {}), ...(filter.createdBefore ? { lt: filter.createdBefore } : {}) } }
-      : {}),
-    ...(filter?.hasResource == null ? {} : { resourceId: filter.hasResource ? { not: null } : null }),
-    ...tagWhere(filter?.tag),
-    ...deployedInEnvironmentWhere(filter?.environment),
-  };
+/** The order a ModelVersionOrder asks for; both or neither of field and metric is the client's mistake. */
+export function versionOrderOf(order: OrderInput): VersionOrder {
+  if (order?.field != null && order.metric != null) throw ValidationError.single(["orderBy"], "give field or metric, not both");
+  const direction = (order?.direction ?? "DESC") === "ASC" ? ("asc" as const) : ("desc" as const);
+  if (order?.metric != null) return { kind: "metric", metric: order.metric, direction };
+  return { kind: "field", field: order?.field ?? "number", direction };
 }
 
-export function versionOrderBy(order: { field: "number" | "createdAt" | "stageChangedAt"; direction?: "ASC" | "DESC" | null } | null | undefined) {
-  const direction = (order?.direction ?? "DESC") === "ASC" ? ("asc" as const) : ("desc" as const);
-  return [{ [order?.field ?? "number"]: direction }, { id: direction }];
+/** Prisma `orderBy` of a field order (metric orders page through version-search.ts instead). */
+export function versionOrderBy(order: OrderInput) {
+  const o = versionOrderOf(order);
+  const field = o.kind === "field" ? o.field : "number";
+  return [{ [field]: o.direction }, { id: o.direction }];
+}
+
+/**
+ * The relatedConnection `query` of a version list that may also be ordered by a metric. A metric order is served by
+ * searchVersionsPage (routeMetricOrders below), so the prisma plugin's preload is then an empty read; a field order
+ * is the plugin's, and a metric-order cursor given to it is refused.
+ */
+export function versionListQuery(args: { filter?: VersionFilter | null; orderBy?: OrderInput; after?: string | null; before?: string | null }) {
+  if (versionOrderOf(args.orderBy).kind === "metric") return { where: { id: { in: [] as string[] } } };
+  for (const cursor of [args.after, args.before]) if (cursor != null && !UUID.test(unwrapPrismaCursor(cursor))) throw new InvalidCursorError(cursor);
+  return { where: modelVersionWhere(args.filter), orderBy: versionOrderBy(args.orderBy) };
 }
 
 export const ModelVersionRef = builder.prismaNode("ModelVersion", {
@@ -100,7 +131,7 @@ export const ModelVersionRef = builder.prismaNode("ModelVersion", {
     }),
     stageHistory: t.relatedConnection("stageTransitions", {
       description: "Every stage move of this version, oldest first.",
-      cursor: "seq",
+      cursor: "id",
       totalCount: true,
       args: { direction: t.arg({ type: OrderDirectionEnum, defaultValue: "ASC", description: "Order." }) },
       query: (args) => ({ orderBy: { seq: args.direction === "DESC" ? "desc" : "asc" } }),
@@ -260,6 +291,50 @@ builder.queryField("compareModelVersions", (t) =>
     },
   }),
 );
+
+// ---- search ----
+
+builder.queryField("modelVersions", (t) =>
+  t.connection(
+    {
+      type: ModelVersionRef,
+      description: "Searches the versions of every project you can see: filter by stage, tags, metrics, dates, artifact; order by a field or a metric.",
+      args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
+      extensions: { [CURSOR_KEY]: "own" },
+      resolve: (_root, args, ctx) =>
+        searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), inVisibleProjectWhere(ctx.viewer)] }, versionOrderOf(args.orderBy), args) as never,
+    },
+    {
+      name: "ModelVersionSearchConnection",
+      description: "A page of versions found by a search.",
+      fields: (c) => ({ totalCount: c.int({ description: "How many versions match.", resolve: (page) => (page as unknown as { totalCount: Promise<number> }).totalCount }) }),
+    },
+  ),
+);
+
+/** Where a parent's version list (model.versions, project.modelVersions) looks, for metric orders. */
+const METRIC_ORDER_SCOPES: Record<string, (parent: { id: string }) => { modelId: string } | { projectId: string } | { resourceId: string } | { iterationId: string }> = {
+  "Model.versions": (model) => ({ modelId: model.id }),
+  "Project.modelVersions": (project) => ({ projectId: project.id }),
+  "Resource.modelVersions": (resource) => ({ resourceId: resource.id }),
+  "Iteration.modelVersions": (iteration) => ({ iterationId: iteration.id }),
+};
+
+/** Serves metric orders of the parents' version lists through searchVersionsPage (see versionListQuery). */
+export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
+  for (const [coordinate, scope] of Object.entries(METRIC_ORDER_SCOPES)) {
+    const [typeName, fieldName] = coordinate.split(".") as [string, string];
+    const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName]!;
+    const resolve = field.resolve!;
+    field.resolve = (parent, args, ctx: RequestContext, info) => {
+      const order = versionOrderOf(args.orderBy);
+      if (order.kind !== "metric") return resolve(parent, args, ctx, info);
+      const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
+      return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
+    };
+  }
+  return schema;
+}
 
 // ---- mutations ----
 

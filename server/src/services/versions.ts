@@ -76,6 +76,7 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
             createdById: ctx.viewer.userId,
           },
         });
+        await writeMetricRows(tx, version, input.metrics ?? []);
         await appendEvent(tx, {
           projectId: model.projectId,
           type: "MODEL_VERSION_CREATED",
@@ -210,6 +211,10 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
         ...lineage,
       },
     });
+    if (input.metrics) {
+      await tx.modelVersionMetric.deleteMany({ where: { versionId: version.id } });
+      await writeMetricRows(tx, updated, input.metrics);
+    }
     await appendEvent(tx, {
       projectId: version.projectId,
       type: "MODEL_VERSION_UPDATED",
@@ -241,6 +246,12 @@ function requestedReviewedContent(input: UpdateModelVersionInput): Partial<Revie
   if (input.parentVersionId !== undefined) requested.parentVersionId = ref("ModelVersion", input.parentVersionId);
   if (input.metrics != null) requested.metrics = metricsToMap(input.metrics);
   return requested;
+}
+
+/** The searchable copy of a version's metrics (ModelVersionMetric), one row per name, as the metrics map keeps them. */
+async function writeMetricRows(tx: Tx, version: { id: string; number: number }, metrics: readonly NamedValue[]) {
+  const rows = metricsFromMap(metricsToMap(metrics)).map((m) => ({ versionId: version.id, name: m.name, value: m.value, number: version.number }));
+  if (rows.length > 0) await tx.modelVersionMetric.createMany({ data: rows });
 }
 
 function metricsMapOf(stored: unknown): Record<string, number> {

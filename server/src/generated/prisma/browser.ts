@@ -74,6 +74,12 @@ export type PromotionPolicy = Prisma.PromotionPolicyModel
  */
 export type ModelVersion = Prisma.ModelVersionModel
 /**
+ * Model ModelVersionMetric
+ * The metrics of a version, a row per name (the same values as the version's `metrics` map, written in the same
+ * transaction), so that search can filter and order by a metric through an index.
+ */
+export type ModelVersionMetric = Prisma.ModelVersionMetricModel
+/**
  * Model StageTransition
  * One recorded stage move of a version.
  */

@@ -408,6 +408,7 @@ export const ModelName = {
   Model: 'Model',
   PromotionPolicy: 'PromotionPolicy',
   ModelVersion: 'ModelVersion',
+  ModelVersionMetric: 'ModelVersionMetric',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
   ModelAlias: 'ModelAlias',
@@ -434,7 +435,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "promotionPolicy" | "modelVersion" | "stageTransition" | "transitionRequest" | "modelAlias" | "aliasChange" | "deployment" | "modelLog" | "transitionApproval" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
+    modelProps: "user" | "apiToken" | "membership" | "project" | "experiment" | "iteration" | "metricPoint" | "resource" | "model" | "promotionPolicy" | "modelVersion" | "modelVersionMetric" | "stageTransition" | "transitionRequest" | "modelAlias" | "aliasChange" | "deployment" | "modelLog" | "transitionApproval" | "event" | "webhook" | "webhookDelivery" | "auditEntry"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1249,6 +1250,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.ModelVersionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.ModelVersionCountAggregateOutputType> | number
+        }
+      }
+    }
+    ModelVersionMetric: {
+      payload: Prisma.$ModelVersionMetricPayload<ExtArgs>
+      fields: Prisma.ModelVersionMetricFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ModelVersionMetricFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ModelVersionMetricFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>
+        }
+        findFirst: {
+          args: Prisma.ModelVersionMetricFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ModelVersionMetricFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>
+        }
+        findMany: {
+          args: Prisma.ModelVersionMetricFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>[]
+        }
+        create: {
+          args: Prisma.ModelVersionMetricCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>
+        }
+        createMany: {
+          args: Prisma.ModelVersionMetricCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ModelVersionMetricCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>[]
+        }
+        delete: {
+          args: Prisma.ModelVersionMetricDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>
+        }
+        update: {
+          args: Prisma.ModelVersionMetricUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>
+        }
+        deleteMany: {
+          args: Prisma.ModelVersionMetricDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ModelVersionMetricUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ModelVersionMetricUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>[]
+        }
+        upsert: {
+          args: Prisma.ModelVersionMetricUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelVersionMetricPayload>
+        }
+        aggregate: {
+          args: Prisma.ModelVersionMetricAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateModelVersionMetric>
+        }
+        groupBy: {
+          args: Prisma.ModelVersionMetricGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelVersionMetricGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ModelVersionMetricCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelVersionMetricCountAggregateOutputType> | number
         }
       }
     }
@@ -2134,6 +2209,7 @@ export type ApiTokenScalarFieldEnum = (typeof ApiTokenScalarFieldEnum)[keyof typ
 
 
 export const MembershipScalarFieldEnum = {
+  id: 'id',
   projectId: 'projectId',
   userId: 'userId',
   role: 'role',
@@ -2283,6 +2359,16 @@ export const ModelVersionScalarFieldEnum = {
 } as const
 
 export type ModelVersionScalarFieldEnum = (typeof ModelVersionScalarFieldEnum)[keyof typeof ModelVersionScalarFieldEnum]
+
+
+export const ModelVersionMetricScalarFieldEnum = {
+  versionId: 'versionId',
+  name: 'name',
+  value: 'value',
+  number: 'number'
+} as const
+
+export type ModelVersionMetricScalarFieldEnum = (typeof ModelVersionMetricScalarFieldEnum)[keyof typeof ModelVersionMetricScalarFieldEnum]
 
 
 export const StageTransitionScalarFieldEnum = {
@@ -2902,6 +2988,7 @@ export type GlobalOmitConfig = {
   model?: Prisma.ModelOmit
   promotionPolicy?: Prisma.PromotionPolicyOmit
   modelVersion?: Prisma.ModelVersionOmit
+  modelVersionMetric?: Prisma.ModelVersionMetricOmit
   stageTransition?: Prisma.StageTransitionOmit
   transitionRequest?: Prisma.TransitionRequestOmit
   modelAlias?: Prisma.ModelAliasOmit

@@ -62,6 +62,7 @@ export const ModelName = {
   Model: 'Model',
   PromotionPolicy: 'PromotionPolicy',
   ModelVersion: 'ModelVersion',
+  ModelVersionMetric: 'ModelVersionMetric',
   StageTransition: 'StageTransition',
   TransitionRequest: 'TransitionRequest',
   ModelAlias: 'ModelAlias',
@@ -120,6 +121,7 @@ export type ApiTokenScalarFieldEnum = (typeof ApiTokenScalarFieldEnum)[keyof typ
 
 
 export const MembershipScalarFieldEnum = {
+  id: 'id',
   projectId: 'projectId',
   userId: 'userId',
   role: 'role',
@@ -269,6 +271,16 @@ export const ModelVersionScalarFieldEnum = {
 } as const
 
 export type ModelVersionScalarFieldEnum = (typeof ModelVersionScalarFieldEnum)[keyof typeof ModelVersionScalarFieldEnum]
+
+
+export const ModelVersionMetricScalarFieldEnum = {
+  versionId: 'versionId',
+  name: 'name',
+  value: 'value',
+  number: 'number'
+} as const
+
+export type ModelVersionMetricScalarFieldEnum = (typeof ModelVersionMetricScalarFieldEnum)[keyof typeof ModelVersionMetricScalarFieldEnum]
 
 
 export const StageTransitionScalarFieldEnum = {

@@ -25,6 +25,7 @@ export type AggregateMembership = {
 }
 
 export type MembershipMinAggregateOutputType = {
+  id: string | null
   projectId: string | null
   userId: string | null
   role: $Enums.Role | null
@@ -32,6 +33,7 @@ export type MembershipMinAggregateOutputType = {
 }
 
 export type MembershipMaxAggregateOutputType = {
+  id: string | null
   projectId: string | null
   userId: string | null
   role: $Enums.Role | null
@@ -39,6 +41,7 @@ export type MembershipMaxAggregateOutputType = {
 }
 
 export type MembershipCountAggregateOutputType = {
+  id: number
   projectId: number
   userId: number
   role: number
@@ -48,6 +51,7 @@ export type MembershipCountAggregateOutputType = {
 
 
 export type MembershipMinAggregateInputType = {
+  id?: true
   projectId?: true
   userId?: true
   role?: true
@@ -55,6 +59,7 @@ export type MembershipMinAggregateInputType = {
 }
 
 export type MembershipMaxAggregateInputType = {
+  id?: true
   projectId?: true
   userId?: true
   role?: true
@@ -62,6 +67,7 @@ export type MembershipMaxAggregateInputType = {
 }
 
 export type MembershipCountAggregateInputType = {
+  id?: true
   projectId?: true
   userId?: true
   role?: true
@@ -142,6 +148,7 @@ export type MembershipGroupByArgs<ExtArgs extends runtime.Types.Extensions.Inter
 }
 
 export type MembershipGroupByOutputType = {
+  id: string
   projectId: string
   userId: string
   role: $Enums.Role
@@ -170,6 +177,7 @@ export type MembershipWhereInput = {
   AND?: Prisma.MembershipWhereInput | Prisma.MembershipWhereInput[]
   OR?: Prisma.MembershipWhereInput[]
   NOT?: Prisma.MembershipWhereInput | Prisma.MembershipWhereInput[]
+  id?: Prisma.StringFilter<"Membership"> | string
   projectId?: Prisma.StringFilter<"Membership"> | string
   userId?: Prisma.StringFilter<"Membership"> | string
   role?: Prisma.EnumRoleFilter<"Membership"> | $Enums.Role
@@ -179,6 +187,7 @@ export type MembershipWhereInput = {
 }
 
 export type MembershipOrderByWithRelationInput = {
+  id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   role?: Prisma.SortOrder
@@ -188,6 +197,7 @@ export type MembershipOrderByWithRelationInput = {
 }
 
 export type MembershipWhereUniqueInput = Prisma.AtLeast<{
+  id?: string
   projectId_userId?: Prisma.MembershipProjectIdUserIdCompoundUniqueInput
   AND?: Prisma.MembershipWhereInput | Prisma.MembershipWhereInput[]
   OR?: Prisma.MembershipWhereInput[]
@@ -198,9 +208,10 @@ export type MembershipWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Membership"> | Date | string
   project?: Prisma.XOR<Prisma.ProjectScalarRelationFilter, Prisma.ProjectWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
-}, "projectId_userId">
+}, "projectId_userId" | "id">
 
 export type MembershipOrderByWithAggregationInput = {
+  id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   role?: Prisma.SortOrder
@@ -214,6 +225,7 @@ export type MembershipScalarWhereWithAggregatesInput = {
   AND?: Prisma.MembershipScalarWhereWithAggregatesInput | Prisma.MembershipScalarWhereWithAggregatesInput[]
   OR?: Prisma.MembershipScalarWhereWithAggregatesInput[]
   NOT?: Prisma.MembershipScalarWhereWithAggregatesInput | Prisma.MembershipScalarWhereWithAggregatesInput[]
+  id?: Prisma.StringWithAggregatesFilter<"Membership"> | string
   projectId?: Prisma.StringWithAggregatesFilter<"Membership"> | string
   userId?: Prisma.StringWithAggregatesFilter<"Membership"> | string
   role?: Prisma.EnumRoleWithAggregatesFilter<"Membership"> | $Enums.Role
@@ -221,6 +233,7 @@ export type MembershipScalarWhereWithAggregatesInput = {
 }
 
 export type MembershipCreateInput = {
+  id?: string
   role: $Enums.Role
   createdAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutMembersInput
@@ -228,6 +241,7 @@ export type MembershipCreateInput = {
 }
 
 export type MembershipUncheckedCreateInput = {
+  id?: string
   projectId: string
   userId: string
   role: $Enums.Role
@@ -235,6 +249,7 @@ export type MembershipUncheckedCreateInput = {
 }
 
 export type MembershipUpdateInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutMembersNestedInput
@@ -242,6 +257,7 @@ export type MembershipUpdateInput = {
 }
 
 export type MembershipUncheckedUpdateInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
@@ -249,6 +265,7 @@ export type MembershipUncheckedUpdateInput = {
 }
 
 export type MembershipCreateManyInput = {
+  id?: string
   projectId: string
   userId: string
   role: $Enums.Role
@@ -256,11 +273,13 @@ export type MembershipCreateManyInput = {
 }
 
 export type MembershipUpdateManyMutationInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type MembershipUncheckedUpdateManyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
@@ -283,6 +302,7 @@ export type MembershipProjectIdUserIdCompoundUniqueInput = {
 }
 
 export type MembershipCountOrderByAggregateInput = {
+  id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   role?: Prisma.SortOrder
@@ -290,6 +310,7 @@ export type MembershipCountOrderByAggregateInput = {
 }
 
 export type MembershipMaxOrderByAggregateInput = {
+  id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   role?: Prisma.SortOrder
@@ -297,6 +318,7 @@ export type MembershipMaxOrderByAggregateInput = {
 }
 
 export type MembershipMinOrderByAggregateInput = {
+  id?: Prisma.SortOrder
   projectId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   role?: Prisma.SortOrder
@@ -392,12 +414,14 @@ export type MembershipUncheckedUpdateManyWithoutProjectNestedInput = {
 }
 
 export type MembershipCreateWithoutUserInput = {
+  id?: string
   role: $Enums.Role
   createdAt?: Date | string
   project: Prisma.ProjectCreateNestedOneWithoutMembersInput
 }
 
 export type MembershipUncheckedCreateWithoutUserInput = {
+  id?: string
   projectId: string
   role: $Enums.Role
   createdAt?: Date | string
@@ -433,6 +457,7 @@ export type MembershipScalarWhereInput = {
   AND?: Prisma.MembershipScalarWhereInput | Prisma.MembershipScalarWhereInput[]
   OR?: Prisma.MembershipScalarWhereInput[]
   NOT?: Prisma.MembershipScalarWhereInput | Prisma.MembershipScalarWhereInput[]
+  id?: Prisma.StringFilter<"Membership"> | string
   projectId?: Prisma.StringFilter<"Membership"> | string
   userId?: Prisma.StringFilter<"Membership"> | string
   role?: Prisma.EnumRoleFilter<"Membership"> | $Enums.Role
@@ -440,12 +465,14 @@ export type MembershipScalarWhereInput = {
 }
 
 export type MembershipCreateWithoutProjectInput = {
+  id?: string
   role: $Enums.Role
   createdAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutMembershipsInput
 }
 
 export type MembershipUncheckedCreateWithoutProjectInput = {
+  id?: string
   userId: string
   role: $Enums.Role
   createdAt?: Date | string
@@ -478,48 +505,56 @@ export type MembershipUpdateManyWithWhereWithoutProjectInput = {
 }
 
 export type MembershipCreateManyUserInput = {
+  id?: string
   projectId: string
   role: $Enums.Role
   createdAt?: Date | string
 }
 
 export type MembershipUpdateWithoutUserInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   project?: Prisma.ProjectUpdateOneRequiredWithoutMembersNestedInput
 }
 
 export type MembershipUncheckedUpdateWithoutUserInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type MembershipUncheckedUpdateManyWithoutUserInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   projectId?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type MembershipCreateManyProjectInput = {
+  id?: string
   userId: string
   role: $Enums.Role
   createdAt?: Date | string
 }
 
 export type MembershipUpdateWithoutProjectInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutMembershipsNestedInput
 }
 
 export type MembershipUncheckedUpdateWithoutProjectInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type MembershipUncheckedUpdateManyWithoutProjectInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -528,6 +563,7 @@ export type MembershipUncheckedUpdateManyWithoutProjectInput = {
 
 
 export type MembershipSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
+  id?: boolean
   projectId?: boolean
   userId?: boolean
   role?: boolean
@@ -537,6 +573,7 @@ export type MembershipSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
 }, ExtArgs["result"]["membership"]>
 
 export type MembershipSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
+  id?: boolean
   projectId?: boolean
   userId?: boolean
   role?: boolean
@@ -546,6 +583,7 @@ export type MembershipSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
 }, ExtArgs["result"]["membership"]>
 
 export type MembershipSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
+  id?: boolean
   projectId?: boolean
   userId?: boolean
   role?: boolean
@@ -555,13 +593,14 @@ export type MembershipSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
 }, ExtArgs["result"]["membership"]>
 
 export type MembershipSelectScalar = {
+  id?: boolean
   projectId?: boolean
   userId?: boolean
   role?: boolean
   createdAt?: boolean
 }
 
-export type MembershipOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"projectId" | "userId" | "role" | "createdAt", ExtArgs["result"]["membership"]>
+export type MembershipOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "userId" | "role" | "createdAt", ExtArgs["result"]["membership"]>
 export type MembershipInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -582,6 +621,10 @@ export type $MembershipPayload<ExtArgs extends runtime.Types.Extensions.Internal
     user: Prisma.$UserPayload<ExtArgs>
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
+    /**
+     * A single-column key, so a cursor over a project's members stays short (the primary key is two UUIDs).
+     */
+    id: string
     projectId: string
     userId: string
     role: $Enums.Role
@@ -669,8 +712,8 @@ export interface MembershipDelegate<ExtArgs extends runtime.Types.Extensions.Int
    * // Get first 10 Memberships
    * const memberships = await prisma.membership.findMany({ take: 10 })
    * 
-   * // Only select the `projectId`
-   * const membershipWithProjectIdOnly = await prisma.membership.findMany({ select: { projectId: true } })
+   * // Only select the `id`
+   * const membershipWithIdOnly = await prisma.membership.findMany({ select: { id: true } })
    * 
    */
   findMany<T extends MembershipFindManyArgs>(args?: Prisma.SelectSubset<T, MembershipFindManyArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MembershipPayload<ExtArgs>, T, "findMany", GlobalOmitOptions>>
@@ -714,9 +757,9 @@ export interface MembershipDelegate<ExtArgs extends runtime.Types.Extensions.Int
    *   ]
    * })
    * 
-   * // Create many Memberships and only return the `projectId`
-   * const membershipWithProjectIdOnly = await prisma.membership.createManyAndReturn({
-   *   select: { projectId: true },
+   * // Create many Memberships and only return the `id`
+   * const membershipWithIdOnly = await prisma.membership.createManyAndReturn({
+   *   select: { id: true },
    *   data: [
    *     // ... provide data here
    *   ]
@@ -805,9 +848,9 @@ export interface MembershipDelegate<ExtArgs extends runtime.Types.Extensions.Int
    *   ]
    * })
    * 
-   * // Update zero or more Memberships and only return the `projectId`
-   * const membershipWithProjectIdOnly = await prisma.membership.updateManyAndReturn({
-   *   select: { projectId: true },
+   * // Update zero or more Memberships and only return the `id`
+   * const membershipWithIdOnly = await prisma.membership.updateManyAndReturn({
+   *   select: { id: true },
    *   where: {
    *     // ... provide filter here
    *   },
@@ -1011,6 +1054,7 @@ export interface Prisma__MembershipClient<T, Null = never, ExtArgs extends runti
  * Fields of the Membership model
  */
 export interface MembershipFieldRefs {
+  readonly id: Prisma.FieldRef<"Membership", 'String'>
   readonly projectId: Prisma.FieldRef<"Membership", 'String'>
   readonly userId: Prisma.FieldRef<"Membership", 'String'>
   readonly role: Prisma.FieldRef<"Membership", 'Role'>

@@ -325,6 +325,7 @@ export type ModelVersionWhereInput = {
   aliasChangesTo?: Prisma.AliasChangeListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
+  metricRows?: Prisma.ModelVersionMetricListRelationFilter
 }
 
 export type ModelVersionOrderByWithRelationInput = {
@@ -359,6 +360,7 @@ export type ModelVersionOrderByWithRelationInput = {
   aliasChangesTo?: Prisma.AliasChangeOrderByRelationAggregateInput
   deployments?: Prisma.DeploymentOrderByRelationAggregateInput
   logs?: Prisma.ModelLogOrderByRelationAggregateInput
+  metricRows?: Prisma.ModelVersionMetricOrderByRelationAggregateInput
 }
 
 export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -398,6 +400,7 @@ export type ModelVersionWhereUniqueInput = Prisma.AtLeast<{
   aliasChangesTo?: Prisma.AliasChangeListRelationFilter
   deployments?: Prisma.DeploymentListRelationFilter
   logs?: Prisma.ModelLogListRelationFilter
+  metricRows?: Prisma.ModelVersionMetricListRelationFilter
 }, "id" | "modelId_number" | "modelId_idempotencyKey" | "modelId">
 
 export type ModelVersionOrderByWithAggregationInput = {
@@ -477,6 +480,7 @@ export type ModelVersionCreateInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateInput = {
@@ -506,6 +510,7 @@ export type ModelVersionUncheckedCreateInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUpdateInput = {
@@ -535,6 +540,7 @@ export type ModelVersionUpdateInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateInput = {
@@ -564,6 +570,7 @@ export type ModelVersionUncheckedUpdateInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateManyInput = {
@@ -951,6 +958,20 @@ export type ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput = {
   deleteMany?: Prisma.ModelVersionScalarWhereInput | Prisma.ModelVersionScalarWhereInput[]
 }
 
+export type ModelVersionCreateNestedOneWithoutMetricRowsInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutMetricRowsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+}
+
+export type ModelVersionUpdateOneRequiredWithoutMetricRowsNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+  connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutMetricRowsInput
+  upsert?: Prisma.ModelVersionUpsertWithoutMetricRowsInput
+  connect?: Prisma.ModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelVersionUpdateToOneWithWhereWithoutMetricRowsInput, Prisma.ModelVersionUpdateWithoutMetricRowsInput>, Prisma.ModelVersionUncheckedUpdateWithoutMetricRowsInput>
+}
+
 export type ModelVersionCreateNestedOneWithoutStageTransitionsInput = {
   create?: Prisma.XOR<Prisma.ModelVersionCreateWithoutStageTransitionsInput, Prisma.ModelVersionUncheckedCreateWithoutStageTransitionsInput>
   connectOrCreate?: Prisma.ModelVersionCreateOrConnectWithoutStageTransitionsInput
@@ -1081,6 +1102,7 @@ export type ModelVersionCreateWithoutProjectInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutProjectInput = {
@@ -1109,6 +1131,7 @@ export type ModelVersionUncheckedCreateWithoutProjectInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutProjectInput = {
@@ -1187,6 +1210,7 @@ export type ModelVersionCreateWithoutIterationInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutIterationInput = {
@@ -1215,6 +1239,7 @@ export type ModelVersionUncheckedCreateWithoutIterationInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutIterationInput = {
@@ -1269,6 +1294,7 @@ export type ModelVersionCreateWithoutResourceInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutResourceInput = {
@@ -1297,6 +1323,7 @@ export type ModelVersionUncheckedCreateWithoutResourceInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutResourceInput = {
@@ -1351,6 +1378,7 @@ export type ModelVersionCreateWithoutModelInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutModelInput = {
@@ -1379,6 +1407,7 @@ export type ModelVersionUncheckedCreateWithoutModelInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutModelInput = {
@@ -1433,6 +1462,7 @@ export type ModelVersionCreateWithoutChildVersionsInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
@@ -1461,6 +1491,7 @@ export type ModelVersionUncheckedCreateWithoutChildVersionsInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutChildVersionsInput = {
@@ -1494,6 +1525,7 @@ export type ModelVersionCreateWithoutParentVersionInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
@@ -1522,6 +1554,7 @@ export type ModelVersionUncheckedCreateWithoutParentVersionInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutParentVersionInput = {
@@ -1571,6 +1604,7 @@ export type ModelVersionUpdateWithoutChildVersionsInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
@@ -1599,6 +1633,7 @@ export type ModelVersionUncheckedUpdateWithoutChildVersionsInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUpsertWithWhereUniqueWithoutParentVersionInput = {
@@ -1615,6 +1650,138 @@ export type ModelVersionUpdateWithWhereUniqueWithoutParentVersionInput = {
 export type ModelVersionUpdateManyWithWhereWithoutParentVersionInput = {
   where: Prisma.ModelVersionScalarWhereInput
   data: Prisma.XOR<Prisma.ModelVersionUpdateManyMutationInput, Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionInput>
+}
+
+export type ModelVersionCreateWithoutMetricRowsInput = {
+  id?: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  project: Prisma.ProjectCreateNestedOneWithoutModelVersionsInput
+  model: Prisma.ModelCreateNestedOneWithoutVersionsInput
+  iteration?: Prisma.IterationCreateNestedOneWithoutModelVersionsInput
+  resource?: Prisma.ResourceCreateNestedOneWithoutModelVersionsInput
+  parentVersion?: Prisma.ModelVersionCreateNestedOneWithoutChildVersionsInput
+  childVersions?: Prisma.ModelVersionCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionUncheckedCreateWithoutMetricRowsInput = {
+  id?: string
+  projectId: string
+  modelId: string
+  number: number
+  stage?: $Enums.ModelVersionStage
+  description?: string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: string | null
+  resourceId?: string | null
+  parentVersionId?: string | null
+  idempotencyKey?: string | null
+  idempotencyInputHash?: string | null
+  createdById: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  stageChangedAt?: Date | string
+  deletedAt?: Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedCreateNestedManyWithoutParentVersionInput
+  stageTransitions?: Prisma.StageTransitionUncheckedCreateNestedManyWithoutModelVersionInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedCreateNestedManyWithoutModelVersionInput
+  aliases?: Prisma.ModelAliasUncheckedCreateNestedManyWithoutModelVersionInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+}
+
+export type ModelVersionCreateOrConnectWithoutMetricRowsInput = {
+  where: Prisma.ModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+}
+
+export type ModelVersionUpsertWithoutMetricRowsInput = {
+  update: Prisma.XOR<Prisma.ModelVersionUpdateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedUpdateWithoutMetricRowsInput>
+  create: Prisma.XOR<Prisma.ModelVersionCreateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedCreateWithoutMetricRowsInput>
+  where?: Prisma.ModelVersionWhereInput
+}
+
+export type ModelVersionUpdateToOneWithWhereWithoutMetricRowsInput = {
+  where?: Prisma.ModelVersionWhereInput
+  data: Prisma.XOR<Prisma.ModelVersionUpdateWithoutMetricRowsInput, Prisma.ModelVersionUncheckedUpdateWithoutMetricRowsInput>
+}
+
+export type ModelVersionUpdateWithoutMetricRowsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  project?: Prisma.ProjectUpdateOneRequiredWithoutModelVersionsNestedInput
+  model?: Prisma.ModelUpdateOneRequiredWithoutVersionsNestedInput
+  iteration?: Prisma.IterationUpdateOneWithoutModelVersionsNestedInput
+  resource?: Prisma.ResourceUpdateOneWithoutModelVersionsNestedInput
+  parentVersion?: Prisma.ModelVersionUpdateOneWithoutChildVersionsNestedInput
+  childVersions?: Prisma.ModelVersionUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+}
+
+export type ModelVersionUncheckedUpdateWithoutMetricRowsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  stage?: Prisma.EnumModelVersionStageFieldUpdateOperationsInput | $Enums.ModelVersionStage
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  tags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  metrics?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  iterationId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentVersionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyInputHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stageChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  childVersions?: Prisma.ModelVersionUncheckedUpdateManyWithoutParentVersionNestedInput
+  stageTransitions?: Prisma.StageTransitionUncheckedUpdateManyWithoutModelVersionNestedInput
+  transitionRequests?: Prisma.TransitionRequestUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliases?: Prisma.ModelAliasUncheckedUpdateManyWithoutModelVersionNestedInput
+  aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
+  aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutStageTransitionsInput = {
@@ -1643,6 +1810,7 @@ export type ModelVersionCreateWithoutStageTransitionsInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
@@ -1671,6 +1839,7 @@ export type ModelVersionUncheckedCreateWithoutStageTransitionsInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutStageTransitionsInput = {
@@ -1715,6 +1884,7 @@ export type ModelVersionUpdateWithoutStageTransitionsInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
@@ -1743,6 +1913,7 @@ export type ModelVersionUncheckedUpdateWithoutStageTransitionsInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutTransitionRequestsInput = {
@@ -1771,6 +1942,7 @@ export type ModelVersionCreateWithoutTransitionRequestsInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
@@ -1799,6 +1971,7 @@ export type ModelVersionUncheckedCreateWithoutTransitionRequestsInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutTransitionRequestsInput = {
@@ -1843,6 +2016,7 @@ export type ModelVersionUpdateWithoutTransitionRequestsInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
@@ -1871,6 +2045,7 @@ export type ModelVersionUncheckedUpdateWithoutTransitionRequestsInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutAliasesInput = {
@@ -1899,6 +2074,7 @@ export type ModelVersionCreateWithoutAliasesInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutAliasesInput = {
@@ -1927,6 +2103,7 @@ export type ModelVersionUncheckedCreateWithoutAliasesInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutAliasesInput = {
@@ -1971,6 +2148,7 @@ export type ModelVersionUpdateWithoutAliasesInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutAliasesInput = {
@@ -1999,6 +2177,7 @@ export type ModelVersionUncheckedUpdateWithoutAliasesInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutAliasChangesFromInput = {
@@ -2027,6 +2206,7 @@ export type ModelVersionCreateWithoutAliasChangesFromInput = {
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutAliasChangesFromInput = {
@@ -2055,6 +2235,7 @@ export type ModelVersionUncheckedCreateWithoutAliasChangesFromInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutAliasChangesFromInput = {
@@ -2088,6 +2269,7 @@ export type ModelVersionCreateWithoutAliasChangesToInput = {
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutAliasChangesToInput = {
@@ -2116,6 +2298,7 @@ export type ModelVersionUncheckedCreateWithoutAliasChangesToInput = {
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutAliasChangesToInput = {
@@ -2160,6 +2343,7 @@ export type ModelVersionUpdateWithoutAliasChangesFromInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutAliasChangesFromInput = {
@@ -2188,6 +2372,7 @@ export type ModelVersionUncheckedUpdateWithoutAliasChangesFromInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUpsertWithoutAliasChangesToInput = {
@@ -2227,6 +2412,7 @@ export type ModelVersionUpdateWithoutAliasChangesToInput = {
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutAliasChangesToInput = {
@@ -2255,6 +2441,7 @@ export type ModelVersionUncheckedUpdateWithoutAliasChangesToInput = {
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutDeploymentsInput = {
@@ -2283,6 +2470,7 @@ export type ModelVersionCreateWithoutDeploymentsInput = {
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   logs?: Prisma.ModelLogCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutDeploymentsInput = {
@@ -2311,6 +2499,7 @@ export type ModelVersionUncheckedCreateWithoutDeploymentsInput = {
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   logs?: Prisma.ModelLogUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutDeploymentsInput = {
@@ -2355,6 +2544,7 @@ export type ModelVersionUpdateWithoutDeploymentsInput = {
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutDeploymentsInput = {
@@ -2383,6 +2573,7 @@ export type ModelVersionUncheckedUpdateWithoutDeploymentsInput = {
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateWithoutLogsInput = {
@@ -2411,6 +2602,7 @@ export type ModelVersionCreateWithoutLogsInput = {
   aliasChangesFrom?: Prisma.AliasChangeCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionUncheckedCreateWithoutLogsInput = {
@@ -2439,6 +2631,7 @@ export type ModelVersionUncheckedCreateWithoutLogsInput = {
   aliasChangesFrom?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutFromVersionInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedCreateNestedManyWithoutToVersionInput
   deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutModelVersionInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedCreateNestedManyWithoutVersionInput
 }
 
 export type ModelVersionCreateOrConnectWithoutLogsInput = {
@@ -2483,6 +2676,7 @@ export type ModelVersionUpdateWithoutLogsInput = {
   aliasChangesFrom?: Prisma.AliasChangeUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutLogsInput = {
@@ -2511,6 +2705,7 @@ export type ModelVersionUncheckedUpdateWithoutLogsInput = {
   aliasChangesFrom?: Prisma.AliasChangeUncheckedUpdateManyWithoutFromVersionNestedInput
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionCreateManyProjectInput = {
@@ -2559,6 +2754,7 @@ export type ModelVersionUpdateWithoutProjectInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutProjectInput = {
@@ -2587,6 +2783,7 @@ export type ModelVersionUncheckedUpdateWithoutProjectInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutProjectInput = {
@@ -2655,6 +2852,7 @@ export type ModelVersionUpdateWithoutIterationInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutIterationInput = {
@@ -2683,6 +2881,7 @@ export type ModelVersionUncheckedUpdateWithoutIterationInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutIterationInput = {
@@ -2751,6 +2950,7 @@ export type ModelVersionUpdateWithoutResourceInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutResourceInput = {
@@ -2779,6 +2979,7 @@ export type ModelVersionUncheckedUpdateWithoutResourceInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutResourceInput = {
@@ -2847,6 +3048,7 @@ export type ModelVersionUpdateWithoutModelInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutModelInput = {
@@ -2875,6 +3077,7 @@ export type ModelVersionUncheckedUpdateWithoutModelInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutModelInput = {
@@ -2943,6 +3146,7 @@ export type ModelVersionUpdateWithoutParentVersionInput = {
   aliasChangesTo?: Prisma.AliasChangeUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
@@ -2971,6 +3175,7 @@ export type ModelVersionUncheckedUpdateWithoutParentVersionInput = {
   aliasChangesTo?: Prisma.AliasChangeUncheckedUpdateManyWithoutToVersionNestedInput
   deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutModelVersionNestedInput
   logs?: Prisma.ModelLogUncheckedUpdateManyWithoutModelVersionNestedInput
+  metricRows?: Prisma.ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput
 }
 
 export type ModelVersionUncheckedUpdateManyWithoutParentVersionInput = {
@@ -3007,6 +3212,7 @@ export type ModelVersionCountOutputType = {
   aliasChangesTo: number
   deployments: number
   logs: number
+  metricRows: number
 }
 
 export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3018,6 +3224,7 @@ export type ModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   aliasChangesTo?: boolean | ModelVersionCountOutputTypeCountAliasChangesToArgs
   deployments?: boolean | ModelVersionCountOutputTypeCountDeploymentsArgs
   logs?: boolean | ModelVersionCountOutputTypeCountLogsArgs
+  metricRows?: boolean | ModelVersionCountOutputTypeCountMetricRowsArgs
 }
 
 /**
@@ -3086,6 +3293,13 @@ export type ModelVersionCountOutputTypeCountLogsArgs<ExtArgs extends runtime.Typ
   where?: Prisma.ModelLogWhereInput
 }
 
+/**
+ * ModelVersionCountOutputType without action
+ */
+export type ModelVersionCountOutputTypeCountMetricRowsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelVersionMetricWhereInput
+}
+
 
 export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -3119,6 +3333,7 @@ export type ModelVersionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
   deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
+  metricRows?: boolean | Prisma.ModelVersion$metricRowsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["modelVersion"]>
 
@@ -3210,6 +3425,7 @@ export type ModelVersionInclude<ExtArgs extends runtime.Types.Extensions.Interna
   aliasChangesTo?: boolean | Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>
   deployments?: boolean | Prisma.ModelVersion$deploymentsArgs<ExtArgs>
   logs?: boolean | Prisma.ModelVersion$logsArgs<ExtArgs>
+  metricRows?: boolean | Prisma.ModelVersion$metricRowsArgs<ExtArgs>
   _count?: boolean | Prisma.ModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3243,6 +3459,7 @@ export type $ModelVersionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     aliasChangesTo: Prisma.$AliasChangePayload<ExtArgs>[]
     deployments: Prisma.$DeploymentPayload<ExtArgs>[]
     logs: Prisma.$ModelLogPayload<ExtArgs>[]
+    metricRows: Prisma.$ModelVersionMetricPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -3679,6 +3896,7 @@ export interface Prisma__ModelVersionClient<T, Null = never, ExtArgs extends run
   aliasChangesTo<T extends Prisma.ModelVersion$aliasChangesToArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$aliasChangesToArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AliasChangePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   deployments<T extends Prisma.ModelVersion$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   logs<T extends Prisma.ModelVersion$logsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$logsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  metricRows<T extends Prisma.ModelVersion$metricRowsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ModelVersion$metricRowsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelVersionMetricPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -4373,6 +4591,30 @@ export type ModelVersion$logsArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.ModelLogScalarFieldEnum | Prisma.ModelLogScalarFieldEnum[]
+}
+
+/**
+ * ModelVersion.metricRows
+ */
+export type ModelVersion$metricRowsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelVersionMetric
+   */
+  select?: Prisma.ModelVersionMetricSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelVersionMetric
+   */
+  omit?: Prisma.ModelVersionMetricOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelVersionMetricInclude<ExtArgs> | null
+  where?: Prisma.ModelVersionMetricWhereInput
+  orderBy?: Prisma.ModelVersionMetricOrderByWithRelationInput | Prisma.ModelVersionMetricOrderByWithRelationInput[]
+  cursor?: Prisma.ModelVersionMetricWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelVersionMetricScalarFieldEnum | Prisma.ModelVersionMetricScalarFieldEnum[]
 }
 
 /**
