@@ -58,14 +58,14 @@ describe.runIf(databaseAvailable)("aliases under concurrency", () => {
     const versions: string[] = [];
     for (let i = 0; i < VERSIONS; i++) versions.push((await createVersion(admin, model.id)).id);
 
-    let current: string | null = null;
+    let current = null as string | null;
     const winners: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const expected: string | null = current;
       // Everyone moves it away from where it is (never a no-op), to various versions.
-      const others = versions.filter((v) => v !== expected);
+      const others: string[] = versions.filter((v) => v !== expected);
       const results = await Promise.all(
-        clients.map(async (client, i) => {
+        clients.map(async (client, i): Promise<{ target: string; result: any }> => {
           const target = others[(i + round) % others.length]!;
           const data = await client.request(SET, { input: { modelId: model.id, alias: "champion", modelVersionId: target, expectedVersionId: expected, comment: `round ${round} client ${i}` } });
           return { target, result: data.result };
