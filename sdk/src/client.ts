@@ -44,6 +44,12 @@ import {
   ModelPendingTransitionRequestsDocument,
   ModelStageHistoryDocument,
   ModelVersionAtDocument,
+  ModelAliasesDocument,
+  ModelAliasHistoryDocument,
+  ModelVersionAtAliasDocument,
+  ModelVersionByAliasDocument,
+  SetModelAliasDocument,
+  RemoveModelAliasDocument,
   ModelVersionByIdDocument,
   ModelVersionChildVersionsDocument,
   ModelPromotionPoliciesDocument,
@@ -184,6 +190,7 @@ import {
   type SetPromotionPolicyInput,
   type RemovePromotionPolicyInput,
 } from "./generated/graphql.ts";
+import type { ModelAliasHistoryQueryVariables, RemoveModelAliasInput, SetModelAliasInput } from "./generated/graphql.ts";
 import { Paginator, type Connection, type Page, type PaginateOptions } from "./paginate.ts";
 import type { Platform } from "./platform.ts";
 import { ResumableSubscription, runWatch, WebSocketHub, type ResumeOptions, type Watch, type WatchOptions } from "./subscriptions.ts";
@@ -236,6 +243,10 @@ import type {
   DeleteTagResult,
   DeleteModelVersionResult,
   TransitionModelVersionStageResult,
+  SetModelAliasResult,
+  RemoveModelAliasResult,
+  ModelAlias,
+  AliasChange,
   RollbackModelResult,
   RequestModelVersionTransitionResult,
   ApproveTransitionRequestResult,
@@ -351,6 +362,14 @@ export interface QueryMethods {
   productionModelVersion(variables: { modelId: string }, options?: RequestOptions): Promise<ModelVersion | null>;
   /** Which version held `stage` at instant `at` (ISO-8601), or null. */
   modelVersionAt(variables: { modelId: string; stage: ModelVersionStage; at: string }, options?: RequestOptions): Promise<ModelVersion | null>;
+  /** A model's aliases by name, and the names it protects; null if the model is not found. */
+  modelAliases(variables: { modelId: string }, options?: RequestOptions): Promise<{ aliases: ModelAlias[]; protectedAliases: string[] } | null>;
+  /** The version an alias of a model points at (`latest`: the highest-numbered live version), or null. */
+  modelVersionByAlias(variables: { modelId: string; alias: string }, options?: RequestOptions): Promise<ModelVersion | null>;
+  /** Which version an alias pointed at at instant `at` (ISO-8601), or null. */
+  modelVersionAtAlias(variables: { modelId: string; alias: string; at: string }, options?: RequestOptions): Promise<ModelVersion | null>;
+  /** Every move of a model's aliases (or of one), oldest first by default (one page). */
+  modelAliasHistory(variables: ModelAliasHistoryQueryVariables, options?: RequestOptions): Promise<Connection<AliasChange>>;
   /** Every stage move of every version of a model, oldest first by default (one page). */
   modelStageHistory(variables: ModelStageHistoryQueryVariables, options?: RequestOptions): Promise<Connection<StageTransition>>;
   /** Requests awaiting a decision for versions of a model, oldest first (one page). */
@@ -444,6 +463,14 @@ export interface MutationMethods {
   deleteModelVersion(input: DeleteModelVersionInput, options?: RequestOptions): Promise<DeleteModelVersionResult>;
   /** Moves a version to a stage. Entering PRODUCTION archives the previous PRODUCTION version atomically. */
   transitionModelVersionStage(input: TransitionModelVersionStageInput, options?: RequestOptions): Promise<TransitionModelVersionStageResult>;
+  /**
+   * Points an alias of a model at one of its versions (EDITOR); compare-and-set with `expectedVersionId` (null: the
+   * alias must not exist yet) fails with StaleAliasError. A protected alias answers ApprovalRequiredError: request it
+   * with `requestModelVersionTransition({ modelVersionId, alias })`.
+   */
+  setModelAlias(input: SetModelAliasInput, options?: RequestOptions): Promise<SetModelAliasResult>;
+  /** Removes an alias of a model (EDITOR); compare-and-set with `expectedVersionId`. */
+  removeModelAlias(input: RemoveModelAliasInput, options?: RequestOptions): Promise<RemoveModelAliasResult>;
   /** Returns a previous PRODUCTION version to PRODUCTION, archiving the current one. */
   rollbackModel(input: RollbackModelInput, options?: RequestOptions): Promise<RollbackModelResult>;
   /** Asks for a version to be moved into a stage; another project ADMIN approves or rejects it. One PENDING request per version and stage. */
@@ -605,6 +632,8 @@ const MUTATIONS = {
   deleteModelVersion: DeleteModelVersionDocument,
   transitionModelVersionStage: TransitionModelVersionStageDocument,
   rollbackModel: RollbackModelDocument,
+  setModelAlias: SetModelAliasDocument,
+  removeModelAlias: RemoveModelAliasDocument,
   requestModelVersionTransition: RequestModelVersionTransitionDocument,
   approveTransitionRequest: ApproveTransitionRequestDocument,
   rejectTransitionRequest: RejectTransitionRequestDocument,
@@ -701,6 +730,13 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
     latestModelVersion: async (v, o) => typed((await query(LatestModelVersionDocument, v, o)).node, "Model")?.latestVersion ?? null,
     productionModelVersion: async (v, o) => typed((await query(ProductionModelVersionDocument, v, o)).node, "Model")?.productionVersion ?? null,
     modelVersionAt: async (v, o) => typed((await query(ModelVersionAtDocument, v, o)).node, "Model")?.versionAt ?? null,
+    modelAliases: async (v, o) => {
+      const model = typed((await query(ModelAliasesDocument, v, o)).node, "Model");
+      return model ? { aliases: model.aliases, protectedAliases: model.protectedAliases } : null;
+    },
+    modelVersionByAlias: async (v, o) => typed((await query(ModelVersionByAliasDocument, v, o)).node, "Model")?.version ?? null,
+    modelVersionAtAlias: async (v, o) => typed((await query(ModelVersionAtAliasDocument, v, o)).node, "Model")?.versionAt ?? null,
+    modelAliasHistory: async (v, o) => parent((await query(ModelAliasHistoryDocument, v, o)).node, "Model", v.modelId, "modelAliasHistory").aliasHistory,
     modelStageHistory: async (v, o) => parent((await query(ModelStageHistoryDocument, v, o)).node, "Model", v.modelId, "modelStageHistory").stageHistory,
     modelPendingTransitionRequests: async (v, o) =>
       parent((await query(ModelPendingTransitionRequestsDocument, v, o)).node, "Model", v.modelId, "modelPendingTransitionRequests").pendingTransitionRequests,

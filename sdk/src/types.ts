@@ -27,6 +27,11 @@ import type {
   ProjectModelsOverviewQuery,
   ResourceFieldsFragment,
   StageChangeEventFieldsFragment,
+  ModelAliasFieldsFragment,
+  AliasChangeFieldsFragment,
+  ModelAliasChangedSubscription,
+  SetModelAliasMutation,
+  RemoveModelAliasMutation,
   StageTransitionFieldsFragment,
   TransitionRequestFieldsFragment,
   UserFieldsFragment,
@@ -110,6 +115,12 @@ export type AuditEntry = AuditEntryFieldsFragment;
 export type ProjectEvent = EventFieldsFragment;
 /** A version changed stage (from `modelVersionStageChanged`). */
 export type StageChangeEvent = StageChangeEventFieldsFragment;
+/** An alias of a model and the version it points at. */
+export type ModelAlias = ModelAliasFieldsFragment;
+/** One recorded move of an alias (from `modelAliasHistory` and the alias mutations). */
+export type AliasChange = AliasChangeFieldsFragment;
+/** An alias was set, moved or removed (from `modelAliasChanged`). */
+export type AliasChangeEvent = ModelAliasChangedSubscription["modelAliasChanged"];
 /** How two versions differ (from `compareModelVersions`). */
 export type ModelVersionComparison = ComparisonFieldsFragment;
 /** One attempt to deploy a version to an environment. */
@@ -172,6 +183,8 @@ export type DeleteTagResult = DeleteTagMutation["deleteTag"];
 export type DeleteModelVersionResult = DeleteModelVersionMutation["deleteModelVersion"];
 /** Result of `transitionModelVersionStage`: `TransitionModelVersionStagePayload` or one of its error types. */
 export type TransitionModelVersionStageResult = TransitionModelVersionStageMutation["transitionModelVersionStage"];
+export type SetModelAliasResult = SetModelAliasMutation["setModelAlias"];
+export type RemoveModelAliasResult = RemoveModelAliasMutation["removeModelAlias"];
 /** Result of `rollbackModel`: `RollbackModelPayload` or one of its error types. */
 export type RollbackModelResult = RollbackModelMutation["rollbackModel"];
 /** Result of `requestModelVersionTransition`: `RequestModelVersionTransitionPayload` or one of its error types. */

@@ -23,12 +23,25 @@ import {
   type ApproveTransitionRequestResult,
   type PromotionCheck,
   type SetPromotionPolicyResult,
+  type SetModelAliasResult,
+  type RemoveModelAliasResult,
+  type DeleteModelVersionResult,
 } from "@modelgraph/sdk";
 
 /** Never called: type-checks calls without a server. */
 const client = null as unknown as NodeClient;
 
 describe("SDK types", () => {
+  it("alias mutations return StaleAliasError and ApprovalRequiredError; deleting a version AliasInUseError", () => {
+    expectTypeOf<ErrorsOf<SetModelAliasResult>["__typename"]>().toEqualTypeOf<
+      "ApprovalRequiredError" | "ArchivedObjectError" | "ForbiddenError" | "NotFoundError" | "StaleAliasError" | "ValidationError"
+    >();
+    expectTypeOf<ErrorsOf<RemoveModelAliasResult>["__typename"]>().toEqualTypeOf<ErrorsOf<SetModelAliasResult>["__typename"]>();
+    expectTypeOf<Extract<SetModelAliasResult, { __typename: "StaleAliasError" }>["actualVersionId"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<Extract<DeleteModelVersionResult, { __typename: "AliasInUseError" }>["aliases"]>().toEqualTypeOf<string[]>();
+    expectTypeOf<Extract<SetModelAliasResult, { __typename: "ApprovalRequiredError" }>["protectedAlias"]>().toEqualTypeOf<string | null>();
+  });
+
   it("mutation results are unions of the payload and the mutation's own error types", () => {
     expectTypeOf<CreateProjectResult["__typename"]>().toEqualTypeOf<
       "CreateProjectPayload" | "ArchivedObjectError" | "ForbiddenError" | "NameConflictError" | "NotFoundError" | "ValidationError"
