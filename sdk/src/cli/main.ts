@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createClient } from "../node/index.ts";
-import { COMMANDS, type Command } from "./commands.ts";
+import { COMMANDS, type Command } from "./commands/index.ts";
 import { describeError, errorLine, ExitCode, MissingTokenError, UsageError, type ExitCodeValue } from "./exit-codes.ts";
 import type { TextOut } from "./progress.ts";
 
