@@ -1,9 +1,11 @@
 // Every command of the CLI, keyed by its words. One group of commands per file (commands/<noun>.ts); the order
 // here is the order of `modelgraph --help`.
 import { downloadCommands } from "./download.ts";
+import { experimentsCommands } from "./experiments.ts";
 import { modelsCommands } from "./models.ts";
 import { projectsCommands } from "./projects.ts";
 import { registerCommands } from "./register.ts";
+import { runsCommands } from "./runs.ts";
 import type { Commands } from "./shared.ts";
 import { stagesCommands } from "./stages.ts";
 import { versionsCommands } from "./versions.ts";
@@ -16,6 +18,8 @@ export type { Command, CommandContext, FlagValues } from "./shared.ts";
 export const COMMANDS: Commands = {
   ...whoamiCommands,
   ...projectsCommands,
+  ...experimentsCommands,
+  ...runsCommands,
   ...modelsCommands,
   ...versionsCommands,
   ...registerCommands,

@@ -33,6 +33,8 @@ export interface Command {
   readonly usage: string;
   /** One-line description. */
   readonly summary: string;
+  /** Example command lines, shown by `modelgraph <command> --help`. */
+  readonly examples?: readonly string[];
   /** Its flags (besides the global ones). */
   readonly options: NonNullable<ParseArgsConfig["options"]>;
   /** Allowed number of positional arguments. */
@@ -156,3 +158,101 @@ export const listFlags = { limit: { type: "string" }, all: { type: "boolean" } }
 /** A group of commands keyed by their words (`projects list`, …); commands/index.ts merges the groups. */
 export type Commands = Record<string, Command>;
 
+
+// ---- more pure flag parsers (table-tested in test/sdk/cli-flags.test.ts) ----
+
+export const ROLES = ["VIEWER", "EDITOR", "ADMIN"] as const;
+export type RoleName = (typeof ROLES)[number];
+
+/** `viewer` / `EDITOR` → a role. */
+export function role(text: string): RoleName {
+  const upper = text.toUpperCase() as RoleName;
+  if (!ROLES.includes(upper)) throw new UsageError(`unknown role ${JSON.stringify(text)} (one of ${ROLES.join(", ")})`);
+  return upper;
+}
+
+/** `name=value[@step]` metric points of `runs log-metrics`. */
+export function metricPoints(entries: readonly string[]): { name: string; value: number; step?: number }[] {
+  return entries.map((entry) => {
+    const match = /^([^=]+)=([^@]+)(?:@(\d+))?$/.exec(entry);
+    const value = match ? Number(match[2]) : NaN;
+    if (!match || match[2]!.trim() === "" || !Number.isFinite(value)) throw new UsageError(`a metric must be name=value[@step] with a finite value, got ${JSON.stringify(entry)}`);
+    return match[3] === undefined ? { name: match[1]!, value } : { name: match[1]!, value, step: Number(match[3]) };
+  });
+}
+
+/** One metric condition of a search: the bounds set on one metric (`{name, gt?, gte?, lt?, lte?}`). */
+export interface MetricCondition {
+  name: string;
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+const COMPARATORS = { ">": "gt", ">=": "gte", "<": "lt", "<=": "lte" } as const;
+
+/**
+ * `--metric 'accuracy>0.9' --metric 'loss<=0.2'` → metric conditions, one per metric (bounds on the same metric
+ * merge: `acc>0.8` and `acc<0.95` is one condition). Operators: `>`, `>=`, `<`, `<=`.
+ */
+export function metricConditions(entries: readonly string[]): MetricCondition[] {
+  const byName = new Map<string, MetricCondition>();
+  for (const entry of entries) {
+    const match = /^\s*([^<>=!\s]+)\s*(>=|<=|>|<)\s*(\S+)\s*$/.exec(entry);
+    if (!match) throw new UsageError(`--metric must be NAME>VALUE, NAME>=VALUE, NAME<VALUE or NAME<=VALUE, got ${JSON.stringify(entry)}`);
+    const [, name, op, text] = match as unknown as [string, string, keyof typeof COMPARATORS, string];
+    const value = Number(text);
+    if (!Number.isFinite(value)) throw new UsageError(`--metric ${name}: ${JSON.stringify(text)} is not a finite number`);
+    const condition = byName.get(name) ?? { name };
+    const key = COMPARATORS[op];
+    if (condition[key] !== undefined) throw new UsageError(`--metric ${name}${op} is given twice`);
+    condition[key] = value;
+    byName.set(name, condition);
+  }
+  return [...byName.values()];
+}
+
+/** A metric ordering: `-accuracy` (highest first), `accuracy` or `+accuracy` (lowest first). */
+export interface MetricOrder {
+  metric: string;
+  direction: "ASC" | "DESC";
+}
+
+/** `--order -accuracy` → `{metric: "accuracy", direction: "DESC"}`. */
+export function metricOrder(text: string): MetricOrder {
+  const match = /^([+-]?)([^\s+-][^\s]*)$/.exec(text.trim());
+  if (!match) throw new UsageError(`--order must be METRIC (lowest first) or -METRIC (highest first), got ${JSON.stringify(text)}`);
+  return { metric: match[2]!, direction: match[1] === "-" ? "DESC" : "ASC" };
+}
+
+/** The first `key=value` of a flag, or undefined. */
+export function onePair(entries: readonly string[], what: string): { key: string; value: string } | undefined {
+  if (entries.length > 1) throw new UsageError(`${what} can be given once (this server matches one tag)`);
+  return pairs(entries, what)[0];
+}
+
+// ---- more resolving ----
+
+/** An experiment of the project by name (`--experiment`), else by global id. */
+export async function resolveExperiment(ctx: CommandContext, project: Project, ref = required(ctx, "experiment", "MODELGRAPH_EXPERIMENT")) {
+  const byName = await ctx.client.experiment({ project: { id: project.id }, name: ref });
+  if (byName) return byName;
+  const byId = await ctx.client.experimentById(ref).catch(() => null);
+  if (byId && byId.project.id === project.id) return byId;
+  throw ModelgraphError.notFound("Experiment", ref);
+}
+
+/** A run (iteration): a global id, or a number of `--experiment` in `--project`. */
+export async function resolveRun(ctx: CommandContext, ref: string) {
+  if (/^\d+$/.test(ref)) {
+    const project = await resolveProject(ctx);
+    const experiment = await resolveExperiment(ctx, project);
+    const run = await ctx.client.iteration({ experimentId: experiment.id, number: Number(ref) });
+    if (!run) throw ModelgraphError.notFound("Iteration", `${experiment.name} #${ref}`);
+    return run;
+  }
+  const run = await ctx.client.iterationById(ref).catch(() => null);
+  if (!run) throw ModelgraphError.notFound("Iteration", ref);
+  return run;
+}
