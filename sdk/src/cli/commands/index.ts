@@ -2,12 +2,15 @@
 // here is the order of `modelgraph --help`.
 import { downloadCommands } from "./download.ts";
 import { experimentsCommands } from "./experiments.ts";
+import { membersCommands } from "./members.ts";
 import { modelsCommands } from "./models.ts";
 import { projectsCommands } from "./projects.ts";
 import { registerCommands } from "./register.ts";
+import { requestsCommands } from "./requests.ts";
 import { runsCommands } from "./runs.ts";
 import type { Commands } from "./shared.ts";
 import { stagesCommands } from "./stages.ts";
+import { tokensCommands } from "./tokens.ts";
 import { versionsCommands } from "./versions.ts";
 import { watchCommands } from "./watch.ts";
 import { whoamiCommands } from "./whoami.ts";
@@ -24,6 +27,9 @@ export const COMMANDS: Commands = {
   ...versionsCommands,
   ...registerCommands,
   ...stagesCommands,
+  ...requestsCommands,
   ...downloadCommands,
   ...watchCommands,
+  ...membersCommands,
+  ...tokensCommands,
 };

@@ -12,8 +12,12 @@ import { projectFlag, modelFlag, FORMATS, str, list, flag, integer, stage, pairs
 export const registerCommands: Commands = {
   register: {
     usage:
-      "register FILE --project P --model M [--metric NAME=VALUE]... [--tag KEY=VALUE]... [--iteration ID | --experiment NAME --iteration N] [--parent VERSION] [--description TEXT] [--format FORMAT] [--name NAME] [--sha256 HEX] [--idempotency-key KEY] [--stage STAGE] [--no-create-model] [--progress auto|bar|plain|none]",
+      "register FILE --project P --model M [--metric NAME=VALUE]... [--tag KEY=VALUE]... [--iteration ID | --experiment NAME --iteration N] [--parent VERSION] [--description TEXT] [--format FORMAT] [--name NAME] [--sha256 HEX] [--idempotency-key KEY] [--stage STAGE (if it cannot move: exit 7/8/9, the version created is named)] [--no-create-model] [--progress auto|bar|plain|none]",
     summary: "Upload a model file (with progress) and register it as the next version of a model",
+    examples: [
+      "modelgraph register model.onnx -p fraud -m classifier --format onnx --metric accuracy=0.93 --tag commit=$(git rev-parse --short HEAD) --iteration \"$RUN\"",
+      "modelgraph register model.onnx -p fraud -m classifier --stage STAGING --json | jq -r .id",
+    ],
     options: {
       ...projectFlag,
       ...modelFlag,
@@ -94,7 +98,18 @@ export const registerCommands: Commands = {
       );
       let registered = modelVersion;
       if (targetStage && targetStage !== "NONE") {
-        registered = unwrap(await ctx.client.transitionModelVersionStage({ modelVersionId: modelVersion.id, stage: targetStage, expectedStage: "NONE" }), "transitionModelVersionStage").modelVersion;
+        const moved = await ctx.client.transitionModelVersionStage({ modelVersionId: modelVersion.id, stage: targetStage, expectedStage: "NONE" });
+        if (moved.__typename !== "TransitionModelVersionStagePayload") {
+          // The version exists (stage NONE): say which one, so the pipeline can request approval or retry the move.
+          // --json: the version on stdout as on success; the error line (with details.registeredVersion) on stderr.
+          if (ctx.json) ctx.stdout.write(json(modelVersion));
+          const registeredVersion = { id: modelVersion.id, number: modelVersion.number, stage: modelVersion.stage };
+          throw new ModelgraphError(
+            { ...moved, message: `registered ${describeVersion(model, modelVersion)} id ${modelVersion.id}, but did not move it to ${targetStage}: ${moved.message}`, registeredVersion } as unknown as typeof moved,
+            "transitionModelVersionStage",
+          );
+        }
+        registered = moved.modelVersion;
       }
       if (ctx.json) return void ctx.stdout.write(json(registered));
       ctx.stdout.write(`registered ${describeVersion(model, registered)}: ${formatBytes(Number(resource.sizeBytes))} sha256 ${resource.sha256} id ${registered.id}\n`);
