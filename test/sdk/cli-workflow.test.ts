@@ -106,15 +106,19 @@ describe.skipIf(!databaseAvailable)("modelgraph CLI: the whole workflow", () => 
     expect(human.code).toBe(ExitCode.APPROVAL_REQUIRED);
     expect(human.stderr).toMatch(/^modelgraph: approval required: ApprovalRequiredError: registered gated version 3 \(NONE\) id \S+, but did not move it to STAGING/m);
 
-    // So: request, list the queue, approve.
+    // So: request, list the queue; another ADMIN of the project (made one, with a token, by the CLI) approves.
+    const { user: reviewer } = unwrap(await fx.client.createUser({ name: unique("reviewer") }));
+    await cli(["members", "add", ...p, "--user", reviewer.id, "--role", "ADMIN"]);
+    const reviewerToken = (await cli(["tokens", "create", "reviewer", "--user", reviewer.id])).token as string;
+    const asReviewer = { MODELGRAPH_TOKEN: reviewerToken };
     const requested = await cli(["requests", "create", ...g, "--version", "1", "--stage", "STAGING", "--comment", "please"]);
     expect(requested.transitionRequest).toMatchObject({ status: "PENDING", toStage: "STAGING" });
     const queue = await cli<any[]>(["requests", "list", ...p, "--status", "PENDING"]);
     expect(queue.map((r) => r.id)).toEqual([requested.transitionRequest.id]);
-    const approved = await cli(["requests", "approve", requested.transitionRequest.id, "--comment", "ok"]);
+    const approved = await cli(["requests", "approve", requested.transitionRequest.id, "--comment", "ok"], asReviewer);
     expect(approved).toMatchObject({ transitionRequest: { status: "APPROVED" }, modelVersion: { number: 1, stage: "STAGING" } });
     const second = await cli(["requests", "create", ...g, "--version", "2", "--stage", "STAGING"]);
-    expect(await cli(["requests", "reject", second.transitionRequest.id])).toMatchObject({ transitionRequest: { status: "REJECTED" } });
+    expect(await cli(["requests", "reject", second.transitionRequest.id], asReviewer)).toMatchObject({ transitionRequest: { status: "REJECTED" } });
     // Cancelling a decided request is refused (a typed error, not a success).
     const cancel = await runCli(["requests", "cancel", second.transitionRequest.id, "--json"], env);
     expect(cancel.code, cancel.stderr).not.toBe(0);
