@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createClient } from "../node/index.ts";
-import { COMMANDS, type Command } from "./commands.ts";
+import { COMMANDS, type Command } from "./commands/index.ts";
 import { describeError, errorLine, ExitCode, MissingTokenError, UsageError, type ExitCodeValue } from "./exit-codes.ts";
 import type { TextOut } from "./progress.ts";
 
@@ -32,7 +32,7 @@ export interface CliIO {
 }
 
 function helpText(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(20)} ${c.summary}`);
   return `modelgraph — the modelgraph ML model registry from the command line
 
 Usage: modelgraph <command> [flags]
@@ -104,7 +104,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCodeV
     }
     const { command, name } = found;
     if (loose.values.help) {
-      io.stdout.write(`Usage: modelgraph ${command.usage}\n\n${command.summary}\n`);
+      const examples = command.examples?.length ? `\nExamples:\n${command.examples.map((e) => `  ${e}`).join("\n")}\n` : "";
+      io.stdout.write(`Usage: modelgraph ${command.usage}\n\n${command.summary}\n${examples}\nGlobal flags: --json (stable JSON on stdout, ids included), --url, --token-file, --quiet; modelgraph --help lists exit codes.\n`);
       return ExitCode.OK;
     }
     let parsed;
