@@ -10,9 +10,8 @@ import { ModelsPage } from "../features/models/models-page";
 import { ProjectsPage } from "../features/projects/projects-page";
 import { SignInPage } from "../features/sign-in/sign-in-page";
 import { VersionPage } from "../features/version/version-page";
-import { onSessionEnded, request, SessionEndedError } from "../lib/client";
-import { signOut } from "../lib/session";
-import { ViewerQuery } from "./viewer";
+import { onSessionEnded, SessionEndedError } from "../lib/client";
+import { currentSession, signOut } from "../lib/session";
 import { CrumbsContext } from "./crumbs";
 
 const queryClient = new QueryClient({
@@ -29,9 +28,9 @@ export function App() {
   const [location, navigate] = useLocation();
 
   const check = useCallback(() => {
-    request(ViewerQuery)
-      .then((data) => setSession({ state: "in", viewer: data.viewer.displayName ?? data.viewer.name }))
-      .catch((error: unknown) => setSession({ state: "out", message: error instanceof SessionEndedError ? error.message : String((error as Error).message) }));
+    currentSession()
+      .then((session) => setSession(session.viewer ? { state: "in", viewer: session.viewer.name } : { state: "out", message: session.message }))
+      .catch((error: unknown) => setSession({ state: "out", message: `The server cannot be reached: ${(error as Error).message}` }));
   }, []);
 
   useEffect(check, [check]);

@@ -22,3 +22,12 @@ export async function signIn(token: string): Promise<SignedIn> {
 export async function signOut(): Promise<void> {
   await fetch("/auth/session", { method: "DELETE", credentials: "same-origin", headers: { ...CSRF_HEADERS } });
 }
+
+export type SessionState = { viewer: { name: string; isAdmin: boolean } } | { viewer: null; reason: string; message: string };
+
+/** Who the session cookie signs in (asked at start: answers 200 either way, so the browser logs no error). */
+export async function currentSession(): Promise<SessionState> {
+  const response = await fetch("/auth/session", { credentials: "same-origin", headers: { ...CSRF_HEADERS } });
+  if (!response.ok) throw new Error(`The server answered ${response.status}`);
+  return (await response.json()) as SessionState;
+}

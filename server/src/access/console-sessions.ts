@@ -32,9 +32,12 @@ export function sessionIdFromCookie(header: string | undefined | null): string |
 
 const cookieAttributes = (secure: boolean) => `Path=/; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
 
-export function sessionCookie(id: string, expiresAt: Date, secure: boolean): string {
-  const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
-  return `${SESSION_COOKIE}=${id}; Max-Age=${maxAge}; ${cookieAttributes(secure)}`;
+/**
+ * The cookie lives as long as a session may (SESSION_TTL_MS), even when the token expires sooner: the server decides
+ * when the session ends, so the browser still sends the cookie then and the page can say why it ended.
+ */
+export function sessionCookie(id: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${id}; Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}; ${cookieAttributes(secure)}`;
 }
 
 export function clearedSessionCookie(secure: boolean): string {

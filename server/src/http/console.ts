@@ -7,10 +7,7 @@ import type http from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import {
-  AuthenticationError,
-  clientAddress,
-} from "../access/authenticate.ts";
+import { AuthenticationError, clientAddress } from "../access/authenticate.ts";
 import {
   CSRF_HEADER,
   clearedSessionCookie,
@@ -90,13 +87,36 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<strin
 }
 
 /**
+ * `GET /auth/session`: who the cookie signs in, or why it no longer does. Always 200 (the page asks it at start, and
+ * a browser logs every 4xx as a console error): `{"viewer": {…}}` or `{"viewer": null, "reason", "message"}`.
+ */
+async function describeSession(req: http.IncomingMessage, res: http.ServerResponse, options: ConsoleRoutesOptions): Promise<void> {
+  const sessionId = sessionIdFromCookie(req.headers.cookie);
+  if (!sessionId) {
+    sendJson(res, 200, { viewer: null, reason: "missing", message: "" });
+    return;
+  }
+  try {
+    const viewer = await options.sessions.authenticate(sessionId, clientAddress(req, options.trustProxyHops));
+    sendJson(res, 200, { viewer: { name: viewer.name, isAdmin: viewer.isAdmin } });
+  } catch (error) {
+    if (!(error instanceof AuthenticationError)) throw error;
+    sendJson(res, 200, { viewer: null, reason: error.reason, message: error.message }, { "set-cookie": clearedSessionCookie(isHttps(req, options.trustProxyHops)) });
+  }
+}
+
+/**
  * `POST /auth/session` `{"token": "mg_…"}` opens a session (Set-Cookie), `DELETE /auth/session` ends it. Both need
  * the CSRF header (a cross-site form cannot send it) and, when the browser says where it comes from, this origin.
  */
 async function handleSessionRoute(req: http.IncomingMessage, res: http.ServerResponse, options: ConsoleRoutesOptions): Promise<void> {
+  if (req.method === "GET") {
+    await describeSession(req, res, options);
+    return;
+  }
   if (req.method !== "POST" && req.method !== "DELETE") {
     req.resume();
-    sendJson(res, 405, { error: { message: "Use POST to sign in and DELETE to sign out" } }, { allow: "POST, DELETE" });
+    sendJson(res, 405, { error: { message: "Use GET to read the session, POST to sign in and DELETE to sign out" } }, { allow: "GET, POST, DELETE" });
     return;
   }
   if (req.headers[CSRF_HEADER] !== "1" || !isSameOrigin(req)) {
@@ -130,7 +150,7 @@ async function handleSessionRoute(req: http.IncomingMessage, res: http.ServerRes
       res,
       200,
       { viewer: { name: session.viewer.name, isAdmin: session.viewer.isAdmin }, expiresAt: session.expiresAt.toISOString() },
-      { "set-cookie": sessionCookie(session.id, session.expiresAt, secure) },
+      { "set-cookie": sessionCookie(session.id, secure) },
     );
   } catch (error) {
     if (!(error instanceof AuthenticationError)) throw error;
