@@ -169,11 +169,6 @@ export type TransitionModelVersionStageInput = {
   stage: ModelVersionStage;
 };
 
-export type ConsoleViewerQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ConsoleViewerQuery = { viewer: { id: string, name: string, displayName: string | null, isAdmin: boolean } };
-
 export type ConsoleModelQueryVariables = Exact<{
   project: string;
   model: string;
@@ -315,16 +310,6 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
-export const ConsoleViewerDocument = new TypedDocumentString(`
-    query ConsoleViewer {
-  viewer {
-    id
-    name
-    displayName
-    isAdmin
-  }
-}
-    `) as unknown as TypedDocumentString<ConsoleViewerQuery, ConsoleViewerQueryVariables>;
 export const ConsoleModelDocument = new TypedDocumentString(`
     query ConsoleModel($project: String!, $model: String!) {
   project(by: {name: $project}) {
