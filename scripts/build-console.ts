@@ -4,7 +4,7 @@
 //   tsx scripts/build-console.ts --if-stale  build only when console/dist is missing or stale (what `pnpm start` runs)
 //
 // Stale means: the sha256 of the console's sources (console/src, index.html, vite.config.ts, tsconfig.json, its
-// package.json) and of pnpm-lock.yaml differs from the one recorded in console/dist/.source-hash by the last build.
+// package.json), of pnpm-lock.yaml and of this script differs from the one recorded in console/dist/.source-hash by the last build.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +28,7 @@ export function consoleSourceHash(): string {
     ...files(path.join(CONSOLE, "src")),
     ...["index.html", "vite.config.ts", "tsconfig.json", "package.json"].map((f) => path.join(CONSOLE, f)),
     path.join(ROOT, "pnpm-lock.yaml"),
+    fileURLToPath(import.meta.url),
   ].sort();
   const hash = createHash("sha256");
   for (const file of inputs) hash.update(path.relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
@@ -45,7 +46,8 @@ if (!existsSync(vite)) {
 }
 const started = Date.now();
 process.stderr.write(`building the console (${ifStale ? (existsSync(STAMP) ? "sources changed" : "no build yet") : "requested"})…\n`);
-const result = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: CONSOLE, stdio: "inherit" });
+// NODE_ENV decides React's build: callers such as vitest set it to "test", which would ship React's development build.
+const result = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: CONSOLE, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
 if (result.status !== 0) process.exit(result.status ?? 1);
 writeFileSync(STAMP, `${hash}\n`);
 process.stderr.write(`console built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
