@@ -274,6 +274,21 @@ describe.skipIf(!chromiumAvailable || dbKind !== "pglite")("web console in Chrom
     await shot(page, "session-expired");
   });
 
+  it("serves deep links as the app's page with its CSP, hashed assets as immutable, and 404 for unknown files", async () => {
+    const page = await fetch(`${server.url}/projects/x/models/y/versions/3`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("cache-control")).toBe("no-cache");
+    expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self';.*connect-src 'self' ws:\/\/127\.0\.0\.1:\d+/);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())![1]!;
+    const asset = await fetch(`${server.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect((await fetch(`${server.url}/assets/nope-123.js`)).status).toBe(404);
+    // Paths of the server's own routes are never the app's page (GraphiQL's namespace: refused before GraphQL runs).
+    expect((await fetch(`${server.url}/graphiql-assets/package.json`)).status).toBeGreaterThanOrEqual(400);
+  });
+
   it("logged no error in the browser console", () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -29,6 +29,9 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 
+/** Paths of the server's own routes (GraphiQL's files, artifacts): never answered with the app's page. */
+const RESERVED_PREFIXES = ["/graphiql-assets/", "/artifacts/", "/auth/"];
+
 /** Sign-in bodies are a token and nothing else. */
 const MAX_SIGN_IN_BODY_BYTES = 4096;
 
@@ -222,6 +225,8 @@ export async function handleConsole(req: http.IncomingMessage, res: http.ServerR
     return true;
   }
   if (pathname === "/graphql" || (req.method !== "GET" && req.method !== "HEAD")) return false;
+  // Other servers' namespaces are never the app's deep links: what they did not answer stays a 404.
+  if (RESERVED_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return false;
   const dist = options.dist ?? CONSOLE_DIST;
   if (pathname.startsWith("/assets/")) {
     const file = await assetFile(dist, pathname);
