@@ -1,14 +1,28 @@
 # modelgraph server image. Build: docker build -t modelgraph .
+# The web console is built in its own stage; the image carries only its static files (console/dist).
+FROM node:20.19-bookworm-slim AS console
+WORKDIR /app
+RUN npm install -g pnpm@10.34.9
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY server/package.json server/package.json
+COPY sdk/package.json sdk/package.json
+COPY console/package.json console/package.json
+RUN pnpm install --frozen-lockfile --filter @modelgraph/console...
+COPY console console
+RUN cd console && node node_modules/vite/bin/vite.js build
+
 FROM node:20.19-bookworm-slim
 WORKDIR /app
 RUN npm install -g pnpm@10.34.9
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY server/package.json server/package.json
 COPY sdk/package.json sdk/package.json
+COPY console/package.json console/package.json
 RUN pnpm install --frozen-lockfile --filter @modelgraph/server...
 COPY tsconfig.json ./
 COPY prisma prisma
 COPY server server
+COPY --from=console /app/console/dist console/dist
 RUN mkdir -p /data && chown node:node /data
 ENV NODE_ENV=production PORT=4000 HOST=0.0.0.0 DATA_DIR=/data SHUTDOWN_TIMEOUT_SECONDS=25
 EXPOSE 4000

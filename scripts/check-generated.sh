@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pnpm -s generate >/dev/null
-paths=(schema.graphql server/src/generated sdk/src/generated)
+paths=(schema.graphql server/src/generated sdk/src/generated console/src/graphql)
 if ! git diff --quiet -- "${paths[@]}" || [ -n "$(git ls-files --others --exclude-standard -- "${paths[@]}")" ]; then
   echo "Generated files are stale. Run 'pnpm generate' and commit the result:" >&2
   git status --short -- "${paths[@]}" >&2

@@ -9,6 +9,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authenticate, AuthenticationError, clientAddress, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
 import { SessionLimits, SessionRegistry } from "./access/sessions.ts";
+import { ConsoleSessions, CsrfHeaderRequiredError, consoleCredential, isSameOrigin } from "./access/console-sessions.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
 import type { RequestContext } from "./context.ts";
@@ -26,6 +27,7 @@ import { tooManySessionsError } from "./graphql/events.ts";
 import { graphqlLimitPlugins, resolvePersistedOperation } from "./graphql/limits.ts";
 import { schema } from "./graphql/schema.ts";
 import { handleArtifacts } from "./http/artifacts.ts";
+import { handleConsole } from "./http/console.ts";
 import { CorsPolicy } from "./http/cors.ts";
 import { handleGraphiQLAssets, renderGraphiQL } from "./http/graphiql.ts";
 import { handleHealth } from "./http/health.ts";
@@ -156,7 +158,7 @@ function unauthenticated(error: AuthenticationError): GraphQLError {
       extensions: { code: "RATE_LIMITED", retryAfterSeconds, http: { status: 429, headers: { "retry-after": String(retryAfterSeconds) } } },
     });
   }
-  return new GraphQLError(error.message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+  return new GraphQLError(error.message, { extensions: { code: "UNAUTHENTICATED", reason: error.reason, http: { status: 401 } } });
 }
 
 export async function startApp(config: Config): Promise<App> {
@@ -191,6 +193,7 @@ export async function startApp(config: Config): Promise<App> {
   });
   const sessionLimits = new SessionLimits(config.sessions);
   const limiter = new FailedAuthLimiter(config.authFailures.limit, config.authFailures.windowSeconds * 1000);
+  const consoleSessions = new ConsoleSessions(db.prisma, limiter);
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
   const sweep = () =>
@@ -248,13 +251,18 @@ export async function startApp(config: Config): Promise<App> {
       // WebSocket operations were authenticated when the connection opened.
       if (initial.viewer) return contextFor(initial.viewer, origin, requestId);
       try {
-        const token = tokenFromHeader(initial.request.headers.get("authorization"));
-        const viewer = await authenticate(db.prisma, limiter, token, initial.clientKey ?? "unknown");
+        const headers = initial.request.headers;
+        // Without a Bearer token, the console's session cookie (which must come with the CSRF header).
+        const sessionId = consoleCredential(headers.get("authorization"), headers.get("cookie"), headers.get("x-modelgraph-csrf"));
+        const viewer = sessionId
+          ? await consoleSessions.authenticate(sessionId, initial.clientKey ?? "unknown")
+          : await authenticate(db.prisma, limiter, tokenFromHeader(headers.get("authorization")), initial.clientKey ?? "unknown");
         const refusal = initial.sseStream && viewer.tokenId ? sessionLimits.claimSseStream(viewer.tokenId, initial.sseStream) : null;
         if (refusal) throw tooManySessionsError(refusal, 429);
         return contextFor(viewer, origin, requestId);
       } catch (error) {
         if (error instanceof AuthenticationError) throw unauthenticated(error);
+        if (error instanceof CsrfHeaderRequiredError) throw new GraphQLError(error.message, { extensions: { code: "CSRF_HEADER_REQUIRED", http: { status: 403 } } });
         throw error;
       }
     },
@@ -278,6 +286,7 @@ export async function startApp(config: Config): Promise<App> {
         return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, requestId);
       });
       if (handled) return;
+      if (await handleConsole(req, res, { sessions: consoleSessions, trustProxyHops: config.trustProxyHops })) return;
       const sseStream = String(req.headers.accept ?? "").includes("text/event-stream") ? res : undefined;
       await yoga(req, res, { clientKey, requestId, sseStream });
     } catch (error) {
@@ -342,14 +351,24 @@ export async function startApp(config: Config): Promise<App> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
-  const wsServer = useServer<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; viewer?: Viewer; token?: string | null }>(
+  const wsServer = useServer<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; viewer?: Viewer; token?: string | null; sessionId?: string }>(
     {
-      // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header.
+      // Authenticate once per connection: connectionParams.authorization, else the upgrade request's header, else
+      // the console's session cookie — from a page of this origin only (cross-site WebSockets are not CORS-checked).
       onConnect: async (ctx) => {
-        const token = tokenFromHeader(String(ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization ?? ""));
+        const request = ctx.extra.request;
+        const authorization = String(ctx.connectionParams?.authorization ?? request.headers.authorization ?? "");
+        const sessionId = consoleCredential(authorization, request.headers.cookie, "1");
+        const token = tokenFromHeader(authorization);
+        if (sessionId && !isSameOrigin(request)) {
+          ctx.extra.socket.close(4403, "Forbidden: the console session cookie is accepted from this origin only");
+          return false;
+        }
         try {
-          ctx.extra.viewer = await authenticate(db.prisma, limiter, token, clientAddress(ctx.extra.request, config.trustProxyHops));
+          const clientKey = clientAddress(request, config.trustProxyHops);
+          ctx.extra.viewer = sessionId ? await consoleSessions.authenticate(sessionId, clientKey) : await authenticate(db.prisma, limiter, token, clientKey);
           ctx.extra.token = token;
+          if (sessionId) ctx.extra.sessionId = sessionId;
           const refusal = ctx.extra.viewer.tokenId ? sessionLimits.claimConnection(ctx.extra.viewer.tokenId, ctx.extra.socket) : null;
           if (refusal) {
             ctx.extra.socket.close(1008, refusal.message); // 1008 "policy violation", saying which limit
@@ -401,7 +420,10 @@ export async function startApp(config: Config): Promise<App> {
         // Each operation re-checks the connection's token: a token revoked (or expired) meanwhile stops working at once.
         let viewer: Viewer;
         try {
-          viewer = await authenticate(db.prisma, limiter, ctx.extra.token ?? null, clientAddress(ctx.extra.request, config.trustProxyHops));
+          const clientKey = clientAddress(ctx.extra.request, config.trustProxyHops);
+          viewer = ctx.extra.sessionId
+            ? await consoleSessions.authenticate(ctx.extra.sessionId, clientKey)
+            : await authenticate(db.prisma, limiter, ctx.extra.token ?? null, clientKey);
         } catch (error) {
           if (error instanceof AuthenticationError) return [unauthenticated(error)];
           if (isDatabaseUnavailable(error)) return [serviceUnavailableError()];

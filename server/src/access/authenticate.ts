@@ -7,7 +7,7 @@ import { hashesEqual, hashToken, isWellFormedToken } from "./tokens.ts";
 import type { Viewer } from "./viewer.ts";
 
 /** Why a request was refused before it reached the API. */
-export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "deactivated" | "rate_limited";
+export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "deactivated" | "rate_limited" | "session";
 
 export class AuthenticationError extends Error {
   override name = "AuthenticationError";
@@ -25,6 +25,7 @@ export class AuthenticationError extends Error {
         expired: "The token has expired",
         deactivated: "The user has been deactivated",
         rate_limited: "Too many failed authentication attempts; try again later",
+        session: "The console session has ended: sign in again",
       }[reason],
     );
   }

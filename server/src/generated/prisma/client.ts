@@ -47,6 +47,12 @@ export { Prisma }
  */
 export type User = Prisma.UserModel
 /**
+ * Model ConsoleSession
+ * A web console session (server/src/access/console-sessions.ts): the browser's cookie holds a random id, only its
+ * sha256 is stored. It authenticates as the token it was opened with, while that token works and until `expiresAt`.
+ */
+export type ConsoleSession = Prisma.ConsoleSessionModel
+/**
  * Model ApiToken
  * An API token. Only the sha256 of the secret is stored.
  */

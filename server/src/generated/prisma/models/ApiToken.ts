@@ -225,6 +225,7 @@ export type ApiTokenWhereInput = {
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   parent?: Prisma.XOR<Prisma.ApiTokenNullableScalarRelationFilter, Prisma.ApiTokenWhereInput> | null
   children?: Prisma.ApiTokenListRelationFilter
+  consoleSessions?: Prisma.ConsoleSessionListRelationFilter
 }
 
 export type ApiTokenOrderByWithRelationInput = {
@@ -241,6 +242,7 @@ export type ApiTokenOrderByWithRelationInput = {
   user?: Prisma.UserOrderByWithRelationInput
   parent?: Prisma.ApiTokenOrderByWithRelationInput
   children?: Prisma.ApiTokenOrderByRelationAggregateInput
+  consoleSessions?: Prisma.ConsoleSessionOrderByRelationAggregateInput
 }
 
 export type ApiTokenWhereUniqueInput = Prisma.AtLeast<{
@@ -260,6 +262,7 @@ export type ApiTokenWhereUniqueInput = Prisma.AtLeast<{
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   parent?: Prisma.XOR<Prisma.ApiTokenNullableScalarRelationFilter, Prisma.ApiTokenWhereInput> | null
   children?: Prisma.ApiTokenListRelationFilter
+  consoleSessions?: Prisma.ConsoleSessionListRelationFilter
 }, "id" | "tokenHash">
 
 export type ApiTokenOrderByWithAggregationInput = {
@@ -306,6 +309,7 @@ export type ApiTokenCreateInput = {
   user: Prisma.UserCreateNestedOneWithoutTokensInput
   parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
   children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenUncheckedCreateInput = {
@@ -320,6 +324,7 @@ export type ApiTokenUncheckedCreateInput = {
   createdAt?: Date | string
   parentTokenId?: string | null
   children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenUpdateInput = {
@@ -334,6 +339,7 @@ export type ApiTokenUpdateInput = {
   user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
   parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
   children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUncheckedUpdateInput = {
@@ -348,6 +354,7 @@ export type ApiTokenUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenCreateManyInput = {
@@ -395,6 +402,11 @@ export type ApiTokenListRelationFilter = {
 
 export type ApiTokenOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type ApiTokenScalarRelationFilter = {
+  is?: Prisma.ApiTokenWhereInput
+  isNot?: Prisma.ApiTokenWhereInput
 }
 
 export type ApiTokenNullableScalarRelationFilter = {
@@ -483,6 +495,20 @@ export type ApiTokenUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.ApiTokenScalarWhereInput | Prisma.ApiTokenScalarWhereInput[]
 }
 
+export type ApiTokenCreateNestedOneWithoutConsoleSessionsInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutConsoleSessionsInput, Prisma.ApiTokenUncheckedCreateWithoutConsoleSessionsInput>
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutConsoleSessionsInput
+  connect?: Prisma.ApiTokenWhereUniqueInput
+}
+
+export type ApiTokenUpdateOneRequiredWithoutConsoleSessionsNestedInput = {
+  create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutConsoleSessionsInput, Prisma.ApiTokenUncheckedCreateWithoutConsoleSessionsInput>
+  connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutConsoleSessionsInput
+  upsert?: Prisma.ApiTokenUpsertWithoutConsoleSessionsInput
+  connect?: Prisma.ApiTokenWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ApiTokenUpdateToOneWithWhereWithoutConsoleSessionsInput, Prisma.ApiTokenUpdateWithoutConsoleSessionsInput>, Prisma.ApiTokenUncheckedUpdateWithoutConsoleSessionsInput>
+}
+
 export type ApiTokenCreateNestedOneWithoutChildrenInput = {
   create?: Prisma.XOR<Prisma.ApiTokenCreateWithoutChildrenInput, Prisma.ApiTokenUncheckedCreateWithoutChildrenInput>
   connectOrCreate?: Prisma.ApiTokenCreateOrConnectWithoutChildrenInput
@@ -552,6 +578,7 @@ export type ApiTokenCreateWithoutUserInput = {
   createdAt?: Date | string
   parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
   children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenUncheckedCreateWithoutUserInput = {
@@ -565,6 +592,7 @@ export type ApiTokenUncheckedCreateWithoutUserInput = {
   createdAt?: Date | string
   parentTokenId?: string | null
   children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenCreateOrConnectWithoutUserInput = {
@@ -609,6 +637,78 @@ export type ApiTokenScalarWhereInput = {
   parentTokenId?: Prisma.StringNullableFilter<"ApiToken"> | string | null
 }
 
+export type ApiTokenCreateWithoutConsoleSessionsInput = {
+  id?: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+  user: Prisma.UserCreateNestedOneWithoutTokensInput
+  parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
+  children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
+}
+
+export type ApiTokenUncheckedCreateWithoutConsoleSessionsInput = {
+  id?: string
+  userId: string
+  name: string
+  prefix: string
+  tokenHash: string
+  expiresAt?: Date | string | null
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  createdAt?: Date | string
+  parentTokenId?: string | null
+  children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
+}
+
+export type ApiTokenCreateOrConnectWithoutConsoleSessionsInput = {
+  where: Prisma.ApiTokenWhereUniqueInput
+  create: Prisma.XOR<Prisma.ApiTokenCreateWithoutConsoleSessionsInput, Prisma.ApiTokenUncheckedCreateWithoutConsoleSessionsInput>
+}
+
+export type ApiTokenUpsertWithoutConsoleSessionsInput = {
+  update: Prisma.XOR<Prisma.ApiTokenUpdateWithoutConsoleSessionsInput, Prisma.ApiTokenUncheckedUpdateWithoutConsoleSessionsInput>
+  create: Prisma.XOR<Prisma.ApiTokenCreateWithoutConsoleSessionsInput, Prisma.ApiTokenUncheckedCreateWithoutConsoleSessionsInput>
+  where?: Prisma.ApiTokenWhereInput
+}
+
+export type ApiTokenUpdateToOneWithWhereWithoutConsoleSessionsInput = {
+  where?: Prisma.ApiTokenWhereInput
+  data: Prisma.XOR<Prisma.ApiTokenUpdateWithoutConsoleSessionsInput, Prisma.ApiTokenUncheckedUpdateWithoutConsoleSessionsInput>
+}
+
+export type ApiTokenUpdateWithoutConsoleSessionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
+  parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
+}
+
+export type ApiTokenUncheckedUpdateWithoutConsoleSessionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  prefix?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
+}
+
 export type ApiTokenCreateWithoutChildrenInput = {
   id?: string
   name: string
@@ -620,6 +720,7 @@ export type ApiTokenCreateWithoutChildrenInput = {
   createdAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutTokensInput
   parent?: Prisma.ApiTokenCreateNestedOneWithoutChildrenInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenUncheckedCreateWithoutChildrenInput = {
@@ -633,6 +734,7 @@ export type ApiTokenUncheckedCreateWithoutChildrenInput = {
   revokedAt?: Date | string | null
   createdAt?: Date | string
   parentTokenId?: string | null
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenCreateOrConnectWithoutChildrenInput = {
@@ -651,6 +753,7 @@ export type ApiTokenCreateWithoutParentInput = {
   createdAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutTokensInput
   children?: Prisma.ApiTokenCreateNestedManyWithoutParentInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenUncheckedCreateWithoutParentInput = {
@@ -664,6 +767,7 @@ export type ApiTokenUncheckedCreateWithoutParentInput = {
   revokedAt?: Date | string | null
   createdAt?: Date | string
   children?: Prisma.ApiTokenUncheckedCreateNestedManyWithoutParentInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTokenInput
 }
 
 export type ApiTokenCreateOrConnectWithoutParentInput = {
@@ -698,6 +802,7 @@ export type ApiTokenUpdateWithoutChildrenInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
   parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUncheckedUpdateWithoutChildrenInput = {
@@ -711,6 +816,7 @@ export type ApiTokenUncheckedUpdateWithoutChildrenInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUpsertWithWhereUniqueWithoutParentInput = {
@@ -752,6 +858,7 @@ export type ApiTokenUpdateWithoutUserInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   parent?: Prisma.ApiTokenUpdateOneWithoutChildrenNestedInput
   children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUncheckedUpdateWithoutUserInput = {
@@ -765,6 +872,7 @@ export type ApiTokenUncheckedUpdateWithoutUserInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   parentTokenId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUncheckedUpdateManyWithoutUserInput = {
@@ -802,6 +910,7 @@ export type ApiTokenUpdateWithoutParentInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutTokensNestedInput
   children?: Prisma.ApiTokenUpdateManyWithoutParentNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUncheckedUpdateWithoutParentInput = {
@@ -815,6 +924,7 @@ export type ApiTokenUncheckedUpdateWithoutParentInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   children?: Prisma.ApiTokenUncheckedUpdateManyWithoutParentNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTokenNestedInput
 }
 
 export type ApiTokenUncheckedUpdateManyWithoutParentInput = {
@@ -836,10 +946,12 @@ export type ApiTokenUncheckedUpdateManyWithoutParentInput = {
 
 export type ApiTokenCountOutputType = {
   children: number
+  consoleSessions: number
 }
 
 export type ApiTokenCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   children?: boolean | ApiTokenCountOutputTypeCountChildrenArgs
+  consoleSessions?: boolean | ApiTokenCountOutputTypeCountConsoleSessionsArgs
 }
 
 /**
@@ -859,6 +971,13 @@ export type ApiTokenCountOutputTypeCountChildrenArgs<ExtArgs extends runtime.Typ
   where?: Prisma.ApiTokenWhereInput
 }
 
+/**
+ * ApiTokenCountOutputType without action
+ */
+export type ApiTokenCountOutputTypeCountConsoleSessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConsoleSessionWhereInput
+}
+
 
 export type ApiTokenSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -874,6 +993,7 @@ export type ApiTokenSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
   children?: boolean | Prisma.ApiToken$childrenArgs<ExtArgs>
+  consoleSessions?: boolean | Prisma.ApiToken$consoleSessionsArgs<ExtArgs>
   _count?: boolean | Prisma.ApiTokenCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["apiToken"]>
 
@@ -925,6 +1045,7 @@ export type ApiTokenInclude<ExtArgs extends runtime.Types.Extensions.InternalArg
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   parent?: boolean | Prisma.ApiToken$parentArgs<ExtArgs>
   children?: boolean | Prisma.ApiToken$childrenArgs<ExtArgs>
+  consoleSessions?: boolean | Prisma.ApiToken$consoleSessionsArgs<ExtArgs>
   _count?: boolean | Prisma.ApiTokenCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ApiTokenIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -942,6 +1063,7 @@ export type $ApiTokenPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     user: Prisma.$UserPayload<ExtArgs>
     parent: Prisma.$ApiTokenPayload<ExtArgs> | null
     children: Prisma.$ApiTokenPayload<ExtArgs>[]
+    consoleSessions: Prisma.$ConsoleSessionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1357,6 +1479,7 @@ export interface Prisma__ApiTokenClient<T, Null = never, ExtArgs extends runtime
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   parent<T extends Prisma.ApiToken$parentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiToken$parentArgs<ExtArgs>>): Prisma.Prisma__ApiTokenClient<runtime.Types.Result.GetResult<Prisma.$ApiTokenPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   children<T extends Prisma.ApiToken$childrenArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiToken$childrenArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiTokenPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  consoleSessions<T extends Prisma.ApiToken$consoleSessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiToken$consoleSessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConsoleSessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1837,6 +1960,30 @@ export type ApiToken$childrenArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.ApiTokenScalarFieldEnum | Prisma.ApiTokenScalarFieldEnum[]
+}
+
+/**
+ * ApiToken.consoleSessions
+ */
+export type ApiToken$consoleSessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ConsoleSession
+   */
+  select?: Prisma.ConsoleSessionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ConsoleSession
+   */
+  omit?: Prisma.ConsoleSessionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConsoleSessionInclude<ExtArgs> | null
+  where?: Prisma.ConsoleSessionWhereInput
+  orderBy?: Prisma.ConsoleSessionOrderByWithRelationInput | Prisma.ConsoleSessionOrderByWithRelationInput[]
+  cursor?: Prisma.ConsoleSessionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConsoleSessionScalarFieldEnum | Prisma.ConsoleSessionScalarFieldEnum[]
 }
 
 /**
