@@ -13,6 +13,7 @@ import {
   type UploadArtifactOptions,
 } from "./artifacts.ts";
 import { ModelgraphError } from "./errors.ts";
+import { parseModelUri, type ModelUri } from "./model-uri.ts";
 import {
   AuditLogDocument,
   CompareModelVersionsDocument,
@@ -59,6 +60,8 @@ import {
   ModelVersionDocument,
   ModelVersionLineageDocument,
   ModelVersionStageChangedDocument,
+  ModelAliasChangedDocument,
+  type ModelAliasChangedSubscriptionVariables,
   ModelVersionStageHistoryDocument,
   ModelVersionsDocument,
   ModelVersionTransitionRequestsDocument,
@@ -219,6 +222,7 @@ import type {
   ProjectMember,
   Resource,
   StageChangeEvent,
+  AliasChangeEvent,
   StageTransition,
   TransitionRequest,
   User,
@@ -551,6 +555,16 @@ export interface StageChangeFilter {
   stages?: ModelVersionStage[] | null;
 }
 
+/** Variables of `aliasChanges` / `watchAliasChanges`. */
+export interface AliasChangeFilter {
+  /** The project (global id). */
+  projectId: string;
+  /** Only this model (global id). */
+  modelId?: string | null;
+  /** Only moves of these aliases (e.g. `["champion"]`). */
+  aliases?: string[] | null;
+}
+
 /** Variables of `projectEvents` / `watchProjectEvents`. */
 export interface ProjectEventFilter {
   /** The project (global id). */
@@ -571,6 +585,15 @@ export interface SubscriptionMethods {
    * ```
    */
   stageChanges(filter: StageChangeFilter, options?: ResumeOptions): ResumableSubscription<StageChangeEvent>;
+  /**
+   * Alias moves (set, moved, removed) as an async iterable that reconnects and resumes from its last cursor.
+   *
+   * @example
+   * ```ts
+   * for await (const change of client.aliasChanges({ projectId, aliases: ["champion"] }, { after: savedCursor })) deploy(change.toVersion);
+   * ```
+   */
+  aliasChanges(filter: AliasChangeFilter, options?: ResumeOptions): ResumableSubscription<AliasChangeEvent>;
   /** Every event of a project as an async iterable that reconnects and resumes from its last cursor. */
   projectEvents(filter: ProjectEventFilter, options?: ResumeOptions): ResumableSubscription<ProjectEvent>;
   /**
@@ -579,6 +602,8 @@ export interface SubscriptionMethods {
    * after a restart with no gap and no duplicate.
    */
   watchStageChanges(options: StageChangeFilter & WatchOptions<StageChangeEvent>): Watch;
+  /** Like {@link SubscriptionMethods.watchStageChanges}, for alias moves (`modelAliasChanged`). */
+  watchAliasChanges(options: AliasChangeFilter & WatchOptions<AliasChangeEvent>): Watch;
   /** Like {@link SubscriptionMethods.watchStageChanges}, for every event of a project. */
   watchProjectEvents(options: ProjectEventFilter & WatchOptions<ProjectEvent>): Watch;
 }
@@ -607,6 +632,12 @@ export interface ModelgraphClient<Source, Destination> extends QueryMethods, Mut
    * destination path (a stream is aborted) and `ArtifactIntegrityError` is thrown.
    */
   downloadArtifact(resource: ResourceRef, destination: Destination, options?: DownloadArtifactOptions): Promise<DownloadResult>;
+  /**
+   * The version a model URI names (`models:/vision/resnet@champion`, `…/3`, `…/PRODUCTION`, `…@latest`; see
+   * `parseModelUri`). A malformed URI throws `ModelUriError`; a project, model or version that does not exist
+   * (or is not visible) throws a `NotFoundError` whose `ref` is the URI.
+   */
+  resolveModelUri(uri: string | ModelUri, options?: RequestOptions): Promise<ModelVersion>;
   /** Closes the subscription connection, if any. The client stays usable. */
   close(): Promise<void>;
 }
@@ -803,6 +834,30 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
       resume,
     );
 
+  const aliasChanges = (filter: AliasChangeFilter, resume: ResumeOptions = {}) =>
+    new ResumableSubscription<AliasChangeEvent>(
+      hub,
+      ModelAliasChangedDocument as TypedDocumentNode<unknown, unknown>,
+      { projectId: filter.projectId, modelId: filter.modelId ?? null, aliases: filter.aliases ?? null } satisfies Omit<ModelAliasChangedSubscriptionVariables, "after">,
+      "modelAliasChanged",
+      resume,
+    );
+
+  const resolveModelUri = async (uri: string | ModelUri, o?: RequestOptions): Promise<ModelVersion> => {
+    const parsed = typeof uri === "string" ? parseModelUri(uri) : uri;
+    const model = await queries.model({ project: { name: parsed.project }, name: parsed.model }, o);
+    if (!model) throw ModelgraphError.notFound("Model", parsed.uri, "resolveModelUri");
+    const { selector } = parsed;
+    const version =
+      selector.kind === "alias"
+        ? await queries.modelVersionByAlias({ modelId: model.id, alias: selector.alias }, o)
+        : selector.kind === "number"
+          ? await queries.modelVersion({ modelId: model.id, number: selector.number }, o)
+          : await queries.latestModelVersion({ modelId: model.id, stages: [selector.stage] }, o);
+    if (!version) throw ModelgraphError.notFound("ModelVersion", parsed.uri, "resolveModelUri");
+    return version;
+  };
+
   const artifacts: ArtifactContext = {
     endpoint,
     token: options.token,
@@ -822,6 +877,9 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
       transport.execute(document, variables, { ...requestOptions, idempotent: requestOptions?.idempotent ?? false }),
     stageChanges,
     projectEvents,
+    aliasChanges,
+    watchAliasChanges: ({ onEvent, onError, ...rest }) => runWatch(aliasChanges(rest, rest), { ...rest, onEvent, onError }),
+    resolveModelUri,
     watchStageChanges: ({ onEvent, onError, ...rest }) => runWatch(stageChanges(rest, rest), { ...rest, onEvent, onError }),
     watchProjectEvents: ({ onEvent, onError, ...rest }) => runWatch(projectEvents(rest, rest), { ...rest, onEvent, onError }),
     uploadArtifact: async (source, uploadOptions) => uploadWith(artifacts, await platform.openSource(source), uploadOptions),

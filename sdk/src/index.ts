@@ -44,8 +44,10 @@ export {
   type ProjectRef,
   type QueryMethods,
   type StageChangeFilter,
+  type AliasChangeFilter,
   type SubscriptionMethods,
 } from "./client.ts";
+export { parseModelUri, formatModelUri, isModelUri, ModelUriError, MODEL_URI_SCHEME, MODEL_URI_STAGES, type ModelUri, type ModelUriSelector } from "./model-uri.ts";
 export { ResumableSubscription, type ReconnectInfo, type ResumeOptions, type Watch, type WatchOptions } from "./subscriptions.ts";
 export { safeFileName, supportsRequestStreams, type DownloadArtifactOptions, type DownloadResult, type ResourceRef, type TransferProgress, type UploadArtifactOptions } from "./artifacts.ts";
 export { graphqlEndpoint, type RequestOptions, type ServerWarning, type TokenSource } from "./transport.ts";
