@@ -70,13 +70,15 @@ describe("CLI flag parsers", () => {
   });
 
   it("versions list's search flags together", () => {
-    expect(versionSearch({ stage: ["staging", "PRODUCTION"], tag: ["commit=4f2a"], metric: ["accuracy>0.9"], order: "-accuracy" })).toEqual({
+    expect(versionSearch({ stage: ["staging", "PRODUCTION"], tag: ["commit=4f2a"], metric: ["accuracy>0.9"], order: "-accuracy", alias: ["champion", "canary"], env: "prod" })).toEqual({
       stages: ["STAGING", "PRODUCTION"],
       tag: { key: "commit", value: "4f2a" },
       metrics: [{ name: "accuracy", gt: 0.9 }],
       order: { metric: "accuracy", direction: "DESC" },
+      aliases: ["champion", "canary"],
+      environment: "prod",
     });
-    expect(versionSearch({})).toEqual({ stages: [], tag: undefined, metrics: [], order: undefined });
+    expect(versionSearch({})).toEqual({ stages: [], tag: undefined, metrics: [], order: undefined, aliases: [], environment: undefined });
     expect(usageError(() => versionSearch({ stage: ["LIVE"] }))).toMatch(/unknown stage/);
     expect(usageError(() => versionSearch({ tag: ["commit"] }))).toMatch(/key=value/);
     expect(usageError(() => versionSearch({ tag: ["a=1", "b=2"] }))).toMatch(/once/);

@@ -84,6 +84,28 @@ async function readToken(tokenFile: string | undefined, env: CliIO["env"]): Prom
   return token;
 }
 
+/**
+ * `--order -accuracy` → `--order=-accuracy`: a string flag's value may start with `-` when it is not itself a flag
+ * of the command (parseArgs would refuse it as ambiguous).
+ */
+export function joinDashValues(argv: readonly string[], options: NonNullable<ParseArgsConfig["options"]>): string[] {
+  const isFlag = (token: string) => {
+    if (token.startsWith("--")) return token === "--" || token.slice(2).split("=")[0]! in options;
+    return token.length === 2 && Object.values(options).some((o) => o.short === token[1]);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const name = token.startsWith("--") && !token.includes("=") ? token.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === "string" && next !== undefined && next.startsWith("-") && next.length > 1 && !isFlag(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. Never throws. */
 export async function run(argv: readonly string[], io: CliIO): Promise<ExitCodeValue> {
   let jsonOutput = argv.includes("--json");
@@ -110,7 +132,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCodeV
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      const options = { ...GLOBAL_OPTIONS, ...command.options };
+      parsed = parseArgs({ args: joinDashValues(argv, options), options, allowPositionals: true, strict: true });
     } catch (error) {
       throw new UsageError(`${(error as Error).message.split("\n")[0]} (usage: modelgraph ${command.usage.split(" [")[0]} …)`);
     }

@@ -1,5 +1,7 @@
 // Every command of the CLI, keyed by its words. One group of commands per file (commands/<noun>.ts); the order
 // here is the order of `modelgraph --help`.
+import { aliasesCommands } from "./aliases.ts";
+import { deploymentsCommands } from "./deployments.ts";
 import { downloadCommands } from "./download.ts";
 import { experimentsCommands } from "./experiments.ts";
 import { membersCommands } from "./members.ts";
@@ -28,6 +30,8 @@ export const COMMANDS: Commands = {
   ...registerCommands,
   ...stagesCommands,
   ...requestsCommands,
+  ...aliasesCommands,
+  ...deploymentsCommands,
   ...downloadCommands,
   ...watchCommands,
   ...membersCommands,

@@ -3,6 +3,7 @@ import type { ParseArgsConfig } from "node:util";
 import type { ModelVersionStage, ResourceFormat } from "../../generated/graphql.ts";
 import type { NodeClient } from "../../node/index.ts";
 import { ModelgraphError } from "../../errors.ts";
+import { isModelUri, ModelUriError, parseModelUri } from "../../model-uri.ts";
 import { unwrap } from "../../results.ts";
 import type { Model, ModelVersion, Project } from "../../types.ts";
 import { UsageError } from "../exit-codes.ts";
@@ -255,4 +256,46 @@ export async function resolveRun(ctx: CommandContext, ref: string) {
   const run = await ctx.client.iterationById(ref).catch(() => null);
   if (!run) throw ModelgraphError.notFound("Iteration", ref);
   return run;
+}
+
+// ---- model URIs ----
+
+/**
+ * The version a command names: a model URI given as the first argument (`models:/vision/resnet@champion`), else
+ * `--project`, `--model` and `--version N` (or `--alias NAME` / `--stage STAGE` where the command has them).
+ */
+export async function resolveVersionArg(ctx: CommandContext, options: { positional?: number } = {}): Promise<{ model: Model; version: ModelVersion; uri?: string }> {
+  const first = ctx.positionals[options.positional ?? 0];
+  if (first !== undefined && isModelUri(first)) {
+    let parsed;
+    try {
+      parsed = parseModelUri(first);
+    } catch (error) {
+      // A malformed URI on the command line is a bad command line (exit 2), with the parser's reason.
+      if (error instanceof ModelUriError) throw new UsageError(error.error.message);
+      throw error;
+    }
+    const version = await ctx.client.resolveModelUri(parsed);
+    const model = await ctx.client.modelById(version.model.id);
+    if (!model) throw ModelgraphError.notFound("Model", first);
+    return { model, version, uri: first };
+  }
+  const project = await resolveProject(ctx);
+  const model = await resolveModel(ctx, project);
+  const alias = str(ctx, "alias");
+  const stageText = str(ctx, "stage");
+  if (alias !== undefined) {
+    const version = await ctx.client.modelVersionByAlias({ modelId: model.id, alias });
+    if (!version) throw ModelgraphError.notFound("ModelVersion", `${model.name}@${alias}`);
+    return { model, version };
+  }
+  if (str(ctx, "version") === undefined && stageText !== undefined) {
+    const wanted = stage(stageText);
+    const version = await ctx.client.latestModelVersion({ modelId: model.id, stages: [wanted] });
+    if (!version) throw ModelgraphError.notFound("ModelVersion", `${model.name} in ${wanted}`);
+    return { model, version };
+  }
+  const ref = str(ctx, "version");
+  if (!ref) throw new UsageError("name the version: a model URI (models:/<project>/<model>@<alias>, …/<number>, …/<STAGE>) or --project, --model and --version N");
+  return { model, version: await resolveVersion(ctx, model, ref) };
 }

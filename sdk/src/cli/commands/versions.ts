@@ -7,24 +7,43 @@ import { projectFlag, modelFlag, stage, limit, metricConditions, metricOrder, on
 
 export const versionsCommands: Commands = {
   "versions list": {
-    usage: "versions list --project P --model M [--stage STAGE]... [--tag KEY=VALUE] [--metric 'NAME>VALUE']... [--order [-]METRIC] [--limit N]",
-    summary: "List (search) the versions of a model, newest first; --metric/--order need the server's typed search",
+    usage: "versions list --project P --model M [--stage STAGE]... [--tag KEY=VALUE] [--alias NAME]... [--env ENV] [--metric 'NAME>VALUE']... [--order [-]METRIC] [--limit N]",
+    summary: "List (search) the versions of a model: newest first, or by a metric (--order -accuracy: highest first; versions without it last)",
     examples: [
       "modelgraph versions list -p fraud -m classifier --stage STAGING --stage PRODUCTION",
       "modelgraph versions list -p fraud -m classifier --tag commit=4f2a9c1 --json | jq -r '.[].number'",
-      "modelgraph versions list -p fraud -m classifier --metric 'accuracy>0.9' --order -accuracy",
+      "modelgraph versions list -p fraud -m classifier --metric 'accuracy>0.9' --order -accuracy --limit 1",
+      "modelgraph versions list -p fraud -m classifier --alias champion --alias canary",
+      "modelgraph versions list -p fraud -m classifier --env prod",
     ],
-    options: { ...projectFlag, ...modelFlag, stage: { type: "string", multiple: true }, tag: { type: "string", multiple: true }, metric: { type: "string", multiple: true }, order: { type: "string" }, limit: { type: "string" } },
+    options: {
+      ...projectFlag,
+      ...modelFlag,
+      stage: { type: "string", multiple: true },
+      tag: { type: "string", multiple: true },
+      alias: { type: "string", multiple: true },
+      env: { type: "string" },
+      metric: { type: "string", multiple: true },
+      order: { type: "string" },
+      limit: { type: "string" },
+    },
     positionals: [0, 0],
     async run(ctx) {
       const search = versionSearch(ctx.values);
-      if (search.metrics.length || search.order) {
-        throw new UsageError("--metric and --order need the typed version search, which this build of the CLI does not send yet");
-      }
       const project = await resolveProject(ctx);
       const model = await resolveModel(ctx, project);
-      const filter = search.stages.length || search.tag ? { stages: search.stages.length ? search.stages : undefined, tag: search.tag } : undefined;
-      const versions = await ctx.client.paginate.modelVersions({ modelId: model.id, filter }, { limit: limit(ctx), signal: ctx.signal }).all();
+      const filter = {
+        stages: search.stages.length ? search.stages : undefined,
+        tag: search.tag,
+        aliases: search.aliases.length ? search.aliases : undefined,
+        environment: search.environment,
+        metrics: search.metrics.length ? search.metrics : undefined,
+      };
+      const hasFilter = Object.values(filter).some((v) => v !== undefined);
+      const orderBy = search.order ? { metric: search.order.metric, direction: search.order.direction } : undefined;
+      const versions = await ctx.client.paginate
+        .modelVersions({ modelId: model.id, filter: hasFilter ? filter : undefined, orderBy }, { limit: limit(ctx), signal: ctx.signal })
+        .all();
       if (ctx.json) return void ctx.stdout.write(json(versions));
       ctx.stdout.write(
         table(
@@ -95,9 +114,11 @@ export interface VersionSearch {
   tag: { key: string; value: string } | undefined;
   metrics: MetricCondition[];
   order: MetricOrder | undefined;
+  aliases: string[];
+  environment: string | undefined;
 }
 
-/** Parses `--stage`, `--tag`, `--metric 'NAME>VALUE'` and `--order [-]METRIC`; a UsageError when one is malformed. */
+/** Parses `--stage`, `--tag`, `--alias`, `--env`, `--metric 'NAME>VALUE'` and `--order [-]METRIC`; a UsageError when one is malformed. */
 export function versionSearch(values: FlagValues): VersionSearch {
   const strings = (name: string) => {
     const value = values[name];
@@ -109,5 +130,7 @@ export function versionSearch(values: FlagValues): VersionSearch {
     tag: onePair(strings("tag"), "--tag"),
     metrics: metricConditions(strings("metric")),
     order: order === undefined ? undefined : metricOrder(order),
+    aliases: strings("alias"),
+    environment: strings("env")[0],
   };
 }
