@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { metricConditions, metricOrder, metricPoints, role } from "../../sdk/src/cli/commands/shared.ts";
 import { versionSearch } from "../../sdk/src/cli/commands/versions.ts";
 import { ExitCode, exitCodeFor, UsageError } from "../../sdk/src/cli/exit-codes.ts";
+import { joinDashValues } from "../../sdk/src/cli/main.ts";
 
 function usageError(fn: () => unknown): string {
   try {
@@ -82,5 +83,14 @@ describe("CLI flag parsers", () => {
     expect(usageError(() => versionSearch({ stage: ["LIVE"] }))).toMatch(/unknown stage/);
     expect(usageError(() => versionSearch({ tag: ["commit"] }))).toMatch(/key=value/);
     expect(usageError(() => versionSearch({ tag: ["a=1", "b=2"] }))).toMatch(/once/);
+  });
+
+  it("lets a string flag's value start with '-' unless it is a flag itself (--order -accuracy)", () => {
+    const options = { order: { type: "string" }, project: { type: "string", short: "p" }, json: { type: "boolean" } } as const;
+    expect(joinDashValues(["versions", "list", "--order", "-accuracy", "--json"], options)).toEqual(["versions", "list", "--order=-accuracy", "--json"]);
+    expect(joinDashValues(["--order", "--json"], options)).toEqual(["--order", "--json"]);
+    expect(joinDashValues(["--order", "-p", "x"], options)).toEqual(["--order", "-p", "x"]);
+    expect(joinDashValues(["--order=-accuracy", "--json", "-x"], options)).toEqual(["--order=-accuracy", "--json", "-x"]);
+    expect(joinDashValues(["--json", "-accuracy"], options)).toEqual(["--json", "-accuracy"]);
   });
 });
