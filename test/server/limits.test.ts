@@ -331,9 +331,10 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       const documents = await sdkDocuments();
       expect(documents.size).toBeGreaterThan(50);
       for (const query of documents.values()) {
-        // Page sizes as the SDK's paginators send them (100); no other variables: required ones make the request
-        // fail after the limits, before anything runs.
-        const pageVariables = Object.fromEntries([...query.matchAll(/\b(?:first|last): \$(\w+)/g)].map((m) => [m[1]!, 100]));
+        // Page sizes as the SDK's paginators send them (100, forward: `first` where a document takes both); no other
+        // variables: required ones make the request fail after the limits, before anything runs.
+        const pageVariable = /\bfirst: \$/.test(query) ? "first" : "last";
+        const pageVariables = Object.fromEntries([...query.matchAll(new RegExp(`\\b${pageVariable}: \\$(\\w+)`, "g"))].map((m) => [m[1]!, 100]));
         const res = await postJson(server.url, { query, variables: pageVariables });
         const operation = /^(query|mutation|subscription) (\w+)/m.exec(query)?.[2];
         for (const error of res.json?.errors ?? []) {
