@@ -393,9 +393,9 @@ describe.runIf(databaseAvailable).each(backends)("artifact integrity ($backend)"
       // The client sends one part of two, then vanishes.
       const res = await fetch(parts[0].url, { method: "PUT", body: new Uint8Array(prngBytes(seed, 0, 16 * MiB)) });
       expect(res.status, await res.text()).toBe(200);
-      const info = await until("the upload to expire", () => resourceInfo(ttlClient, declared.resource.id), (r) => r.status !== "PENDING", 10_000);
+      const info = await until("the upload to expire", () => resourceInfo(ttlClient, declared.resource.id), (r) => r.status !== "PENDING", 30_000);
       expect(info.failureReason).toMatch(/expired/);
-      await until("the multipart upload to be aborted", () => ttlS3!.listOpenMultipartUploads(), (open) => !open.includes(uploadId), 10_000);
+      await until("the multipart upload to be aborted", () => ttlS3!.listOpenMultipartUploads(), (open) => !open.includes(uploadId), 30_000);
       expect(await storeListing(ttlServer, ttlS3)).toEqual({ objects: [], staging: [] });
     });
 
