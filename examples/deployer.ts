@@ -7,6 +7,11 @@
 //
 //   MODELGRAPH_URL=http://localhost:4000 MODELGRAPH_TOKEN=mg_… PROJECT=demo MODEL=churn pnpm exec tsx examples/deployer.ts
 //
+// With ALIAS=champion it follows the alias instead of PRODUCTION: whatever version @champion is moved to (setModelAlias,
+// or an approved alias request) is deployed the same way; the alias moves arrive as MODEL_ALIAS_SET events of the
+// project's resumable event stream (the modelAliasChanged events, as projectEvents carries them), so restarts
+// resume from the cursor exactly as for stages.
+//
 // Environment: ENVIRONMENT (the environment it deploys to, default `production`), DEPLOY_DIR (default ./deployments),
 // STATE_FILE (default <DEPLOY_DIR>/deployer-state.json), EXIT_AFTER (stop after this many deployment attempts,
 // failed ones included; for demos and tests). The token needs the EDITOR role in the project (to report).
@@ -32,6 +37,8 @@ const deployDir = path.resolve(env("DEPLOY_DIR", "deployments"));
 const stateFile = env("STATE_FILE", path.join(deployDir, "deployer-state.json"));
 const exitAfter = Number(process.env.EXIT_AFTER ?? Infinity);
 const environment = env("ENVIRONMENT", "production");
+/** The alias to follow; unset: follow PRODUCTION. */
+const alias = process.env.ALIAS || undefined;
 await fs.mkdir(deployDir, { recursive: true });
 
 async function readState(): Promise<State> {
@@ -105,11 +112,33 @@ const serially = (task: () => Promise<void>) => (queue = queue.then(task));
 
 let connected: () => void = () => {};
 const firstConnection = new Promise<void>((resolve) => (connected = resolve));
-const watch = client.watchStageChanges({
+const common = {
+  after: state.cursor,
+  onReconnect: ({ reason, delayMs }: { reason: string; delayMs: number }) => log(`connection lost (${reason}); resuming in ${delayMs} ms`),
+  onConnected: () => connected(),
+};
+const watch = alias
+  ? client.watchProjectEvents({
+      projectId: project.id,
+      types: ["MODEL_ALIAS_SET"],
+      ...common,
+      onEvent: (event) =>
+        serially(async () => {
+          const payload = (typeof event.payload === "string" ? JSON.parse(event.payload) : event.payload) as { alias?: string; toVersionId?: string | null };
+          if (event.modelId === model.id && payload.alias === alias) {
+            // The event names where the alias went then; deploy where it points now (a later event follows if it moved).
+            const current = await client.modelVersionByAlias({ modelId: model.id, alias });
+            if (current && current.id === payload.toVersionId) await deploy(current, `@${alias} set at ${event.at}`);
+          }
+          state.cursor = event.cursor;
+          await saveState(state);
+          if (deployments >= exitAfter) void stop();
+        }),
+    })
+  : client.watchStageChanges({
   projectId: project.id,
   modelId: model.id,
   stages: ["PRODUCTION"],
-  after: state.cursor,
   onEvent: (event: StageChangeEvent) =>
     serially(async () => {
       // The event carries the version as it is now: if it left PRODUCTION since, a later event says so.
@@ -118,10 +147,9 @@ const watch = client.watchStageChanges({
       await saveState(state);
       if (deployments >= exitAfter) void stop();
     }),
-  onReconnect: ({ reason, delayMs }) => log(`connection lost (${reason}); resuming in ${delayMs} ms`),
-  onConnected: () => connected(),
+  ...common,
 });
-log(state.cursor ? `resuming after ${state.cursor}` : "first start: watching from now on");
+log(`${state.cursor ? `resuming after ${state.cursor}` : "first start: watching from now on"} (following ${alias ? `@${alias}` : "PRODUCTION"})`);
 
 // First start: once the subscription is on its way, deploy what is in PRODUCTION now; later promotions arrive
 // through the watch. (Without a cursor there is no position in the log to replay from, so a promotion in the
@@ -129,8 +157,8 @@ log(state.cursor ? `resuming after ${state.cursor}` : "first start: watching fro
 if (!state.cursor) {
   await Promise.race([firstConnection, watch.done]);
   await serially(async () => {
-    const current = await client.productionModelVersion({ modelId: model.id });
-    if (current) await deploy(current, "in PRODUCTION at start");
+    const current = alias ? await client.modelVersionByAlias({ modelId: model.id, alias }) : await client.productionModelVersion({ modelId: model.id });
+    if (current) await deploy(current, alias ? `@${alias} at start` : "in PRODUCTION at start");
     await saveState(state);
     if (deployments >= exitAfter) void stop();
   });

@@ -391,10 +391,13 @@ export interface QueryMethods {
   /** A model's promotion policies, one per target (NotFoundError if the model is not found). */
   modelPromotionPolicies(modelId: string, options?: RequestOptions): Promise<PromotionPolicy[]>;
   /**
-   * Would the stage's promotion policy let this version move now? Every rule with its verdict, computed by the same
+   * Would the promotion policy of `stage` (or `alias`: give exactly one) let this version move now? Every rule with its verdict, computed by the same
    * rules as the move itself, with nothing moved (NotFoundError if the version is not found).
    */
-  promotionCheck(variables: { modelVersionId: string; stage: ModelVersionStage }, options?: RequestOptions): Promise<PromotionCheck>;
+  promotionCheck(
+    variables: { modelVersionId: string } & ({ stage: ModelVersionStage; alias?: undefined } | { alias: string; stage?: undefined }),
+    options?: RequestOptions,
+  ): Promise<PromotionCheck>;
 
   /** Every environment a model has been deployed to, by name: the version live there (if any) and the latest attempt. */
   modelEnvironments(variables: { modelId: string }, options?: RequestOptions): Promise<Environment[]>;
@@ -779,7 +782,7 @@ export function createClientFor<Source, Destination>(options: ClientOptions, pla
     compareModelVersions: async (v, o) => (await query(CompareModelVersionsDocument, v, o)).compareModelVersions,
     modelPromotionPolicies: async (id, o) => parent((await query(ModelPromotionPoliciesDocument, { id }, o)).node, "Model", id, "modelPromotionPolicies").promotionPolicies,
     promotionCheck: async (v, o) =>
-      parent((await query(ModelVersionPromotionCheckDocument, { id: v.modelVersionId, stage: v.stage }, o)).node, "ModelVersion", v.modelVersionId, "promotionCheck").promotionCheck,
+      parent((await query(ModelVersionPromotionCheckDocument, { id: v.modelVersionId, stage: v.stage ?? null, alias: v.alias ?? null }, o)).node, "ModelVersion", v.modelVersionId, "promotionCheck").promotionCheck,
 
     modelEnvironments: async (v, o) => parent((await query(ModelEnvironmentsDocument, v, o)).node, "Model", v.modelId, "modelEnvironments").environments,
     deployments: async (v, o) => parent((await query(DeploymentsDocument, v, o)).node, "Model", v.modelId, "deployments").deployments,

@@ -437,8 +437,13 @@ export const MUTATIONS: Record<string, MutationCase[]> = {
       rule: ADMIN,
       input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION", approvals: 2, metricGates: [{ metric: "acc", min: 0.5 }], mustBeatIncumbent: [{ metric: "acc", direction: "HIGHER_IS_BETTER" }] }),
     },
+    // an alias target: the same admin decision
+    { rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), alias: "champion", approvals: 1, metricGates: [{ metric: "acc", min: 0.5 }] }) },
   ],
-  removePromotionPolicy: [{ rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION" }) }],
+  removePromotionPolicy: [
+    { rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), stage: "PRODUCTION" }) },
+    { rule: ADMIN, input: async (fx) => ({ modelId: await fx.fresh.model(), alias: "champion" }) },
+  ],
 
   // artifacts
   createResourceUpload: [

@@ -136,6 +136,37 @@ describe.skipIf(!databaseAvailable)("examples", () => {
     ]);
   });
 
+  it("with ALIAS=champion the deployer follows the alias: deploys where @champion points at start, then each move of it", async () => {
+    const env = { MODELGRAPH_URL: fx.server.url, MODELGRAPH_TOKEN: ADMIN_TOKEN, PROJECT: unique("alias"), MODEL: "churn", EPOCHS: "2" };
+    const train = async () => {
+      const run = runExample("train-and-register.ts", env);
+      expect(await run.exited, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as { id: string; sha256: string };
+    };
+    const v1 = await train();
+    const v2 = await train();
+    const modelId = (await fx.client.modelVersionById(v1.id))!.model.id;
+    const setChampion = async (id: string) => unwrap(await fx.client.setModelAlias({ modelId, alias: "champion", modelVersionId: id }));
+    await setChampion(v1.id);
+
+    const deployDir = path.join(dir, "alias-deployments");
+    const sha256Of = async (file: string) => createHash("sha256").update(await fs.readFile(file)).digest("hex");
+    const deployer = runExample("deployer.ts", { ...env, DEPLOY_DIR: deployDir, ENVIRONMENT: "canary", ALIAS: "champion", EXIT_AFTER: "2" });
+    await eventually(() => (deployer.stderr.includes("deployed churn v1") ? true : undefined), 60_000, "the deployment of @champion at start");
+    expect(deployer.stderr).toMatch(/following @champion/);
+    // v2 is in STAGING, not PRODUCTION: only the alias move makes the deployer deploy it.
+    await new Promise((r) => setTimeout(r, 500));
+    await setChampion(v2.id);
+    expect(await deployer.exited, deployer.stderr).toBe(0);
+    expect(deployer.stderr).toMatch(/deployed churn v2 \(@champion set at /);
+    expect(await sha256Of(path.join(deployDir, "current"))).toBe(v2.sha256);
+
+    const project = (await fx.client.project({ name: env.PROJECT }))!;
+    expect(await reportedStatuses(fx.client, project.id, 4)).toEqual(["v1 DEPLOYING", "v1 DEPLOYED", "v2 DEPLOYING", "v2 DEPLOYED"]);
+    const environments = await fx.client.modelEnvironments({ modelId });
+    expect(environments.map((e) => [e.name, e.liveVersion?.id, e.lastDeployment.status])).toEqual([["canary", v2.id, "DEPLOYED"]]);
+  });
+
   it("the deployer reports FAILED, with the reason, when the downloaded bytes do not match the registered sha256", async () => {
     const env = { MODELGRAPH_URL: fx.server.url, MODELGRAPH_TOKEN: ADMIN_TOKEN, PROJECT: unique("corrupt"), MODEL: "churn", EPOCHS: "2" };
     const run = runExample("train-and-register.ts", env);

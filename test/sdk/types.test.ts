@@ -32,10 +32,16 @@ import {
 const client = null as unknown as NodeClient;
 
 describe("SDK types", () => {
-  it("alias mutations return StaleAliasError and ApprovalRequiredError; deleting a version AliasInUseError", () => {
+  it("alias mutations return StaleAliasError, ApprovalRequiredError and PolicyViolationError; deleting a version AliasInUseError", () => {
     expectTypeOf<ErrorsOf<SetModelAliasResult>["__typename"]>().toEqualTypeOf<
-      "ApprovalRequiredError" | "ArchivedObjectError" | "ForbiddenError" | "NotFoundError" | "StaleAliasError" | "ValidationError"
+      "ApprovalRequiredError" | "ArchivedObjectError" | "ForbiddenError" | "NotFoundError" | "PolicyViolationError" | "StaleAliasError" | "ValidationError"
     >();
+    expectTypeOf<Extract<SetModelAliasResult, { __typename: "PolicyViolationError" }>["violations"][number]["rule"]>().toEqualTypeOf<
+      "APPROVALS" | "METRIC_GATE" | "MUST_BEAT_INCUMBENT" | "REQUIRE_RESOURCE"
+    >();
+    // promotionCheck takes a stage or an alias, not both.
+    expectTypeOf(client.promotionCheck).toBeCallableWith({ modelVersionId: "mv_1", alias: "champion" });
+    expectTypeOf(client.promotionCheck).toBeCallableWith({ modelVersionId: "mv_1", stage: "PRODUCTION" });
     expectTypeOf<ErrorsOf<RemoveModelAliasResult>["__typename"]>().toEqualTypeOf<ErrorsOf<SetModelAliasResult>["__typename"]>();
     expectTypeOf<Extract<SetModelAliasResult, { __typename: "StaleAliasError" }>["actualVersionId"]>().toEqualTypeOf<string | null>();
     expectTypeOf<Extract<DeleteModelVersionResult, { __typename: "AliasInUseError" }>["aliases"]>().toEqualTypeOf<string[]>();

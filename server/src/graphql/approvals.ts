@@ -131,7 +131,7 @@ builder.mutationField("requestModelVersionTransition", (t) =>
   t.field({
     type: RequestPayload("RequestModelVersionTransitionPayload", "The new PENDING request."),
     description:
-      "Asks for a version to be moved into a stage, or for an alias of its model to point at it; other project ADMINs approve (for a stage, as many as its promotion policy asks, at least one) or reject it. One PENDING request per version and stage, and per version and alias. A stage request is refused with PolicyViolationError when the version breaks a rule of the stage's policy other than APPROVALS.",
+      "Asks for a version to be moved into a stage, or for an alias of its model to point at it; other project ADMINs approve (as many as the target's promotion policy asks, at least one) or reject it. One PENDING request per version and stage, and per version and alias. A request is refused with PolicyViolationError when the version breaks a rule of the target's policy (stage or alias) other than APPROVALS.",
     args: { input: t.arg({ type: RequestModelVersionTransitionInput, required: true }) },
     errors: { types: [...COMMON_ERRORS, InvalidStageTransitionError, PolicyViolationError] },
     resolve: (_root, { input }, ctx) => requestModelVersionTransition(ctx, input),
@@ -158,7 +158,10 @@ builder.mutationField("approveTransitionRequest", (t) =>
         }),
         modelVersion: f.field({ type: ModelVersionRef, description: "The version (moved, unless the request is still PENDING).", resolve: (p) => p.modelVersion }),
         archivedVersions: f.field({ type: [ModelVersionRef], description: "Versions archived by the move (the PRODUCTION incumbent).", resolve: (p) => p.archivedVersions }),
-        moved: f.boolean({ description: "Whether this approval moved the version (the last approval the policy needs).", resolve: (p) => p.transitionId !== null }),
+        moved: f.boolean({
+          description: "Whether this approval was the last one the policy needs: the version moved into the stage, or the alias points at it now.",
+          resolve: (p) => p.transitionId !== null || p.transitionRequest.status === "APPROVED",
+        }),
         transition: f.prismaField({
           type: "StageTransition",
           nullable: true,

@@ -245,7 +245,7 @@ builder.objectType(PolicyViolationError, {
 /** Errors any mutation can return. */
 export const COMMON_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ArchivedObjectError] as const;
 export const STAGE_ERRORS = [...COMMON_ERRORS, InvalidStageTransitionError, StaleStageError, ApprovalRequiredError, PolicyViolationError] as const;
-export const ALIAS_ERRORS = [...COMMON_ERRORS, StaleAliasError, ApprovalRequiredError] as const;
+export const ALIAS_ERRORS = [...COMMON_ERRORS, StaleAliasError, ApprovalRequiredError, PolicyViolationError] as const;
 export {
   AliasInUseError,
   ApprovalRequiredError,

@@ -7,7 +7,7 @@ import {
   checkPromotion,
   removePromotionPolicy,
   setPromotionPolicy,
-  stagePolicy,
+  targetPolicy,
   type PolicyOutcome,
   type PromotionCheck,
 } from "../services/policies.ts";
@@ -50,15 +50,16 @@ const MustBeatIncumbentRef = builder.objectRef<{ metric: string; direction: Dire
 
 export const PromotionPolicyRef = builder.objectRef<PromotionPolicy>("PromotionPolicy").implement({
   description:
-    "What a version must meet to enter one target (a stage) of its model. `requireApprovalFor: [stage]` on the model counts as `approvals: 1`: the stage needs the larger of the two.",
+    "What a version must meet to enter one target of its model: a stage, or an alias pointing at it. `requireApprovalFor: [stage]` (or `protectedAliases: [alias]`) on the model counts as `approvals: 1`: the target needs the larger of the two.",
   fields: (t) => ({
-    stage: t.field({ type: StageEnum, nullable: true, description: "The target stage.", resolve: (p) => p.targetStage }),
+    stage: t.field({ type: StageEnum, nullable: true, description: "The target stage (null for an alias target).", resolve: (p) => p.targetStage }),
+    alias: t.string({ nullable: true, description: "The target alias (null for a stage target).", resolve: (p) => p.targetAlias }),
     approvals: t.exposeInt("approvals", { description: "Distinct approvers (project ADMINs other than the requester) this policy asks for; 0: none." }),
     requiredApprovals: t.int({
-      description: "Approvals the target needs, with the model's requireApprovalFor folded in (max of the two).",
+      description: "Approvals the target needs, with the model's requireApprovalFor / protectedAliases folded in (max of the two).",
       resolve: async (p, _args, ctx) => {
-        const model = await ctx.prisma.model.findUniqueOrThrow({ where: { id: p.modelId }, select: { id: true, requireApprovalFor: true } });
-        return (await stagePolicy(ctx.prisma, model, p.targetStage!)).approvals;
+        const model = await ctx.prisma.model.findUniqueOrThrow({ where: { id: p.modelId }, select: { id: true, requireApprovalFor: true, protectedAliases: true } });
+        return (await targetPolicy(ctx.prisma, model, p.targetAlias != null ? { alias: p.targetAlias } : { stage: p.targetStage as Stage })).approvals;
       },
     }),
     metricGates: t.field({ type: [MetricGateRef], description: "Bounds on the version's metrics.", resolve: (p) => p.metricGates as never }),
@@ -103,9 +104,11 @@ const PromotionCheckRef = builder.objectRef<PromotionCheck>("PromotionCheck").im
   description:
     "The verdict of the target's promotion policy on moving this version now, computed by the same rules as the move itself, with nothing moved.",
   fields: (t) => ({
-    stage: t.field({ type: StageEnum, description: "The target stage.", resolve: (c) => c.stage }),
+    stage: t.field({ type: StageEnum, nullable: true, description: "The target stage (null when the target is an alias).", resolve: (c) => c.stage }),
+    alias: t.string({ nullable: true, description: "The target alias (null when the target is a stage).", resolve: (c) => c.alias }),
     allowed: t.boolean({
-      description: "Whether transitionModelVersionStage would move it now: the stage table allows it and no rule is broken (a stage needing approval never is).",
+      description:
+        "Whether transitionModelVersionStage (or setModelAlias, for an alias) would move it now: the stage table allows it and no rule is broken (a target needing approval never is).",
       resolve: (c) => c.transitionProblem === null && c.results.every((r) => r.passed),
     }),
     needsApproval: t.boolean({
@@ -121,7 +124,7 @@ const PromotionCheckRef = builder.objectRef<PromotionCheck>("PromotionCheck").im
     incumbent: t.field({ type: ModelVersionRef, nullable: true, description: "The version the target holds now (what must-beat rules compare with).", resolve: (c) => c.incumbent }),
     violations: t.field({
       type: [PolicyViolationRef],
-      description: "Every broken rule, as transitionModelVersionStage's PolicyViolationError would list them (APPROVALS included).",
+      description: "Every broken rule, as transitionModelVersionStage's or setModelAlias's PolicyViolationError would list them (APPROVALS included).",
       resolve: (c) => c.results.filter((r) => !r.passed),
     }),
     rules: t.field({ type: [PolicyRuleResultRef], description: "Every rule of the policy, passed or not.", resolve: (c) => c.results }),
@@ -131,9 +134,13 @@ const PromotionCheckRef = builder.objectRef<PromotionCheck>("PromotionCheck").im
 builder.prismaObjectField("ModelVersion", "promotionCheck", (t) =>
   t.field({
     type: PromotionCheckRef,
-    description: "Would the target's promotion policy let this version move now? Each rule with its verdict; no side effects.",
-    args: { stage: t.arg({ type: StageEnum, required: true, description: "The target stage." }) },
-    resolve: (v, args, ctx) => checkPromotion(ctx.prisma, v, args.stage),
+    description:
+      "Would the target's promotion policy let this version move now (into `stage`, or `alias` pointing at it; give exactly one)? Each rule with its verdict; no side effects.",
+    args: {
+      stage: t.arg({ type: StageEnum, description: "The target stage." }),
+      alias: t.arg.string({ description: "The target alias (not `latest`)." }),
+    },
+    resolve: (v, args, ctx) => checkPromotion(ctx.prisma, v, { stage: (args.stage as Stage | null | undefined) ?? null, alias: args.alias ?? null }),
   }),
 );
 
@@ -164,10 +171,12 @@ builder.prismaObjectField("TransitionRequest", "requiredApprovals", (t) =>
   t.int({
     description: "Distinct approvals the request needs under the target's policy as it is now (at least 1).",
     resolve: async (r, _args, ctx) => {
-      // Alias requests need one approval: alias targets of policies are not enforced yet.
-      if (r.toStage == null) return 1;
-      const version = await ctx.prisma.modelVersion.findUniqueOrThrow({ where: { id: r.modelVersionId }, select: { model: { select: { id: true, requireApprovalFor: true } } } });
-      return Math.max(1, (await stagePolicy(ctx.prisma, version.model, r.toStage)).approvals);
+      const version = await ctx.prisma.modelVersion.findUniqueOrThrow({
+        where: { id: r.modelVersionId },
+        select: { model: { select: { id: true, requireApprovalFor: true, protectedAliases: true } } },
+      });
+      const target = r.toAlias != null ? { alias: r.toAlias } : { stage: r.toStage as Stage };
+      return Math.max(1, (await targetPolicy(ctx.prisma, version.model, target)).approvals);
     },
   }),
 );
@@ -204,7 +213,8 @@ const PolicyPayload = (name: string, policyDescription: string, nullable: boolea
 const SetPromotionPolicyInput = builder.inputType("SetPromotionPolicyInput", {
   fields: (t) => ({
     modelId: t.id({ required: true, description: "The model." }),
-    stage: t.field({ type: StageEnum, description: "The target stage." }),
+    stage: t.field({ type: StageEnum, description: "The target stage (give exactly one of stage and alias)." }),
+    alias: t.string({ description: "The target alias (an alias name; not `latest`)." }),
     approvals: t.int({ description: "Distinct approvers needed, 0–10 (default 0; requireApprovalFor counts as 1)." }),
     metricGates: t.field({ type: [MetricGateInput], description: "Replaces the metric gates (≤ 32, one per metric)." }),
     mustBeatIncumbent: t.field({ type: [MustBeatIncumbentInput], description: "Replaces the must-beat-incumbent rules (≤ 32, one per metric)." }),
@@ -232,7 +242,8 @@ builder.mutationField("setPromotionPolicy", (t) =>
 const RemovePromotionPolicyInput = builder.inputType("RemovePromotionPolicyInput", {
   fields: (t) => ({
     modelId: t.id({ required: true, description: "The model." }),
-    stage: t.field({ type: StageEnum, description: "The target stage." }),
+    stage: t.field({ type: StageEnum, description: "The target stage (give exactly one of stage and alias)." }),
+    alias: t.string({ description: "The target alias." }),
   }),
 });
 

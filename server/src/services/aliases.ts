@@ -12,6 +12,7 @@ import type { AliasChange, Model, ModelAlias, ModelVersion } from "../generated/
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
+import { assertDirectMoveAllowed, evaluateMove } from "./policies.ts";
 
 export interface SetModelAliasInput {
   modelId: string;
@@ -42,8 +43,10 @@ export interface AliasOutcome {
 
 /**
  * Points an alias at a version of the model, creating it if needed (EDITOR). The version must be the model's and
- * live (an ARCHIVED version may carry an alias; a deleted one cannot). A protected alias never moves this way, whatever
- * the caller's role: ApprovalRequiredError (request it with requestModelVersionTransition). Setting it to the version
+ * live (an ARCHIVED version may carry an alias; a deleted one cannot). The alias's promotion policy is enforced in this
+ * transaction: a protected alias, or one whose policy asks approvals, never moves this way, whatever the caller's role
+ * (ApprovalRequiredError: request it with requestModelVersionTransition); any other broken rule (metric gates,
+ * must-beat the version the alias points at now, requireResource) is a PolicyViolationError. Setting it to the version
  * it already points at succeeds without recording anything (no AliasChange, no event).
  */
 export async function setModelAlias(ctx: ServiceContext, input: SetModelAliasInput): Promise<AliasOutcome> {
@@ -53,7 +56,9 @@ export async function setModelAlias(ctx: ServiceContext, input: SetModelAliasInp
     const model = await loadModelForWrite(ctx, tx, input.modelId, "transition");
     await lockModel(tx, model.id);
     const target = await loadTargetVersion(ctx, tx, model, input.modelVersionId, ["input", "modelVersionId"]);
-    if (model.protectedAliases.includes(input.alias)) throw new ApprovalRequiredError({ alias: input.alias });
+    // The alias's promotion policy (a protected alias asks one approval): ApprovalRequiredError when only approvals
+    // are missing, PolicyViolationError listing every broken rule otherwise. Under the model lock, as the move.
+    assertDirectMoveAllowed(await evaluateMove(tx, model, target, { alias: input.alias }, 0), { alias: input.alias });
     const current = await currentAlias(tx, model.id, input.alias);
     assertExpected(input.alias, input.expectedVersionId, current);
     if (current?.modelVersionId === target.id) {

@@ -17,7 +17,7 @@ import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
 import { stagePastOf } from "./history.ts";
-import { assertRulesPassExceptApprovals, evaluateStageMove, stagePolicy } from "./policies.ts";
+import { assertRulesPassExceptApprovals, evaluateMove, targetPolicy } from "./policies.ts";
 import { applyTransition, type TransitionOutcome } from "./stages.ts";
 import { recordDecision } from "./transition-requests.ts";
 import { loadVersionForWrite } from "./versions.ts";
@@ -56,7 +56,7 @@ export type ApprovalOutcome = RequestOutcome & {
  * Asks for a version to be moved into a stage, or for an alias to point at it (EDITOR). A stage move must be allowed
  * from the version's current stage; at most one request per (version, stage) and per (version, alias) may be PENDING.
  * Any stage or alias may be requested, not only the ones the model's policy gates or protects: a team may want a
- * review anyway. A stage's promotion policy is checked here too, all but its APPROVALS rule (which the request
+ * review anyway. The target's promotion policy (stage or alias) is checked here too, all but its APPROVALS rule (which the request
  * collects): a version that breaks a rule now is refused with a PolicyViolationError rather than queued for a review
  * that could not move it.
  */
@@ -79,10 +79,9 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
       await lockModel(tx, found.modelId);
       const version = await tx.modelVersion.findUniqueOrThrow({ where: { id: found.id } });
       if (version.deletedAt) throw new NotFoundError("ModelVersion", input.modelVersionId);
-      if (input.stage != null) {
-        assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
-        assertRulesPassExceptApprovals(await evaluateStageMove(tx, found.model, version, input.stage, 0));
-      }
+      if (input.stage != null) assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
+      const requested = input.alias != null ? { alias: input.alias } : { stage: input.stage! };
+      assertRulesPassExceptApprovals(await evaluateMove(tx, found.model, version, requested, 0));
       const targetWhere = input.alias != null ? { toAlias: input.alias } : { toStage: input.stage! };
       const pending = await tx.transitionRequest.findFirst({
         where: { modelVersionId: version.id, ...targetWhere, status: "PENDING" },
@@ -137,8 +136,9 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
  * promotion). Every approval re-checks, under the model lock, the stage machine and every rule of the policy as it is
  * now: InvalidStageTransitionError or PolicyViolationError leave the request PENDING with nothing recorded.
  *
- * An alias request points the alias at the version, from wherever it points now (protected or not: the approval is
- * what protection asks for). A request whose version's reviewed content changed is never approved: that change
+ * An alias request is counted and re-checked the same way against the alias's policy (a protected alias asks one
+ * approval; must-beat compares with the version the alias points at now); the last approval points the alias at the
+ * version, from wherever it points now. A request whose version's reviewed content changed is never approved: that change
  * cancelled it in its own transaction (versions.ts, under the same lock).
  */
 export async function approveTransitionRequest(ctx: ServiceContext, input: DecideInput): Promise<ApprovalOutcome> {
@@ -149,30 +149,17 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       throw ValidationError.single(["input", "requestId"], "the version was deleted; reject or cancel the request instead");
     }
     const comment = input.comment ?? request.comment;
-    if (request.toAlias != null) {
-      const current = await tx.modelAlias.findUnique({ where: { modelId_name: { modelId: version.modelId, name: request.toAlias } } });
-      const moved =
-        current?.modelVersionId === version.id
-          ? null
-          : await applyAliasMove(ctx, tx, { model, alias: request.toAlias, current, to: version, comment, transitionRequestId: request.id });
-      const at = moved?.change?.at ?? new Date();
-      const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
-        alias: request.toAlias,
-        aliasChangeId: moved?.change?.id ?? null,
-        previousVersionId: current?.modelVersionId ?? null,
-      });
-      return { transitionRequest: decided, modelVersion: version, archivedVersions: [], transitionId: null, aliasChange: moved?.change ?? null };
-    }
-    const toStage = request.toStage!;
-    assertAllowedTransition(version.stage, toStage, await stagePastOf(tx, version.id));
+    const target = request.toAlias != null ? { alias: request.toAlias } : { stage: request.toStage! };
+    const targetPayload = request.toAlias != null ? { toAlias: request.toAlias } : { toStage: request.toStage! };
+    if (target.stage != null) assertAllowedTransition(version.stage, target.stage, await stagePastOf(tx, version.id));
     const given = await tx.transitionApproval.findMany({ where: { requestId: request.id }, orderBy: { at: "asc" } });
     if (given.some((a) => a.approverId === ctx.viewer.userId)) {
       throw ValidationError.single(["input", "requestId"], "you have already approved this request; it needs another approver");
     }
     const counted = (await countingApprovers(tx, request.projectId, given.map((a) => a.approverId))) + 1;
-    const policy = await stagePolicy(tx, model, toStage);
-    // A request moves on an approval even where the stage needs none (a review the team asked for).
-    const evaluation = await evaluateStageMove(tx, model, version, toStage, counted, { ...policy, approvals: Math.max(1, policy.approvals) });
+    const policy = await targetPolicy(tx, model, target);
+    // A request moves on an approval even where the target needs none (a review the team asked for).
+    const evaluation = await evaluateMove(tx, model, version, target, counted, { ...policy, approvals: Math.max(1, policy.approvals) });
     assertRulesPassExceptApprovals(evaluation);
     const approval = await tx.transitionApproval.create({
       data: { requestId: request.id, approverId: ctx.viewer.userId, comment: input.comment ?? null },
@@ -185,7 +172,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
         actorId: ctx.viewer.userId,
         modelId: version.modelId,
         modelVersionId: version.id,
-        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), toStage: toStage, number: version.number, approvals: counted, required },
+        payload: { requestId: encodeGlobalId("TransitionRequest", request.id), ...targetPayload, number: version.number, approvals: counted, required },
       });
       await audit(tx, ctx, {
         action: "approveTransitionRequest",
@@ -197,6 +184,22 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       });
       return { transitionRequest: request, modelVersion: version, archivedVersions: [], transitionId: null, aliasChange: null };
     }
+    if (target.alias != null) {
+      const current = await tx.modelAlias.findUnique({ where: { modelId_name: { modelId: version.modelId, name: target.alias } } });
+      const moved =
+        current?.modelVersionId === version.id
+          ? null
+          : await applyAliasMove(ctx, tx, { model, alias: target.alias, current, to: version, comment, transitionRequestId: request.id });
+      const at = moved?.change?.at ?? new Date();
+      const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
+        alias: target.alias,
+        aliasChangeId: moved?.change?.id ?? null,
+        previousVersionId: current?.modelVersionId ?? null,
+        approvals: counted,
+      });
+      return { transitionRequest: decided, modelVersion: version, archivedVersions: [], transitionId: null, aliasChange: moved?.change ?? null };
+    }
+    const toStage = target.stage!;
     const outcome: TransitionOutcome = await applyTransition(ctx, tx, {
       version,
       to: toStage,

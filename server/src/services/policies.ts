@@ -29,7 +29,7 @@ import { loadModelForWrite, lockModel } from "./models.ts";
 
 type Db = Prisma | Tx;
 
-/** A target of a model: a stage or (later) an alias. */
+/** A target of a model: a stage or an alias (exactly one). */
 export interface PolicyTarget {
   stage?: Stage | null;
   alias?: string | null;
@@ -48,13 +48,6 @@ export interface PolicyOutcome {
   promotionPolicy: PromotionPolicy | null;
 }
 
-/** Alias targets are enforced once aliases exist in this codebase; until then such a policy is refused. */
-function refuseAliasTargets(target: PolicyTarget): void {
-  if (target.alias != null) {
-    throw ValidationError.single(["input", "alias"], "alias targets are not supported by this server yet: give a `stage`");
-  }
-}
-
 const whereTarget = (modelId: string, target: PolicyTarget) =>
   target.stage != null ? { modelId, targetStage: target.stage } : { modelId, targetAlias: target.alias! };
 
@@ -64,7 +57,6 @@ const whereTarget = (modelId: string, target: PolicyTarget) =>
  */
 export async function setPromotionPolicy(ctx: ServiceContext, input: SetPromotionPolicyInput): Promise<PolicyOutcome> {
   checkPolicyInput(check(), input).done();
-  refuseAliasTargets(input);
   return transaction(ctx.prisma, async (tx) => {
     const model = await loadModelForWrite(ctx, tx, input.modelId, "manage");
     // Under the model lock a policy cannot change while a move of the model is being checked against it.
@@ -115,7 +107,6 @@ export async function setPromotionPolicy(ctx: ServiceContext, input: SetPromotio
 /** Removes the policy of one target (project ADMIN); `promotionPolicy` is the removed one, null if there was none. */
 export async function removePromotionPolicy(ctx: ServiceContext, input: PolicyTarget & { modelId: string }): Promise<PolicyOutcome> {
   checkPolicyTarget(check(), input).done();
-  refuseAliasTargets(input);
   return transaction(ctx.prisma, async (tx) => {
     const model = await loadModelForWrite(ctx, tx, input.modelId, "manage");
     await lockModel(tx, model.id);
@@ -160,6 +151,20 @@ export async function stagePolicy(db: Db, model: Pick<Model, "id" | "requireAppr
 }
 
 /**
+ * The policy an alias of a model enforces: its PromotionPolicy row folded with `protectedAliases` (a protected
+ * alias is the short form of "one approval", as `requireApprovalFor` is for a stage).
+ */
+export async function aliasPolicy(db: Db, model: Pick<Model, "id" | "protectedAliases">, alias: string): Promise<Policy> {
+  const row = await db.promotionPolicy.findFirst({ where: { modelId: model.id, targetAlias: alias } });
+  return effectivePolicy(row, model.protectedAliases.includes(alias));
+}
+
+/** The policy of a target, stage or alias. */
+export function targetPolicy(db: Db, model: Pick<Model, "id" | "requireApprovalFor" | "protectedAliases">, target: PolicyTarget): Promise<Policy> {
+  return target.alias != null ? aliasPolicy(db, model, target.alias) : stagePolicy(db, model, target.stage!);
+}
+
+/**
  * The version a stage holds now, other than `candidateId`: the PRODUCTION version, or for another stage the live
  * version that entered it last (as `versionAt` answers for STAGING).
  */
@@ -170,29 +175,49 @@ export async function stageIncumbent(db: Db, modelId: string, stage: Stage, cand
   });
 }
 
+/** The version an alias points at now, other than `candidateId` (null: unset, or already the candidate). */
+export async function aliasIncumbent(db: Db, modelId: string, alias: string, candidateId: string): Promise<ModelVersion | null> {
+  const row = await db.modelAlias.findUnique({ where: { modelId_name: { modelId, name: alias } }, select: { modelVersionId: true } });
+  if (!row || row.modelVersionId === candidateId) return null;
+  return db.modelVersion.findUnique({ where: { id: row.modelVersionId } });
+}
+
 /**
- * Evaluates moving `version` into `stage` with `approvals` given so far. Pass `policy` to evaluate another one than
- * the stage's (a request needs at least one approval even where the stage needs none). Inside a transaction the
- * caller holds the model lock, so the verdict stays true until commit.
+ * Evaluates moving `version` into a target (a stage, or an alias pointing at it) with `approvals` given so far. Pass
+ * `policy` to evaluate another one than the target's (a request needs at least one approval even where the target
+ * needs none). Inside a transaction the caller holds the model lock, so the verdict stays true until commit.
  */
-export async function evaluateStageMove(
+export async function evaluateMove(
   db: Db,
-  model: Pick<Model, "id" | "requireApprovalFor">,
+  model: Pick<Model, "id" | "requireApprovalFor" | "protectedAliases">,
   version: ModelVersion,
-  stage: Stage,
+  target: PolicyTarget,
   approvals: number,
   policy?: Policy,
 ): Promise<Evaluation> {
-  const effective = policy ?? (await stagePolicy(db, model, stage));
+  const effective = policy ?? (await targetPolicy(db, model, target));
   const needsIncumbent = effective.mustBeatIncumbent.length > 0;
-  const incumbent = await stageIncumbent(db, model.id, stage, version.id);
+  const incumbent =
+    target.alias != null ? await aliasIncumbent(db, model.id, target.alias, version.id) : await stageIncumbent(db, model.id, target.stage!, version.id);
   const results = evaluatePolicy(
     effective,
     { metrics: metricsMap(version.metrics), hasResource: version.resourceId != null },
     needsIncumbent && incumbent ? { number: incumbent.number, metrics: metricsMap(incumbent.metrics) } : null,
     approvals,
   );
-  return { target: targetLabel({ stage }), policy: effective, incumbent, results };
+  return { target: targetLabel(target), policy: effective, incumbent, results };
+}
+
+/** evaluateMove for a stage target. */
+export function evaluateStageMove(
+  db: Db,
+  model: Pick<Model, "id" | "requireApprovalFor" | "protectedAliases">,
+  version: ModelVersion,
+  stage: Stage,
+  approvals: number,
+  policy?: Policy,
+): Promise<Evaluation> {
+  return evaluateMove(db, model, version, { stage }, approvals, policy);
 }
 
 /**
@@ -200,10 +225,18 @@ export async function evaluateStageMove(
  * ApprovalRequiredError of old; any other broken rule is a PolicyViolationError listing every broken rule, the
  * APPROVALS one included.
  */
-export function assertDirectMoveAllowed(evaluation: Evaluation, stage: Stage): void {
+export function assertDirectMoveAllowed(evaluation: Evaluation, target: Stage | PolicyTarget): void {
   const violations = violationsOf(evaluation.results);
   if (violations.some((v) => v.rule !== "APPROVALS")) throw new PolicyViolationError(evaluation.target, violations);
-  if (violations.length > 0) throw new ApprovalRequiredError(stage);
+  if (violations.length === 0) return;
+  const alias = typeof target === "string" ? null : target.alias ?? null;
+  if (alias === null) throw new ApprovalRequiredError(typeof target === "string" ? target : target.stage!);
+  const n = evaluation.policy.approvals;
+  throw new ApprovalRequiredError(
+    { alias },
+    `The alias ${JSON.stringify(alias)} only moves through an approved transition request (requestModelVersionTransition with alias): ` +
+      `it is protected or its promotion policy asks for ${n} approval${n === 1 ? "" : "s"}`,
+  );
 }
 
 /**
@@ -221,27 +254,29 @@ function metricsMap(stored: unknown): Record<string, number> {
 
 /** The verdict `modelVersion.promotionCheck` shows: the same evaluation a direct move runs, with nothing moved. */
 export interface PromotionCheck extends Evaluation {
-  stage: Stage;
+  stage: Stage | null;
+  alias: string | null;
   /** Why the move is refused outside the policy (stage table, deleted version, archived model); null if it is not. */
   transitionProblem: string | null;
 }
 
 /**
- * Evaluates moving `version` into `stage` right now, as transitionModelVersionStage would (approvals counted as 0),
- * without writing anything.
+ * Evaluates moving `version` into a stage, or pointing an alias at it, right now, as transitionModelVersionStage or
+ * setModelAlias would (approvals counted as 0), without writing anything.
  */
-export async function checkPromotion(db: Db, version: ModelVersion, stage: Stage): Promise<PromotionCheck> {
+export async function checkPromotion(db: Db, version: ModelVersion, target: PolicyTarget): Promise<PromotionCheck> {
+  checkPolicyTarget(check(), target).done();
   const model = await db.model.findUniqueOrThrow({ where: { id: version.modelId }, include: { project: { select: { status: true } } } });
   let transitionProblem: string | null = null;
   if (version.deletedAt) transitionProblem = "the version is deleted";
   else if (model.status === "ARCHIVED" || model.project.status === "ARCHIVED") transitionProblem = "the model is archived (read-only)";
-  else {
+  else if (target.stage != null) {
     try {
-      assertAllowedTransition(version.stage, stage, await stagePastOf(db, version.id));
+      assertAllowedTransition(version.stage, target.stage, await stagePastOf(db, version.id));
     } catch (error) {
       if (!(error instanceof InvalidStageTransitionError)) throw error;
       transitionProblem = error.message;
     }
   }
-  return { ...(await evaluateStageMove(db, model, version, stage, 0)), stage, transitionProblem };
+  return { ...(await evaluateMove(db, model, version, target, 0)), stage: target.stage ?? null, alias: target.alias ?? null, transitionProblem };
 }
