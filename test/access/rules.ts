@@ -697,6 +697,26 @@ export const QUERIES: Record<string, QueryCase[]> = {
       },
     },
   ],
+  "Model.aliases": [
+    {
+      rule: role("VIEWER"),
+      query: `query($id: ID!) { node(id: $id) { ... on Model { aliases { name version { id } } } } }`,
+      variables: (fx) => ({ id: fx.model.id }),
+      seen: (data, fx) => {
+        const aliases = (data.node?.aliases ?? []) as { name: string; version: { id: string } }[];
+        if (aliases.length === 0) return "none";
+        return aliases.some((a) => a.name === "champion" && a.version.id === fx.version.id) ? "full" : "partial";
+      },
+    },
+  ],
+  "ModelVersion.promotionCheck": [
+    {
+      rule: role("VIEWER"),
+      query: `query($id: ID!) { node(id: $id) { ... on ModelVersion { promotionCheck(stage: PRODUCTION) { allowed rules { rule passed } } } } }`,
+      variables: (fx) => ({ id: fx.version.id }),
+      seen: (data) => (data.node?.promotionCheck ? "full" : "none"),
+    },
+  ],
   "ModelVersion.deployments": [connectionCase("ModelVersion", "deployments", (fx) => fx.version.id, (fx) => fx.deployment.id)],
   "ModelVersion.childVersions": [connectionCase("ModelVersion", "childVersions", (fx) => fx.version.id, (fx) => fx.childVersion.id)],
   "ModelVersion.stageHistory": [connectionCase("ModelVersion", "stageHistory", (fx) => fx.stagedVersion.id, (fx) => fx.transition.id)],
