@@ -40,8 +40,8 @@ describe("SDK types", () => {
       "APPROVALS" | "METRIC_GATE" | "MUST_BEAT_INCUMBENT" | "REQUIRE_RESOURCE"
     >();
     // promotionCheck takes a stage or an alias, not both.
-    expectTypeOf(client.promotionCheck).toBeCallableWith({ modelVersionId: "mv_1", alias: "champion" });
-    expectTypeOf(client.promotionCheck).toBeCallableWith({ modelVersionId: "mv_1", stage: "PRODUCTION" });
+    expectTypeOf<NodeClient["promotionCheck"]>().toBeCallableWith({ modelVersionId: "mv_1", alias: "champion" });
+    expectTypeOf<NodeClient["promotionCheck"]>().toBeCallableWith({ modelVersionId: "mv_1", stage: "PRODUCTION" });
     expectTypeOf<ErrorsOf<RemoveModelAliasResult>["__typename"]>().toEqualTypeOf<ErrorsOf<SetModelAliasResult>["__typename"]>();
     expectTypeOf<Extract<SetModelAliasResult, { __typename: "StaleAliasError" }>["actualVersionId"]>().toEqualTypeOf<string | null>();
     expectTypeOf<Extract<DeleteModelVersionResult, { __typename: "AliasInUseError" }>["aliases"]>().toEqualTypeOf<string[]>();
