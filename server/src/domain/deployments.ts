@@ -8,6 +8,7 @@
 // environment. Moving an open attempt backwards (DEPLOYING → PENDING) or reporting RETIRED is an
 // InvalidDeploymentTransitionError.
 import { InvalidDeploymentTransitionError } from "./errors.ts";
+import { lowercaseNameProblem } from "./aliases.ts";
 
 export const DEPLOYMENT_STATUSES = ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "RETIRED"] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
@@ -17,17 +18,10 @@ export const OPEN_STATUSES: readonly DeploymentStatus[] = ["PENDING", "DEPLOYING
 /** Statuses that end an attempt: finishedAt is set. */
 export const FINISHING_STATUSES: readonly DeploymentStatus[] = ["DEPLOYED", "FAILED"];
 
-export const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
-
 const RANK: Record<DeploymentStatus, number> = { PENDING: 0, DEPLOYING: 1, DEPLOYED: 2, FAILED: 2, RETIRED: 3 };
 
-/** Why an environment name is refused, or null when it is valid. */
-export function environmentNameProblem(name: string): string | null {
-  if (ENVIRONMENT_PATTERN.test(name)) return null;
-  return name.length > 64
-    ? `must be at most 64 characters (got ${name.length})`
-    : "must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-' (pattern ^[a-z][a-z0-9_-]{0,63}$)";
-}
+/** Why an environment name is refused, or null when it is valid (the same rule as alias names). */
+export const environmentNameProblem = lowercaseNameProblem;
 
 export function isOpen(status: DeploymentStatus): boolean {
   return OPEN_STATUSES.includes(status);

@@ -2,6 +2,7 @@
 // model (a stage or an alias). One pure function, `evaluatePolicy`, decides; the services call it inside the
 // transaction that moves the version (and again at each approval), and `modelVersion.promotionCheck` calls it to
 // show the same verdict without moving anything. No I/O.
+import { aliasNameProblem } from "./aliases.ts";
 import type { PolicyViolation } from "./errors.ts";
 import { Checker, MAX_METRIC_NAME_LENGTH, MAX_POLICY_APPROVALS, MAX_POLICY_METRIC_RULES } from "./rules.ts";
 
@@ -200,9 +201,6 @@ export function storedMustBeat(rules: readonly MustBeatRule[]): MustBeatRule[] {
 
 // ---- validation of setPromotionPolicy's input ----
 
-/** Alias names (DESIGN.md §1 "Aliases"); `latest` is reserved and can never be a target. */
-export const ALIAS_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
-
 export interface PolicyInput {
   stage?: string | null;
   alias?: string | null;
@@ -218,8 +216,8 @@ export function checkPolicyTarget(checker: Checker, input: { stage?: string | nu
   const hasAlias = input.alias != null;
   checker.require(hasStage !== hasAlias, ["input"], "name exactly one target: `stage` or `alias`");
   if (hasAlias) {
-    checker.require(ALIAS_NAME_PATTERN.test(input.alias!), ["input", "alias"], "must match ^[a-z][a-z0-9_-]{0,63}$");
-    checker.require(input.alias !== "latest", ["input", "alias"], "`latest` is reserved (it always resolves to the newest version) and cannot have a policy");
+    const problem = aliasNameProblem(input.alias!);
+    checker.require(problem == null, ["input", "alias"], problem ?? "");
   }
   return checker;
 }
