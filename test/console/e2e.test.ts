@@ -3,33 +3,23 @@
 // console error. Writes the screenshots under docs/console/ and the model page's JavaScript budget.
 //
 // Without /usr/bin/chromium (CHROMIUM_PATH to override) the tests are skipped with a warning; with CI=true they fail.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createExperiment, createIteration, createResource, createVersion, mutate, transition, uniqueName } from "../support/fixtures.ts";
-import { ADMIN_TOKEN, dbKind, startTestServer, type TestServer } from "../support/server.ts";
+import { ADMIN_TOKEN, startTestServer, type TestServer } from "../support/server.ts";
+import { browserTestsRun, buildConsole, ConsoleBrowser, DOCS, memberToken, modelPath, shot } from "./browser.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const DOCS = path.join(ROOT, "docs", "console");
-const chromiumAvailable = existsSync(CHROMIUM);
-if (!chromiumAvailable && dbKind === "pglite") {
-  if (process.env.CI) throw new Error(`Chromium is required on CI but ${CHROMIUM} is missing (apt-get install -y chromium)`);
-  console.warn(`[modelgraph tests] ${CHROMIUM} is missing: the console's browser tests are skipped (apt-get install -y chromium)`);
-}
 /** JavaScript (gzip) the model page may load on its first visit. */
 const MODEL_PAGE_JS_BUDGET_BYTES = 300 * 1024;
 
-describe.skipIf(!chromiumAvailable || dbKind !== "pglite")("web console in Chromium", () => {
+describe.skipIf(!browserTestsRun)("web console in Chromium", () => {
   let server: TestServer;
   let admin: GraphQLClient;
-  let browser: Browser;
-  const consoleErrors: string[] = [];
-  const contexts: BrowserContext[] = [];
+  let browser: ConsoleBrowser;
   const data = {} as {
     project: string;
     model: string;
@@ -41,41 +31,15 @@ describe.skipIf(!chromiumAvailable || dbKind !== "pglite")("web console in Chrom
     v1: string;
   };
 
-  /** A new browser context (its own cookies) with a page that records console errors. */
-  async function newPage(width = 1280, height = 860): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(`${page.url()}: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
-    return page;
-  }
-
-  async function signIn(page: Page, token: string): Promise<void> {
-    await page.goto(server.url + "/");
-    await page.getByLabel("API token").fill(token);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-  }
-
-  /** A new user with `role` in the project, and a token of theirs. */
-  async function member(role: string, extra: Record<string, unknown> = {}): Promise<string> {
-    const user = (await mutate(admin, "createUser", "CreateUserInput", { name: uniqueName(role.toLowerCase()) }, "user { id }")).user;
-    await mutate(admin, "addProjectMember", "AddProjectMemberInput", { projectId: data.projectId, userId: user.id, role }, "project { id }");
-    return (await mutate(admin, "createApiToken", "CreateApiTokenInput", { name: "console", userId: user.id, ...extra }, "token")).token as string;
-  }
-
-  const modelUrl = () => `${server.url}/projects/${encodeURIComponent(data.project)}/models/${encodeURIComponent(data.model)}`;
+  const newPage = (width?: number, height?: number) => browser.newPage(width, height);
+  const signIn = (page: Page, token: string) => browser.signIn(page, token);
+  const member = (role: string, extra: Record<string, unknown> = {}) => memberToken(admin, data.projectId, role, extra);
+  const modelUrl = () => server.url + modelPath(data.project, data.model);
   const versionOrder = (page: Page) => page.locator("table.versions tbody tr").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-version"))));
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(DOCS, `${name}.png`) });
 
   beforeAll(async () => {
     // The console served is the one of these sources.
-    const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build-console.ts", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
-    if (build.status !== 0) throw new Error("the console build failed");
-    mkdirSync(DOCS, { recursive: true });
+    buildConsole();
     server = await startTestServer();
     admin = new GraphQLClient(server.url);
 
@@ -117,14 +81,10 @@ describe.skipIf(!chromiumAvailable || dbKind !== "pglite")("web console in Chrom
       v1: v1.id,
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await ConsoleBrowser.launch(server.url);
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     admin?.close();
     await server?.close();
@@ -290,6 +250,6 @@ describe.skipIf(!chromiumAvailable || dbKind !== "pglite")("web console in Chrom
   });
 
   it("logged no error in the browser console", () => {
-    expect(consoleErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });
