@@ -13,6 +13,10 @@ const shared = {
   hookTimeout: 120_000,
   // PGlite is CPU-bound WebAssembly and the machines have 2 cores: one test file per worker at a time.
   maxWorkers: 2,
+  // Files of a worker share one module graph: the server stack (Prisma client, Pothos schema, yoga) is evaluated
+  // once per worker instead of once per file (~4 CPU s a file). Nothing a file leaves behind may leak into the next:
+  // tests never assign process.env or mock modules, every file closes its servers and subscriptions in afterAll.
+  isolate: false,
   alias: [{ find: /^graphql$/, replacement: graphqlEntry }],
 };
 
