@@ -1,6 +1,6 @@
 // A server process killed with `kill -9` in the middle of an upload restarts on the same data and cleans up
 // (on the filesystem and on S3): the half-written staging file (on S3, the open multipart upload) goes, the PENDING resource becomes FAILED once its time-to-live has passed,
-// and nothing is ever readable. The server runs as a child process, exactly as `node server/src/main.ts`.
+// and nothing is ever readable. The server runs as a child process, exactly as `node server/bin.js`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import { once } from "node:events";
@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { artifactAuth, GraphQLClient } from "../support/client.ts";
 import { createProject, mutate } from "../support/fixtures.ts";
 import { startTestS3 } from "../support/s3.ts";
-import { ADMIN_TOKEN, databaseAvailable, freshDatabase } from "../support/server.ts";
+import { ADMIN_TOKEN, databaseAvailable, freshDatabase, SERVER_BIN } from "../support/server.ts";
 
 const MiB = 1024 * 1024;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -49,13 +49,13 @@ interface ServerProcess {
   output: string[];
 }
 
-/** `node --import tsx server/src/main.ts` on the given database; resolves once it logs "modelgraph listening". */
+/** `node server/bin.js` on the given database; resolves once it logs "modelgraph listening". */
 async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(childEnv)) if (/^(DATABASE_URL|S3_|REDIS_URL|MODELGRAPH_|ARTIFACT_)/.test(name)) delete childEnv[name];
   Object.assign(childEnv, { HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ARTIFACT_UPLOAD_TTL: "2", MODELGRAPH_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ...env });
-  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [SERVER_BIN], { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   child.stderr!.on("data", (c: Buffer) => output.push(c.toString()));
   const listening = new Promise<string>((resolve, reject) => {

@@ -1,4 +1,4 @@
-// The server as its operators run it (DESIGN.md §4): the real process entry (server/src/main.ts) started as a
+// The server as its operators run it (DESIGN.md §4): the real process entry (server/bin.js → server/src/main.ts, compiled or not) started as a
 // child process, configured only by its environment. Restart keeps the data; a bad environment stops start-up
 // with a message naming the variable. loadConfig itself is a pure function and is called directly.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,10 +11,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../server/src/config.ts";
 import { GraphQLClient } from "../support/client.ts";
 import { createProject, uniqueName } from "../support/fixtures.ts";
-import { databaseAvailable, dbKind, freshDatabase } from "../support/server.ts";
+import { databaseAvailable, dbKind, freshDatabase, SERVER_BIN } from "../support/server.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = path.join("server", "src", "main.ts");
 /** Generous: PGlite creates and migrates a database on first start, and CI machines are small. */
 const START_TIMEOUT_MS = 100_000;
 
@@ -64,9 +63,9 @@ class AdminClient extends GraphQLClient {
 
 const running = new Set<ChildProcess>();
 
-/** Starts `node --import tsx server/src/main.ts` from the repository root with exactly `env`. */
+/** Starts `node server/bin.js` from the repository root with exactly `env`. */
 function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], { cwd: REPO_ROOT, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [SERVER_BIN], { cwd: REPO_ROOT, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let out = "";
   let err = "";

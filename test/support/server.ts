@@ -5,11 +5,17 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { inject } from "vitest";
 import { startApp, type App } from "../../server/src/app.ts";
 import { loadConfig } from "../../server/src/config.ts";
 
 export type DbKind = "pglite" | "postgres";
+
+/**
+ * The server's executable as operators run it (`pnpm start` runs it too): the compiled server while it is fresh,
+ * else the TypeScript sources through tsx (server/bin.js). Tests that need a server process spawn
+ * `node SERVER_BIN`.
+ */
+export const SERVER_BIN = path.resolve(import.meta.dirname, "../../server/bin.js");
 
 /** The bootstrap admin's token on every test server (MODELGRAPH_BOOTSTRAP_TOKEN). */
 export const ADMIN_TOKEN = "mg_test_admin_token_for_the_test_suite_000001";
@@ -56,9 +62,7 @@ export interface TestServer {
 export async function freshDatabase(): Promise<{ env: Record<string, string>; dataDir: string; databaseUrl?: string; drop(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "modelgraph-test-"));
   if (dbKind === "pglite") {
-    // A copy of the migrated template (test/support/global-setup.ts) opens in a second instead of ten.
-    const template = inject("pgliteTemplate") as string | undefined;
-    if (template) await fs.cp(template, path.join(dataDir, "db"), { recursive: true });
+    // The server copies the migrated empty database into the fresh DATA_DIR (test/support/global-setup.ts).
     return { env: { DATA_DIR: dataDir }, dataDir, drop: () => fs.rm(dataDir, { recursive: true, force: true }) };
   }
   const name = `mg_test_${randomUUID().replaceAll("-", "")}`;

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { encodeGlobalId, decodeGlobalId } from "../../server/src/domain/ids.ts";
-import { ADMIN_TOKEN } from "./server.ts";
+import { ADMIN_TOKEN, SERVER_BIN } from "./server.ts";
 import { assertShortIds } from "./id-shape.ts";
 
 export type Transport = "ws" | "sse";
@@ -316,12 +316,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx server/src/main.ts` with `env` (plus PATH/HOME) and waits until it listens. */
+/** Starts `node server/bin.js` with `env` (plus PATH/HOME) and waits until it listens. */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const port = await freePort();
   const base: Record<string, string> = {};
   for (const key of ["PATH", "HOME", "TMPDIR", "LANG"]) if (process.env[key] !== undefined) base[key] = process.env[key]!;
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("server", "src", "main.ts")], {
+  const child = spawn(process.execPath, [SERVER_BIN], {
     cwd: REPO_ROOT,
     env: { ...base, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", MODELGRAPH_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,4 @@
+import fs from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -7,6 +8,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { ensurePrivateDir } from "../storage/private-files.ts";
 import { applyMigrations, type SqlRunner } from "./migrate.ts";
+import { currentPgliteTemplate, isEmptyDir, pgliteRunner } from "./pglite-template.ts";
 
 /** The Prisma client the server uses, with query logging enabled so statements can be counted. */
 export type Prisma = PrismaClient<"query">;
@@ -76,6 +78,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 async function openPglite(dir: string): Promise<Database> {
+  // A fresh data directory starts as a copy of the migrated empty database made at install, when there is one.
+  if (await isEmptyDir(dir)) {
+    const template = await currentPgliteTemplate();
+    if (template) await fs.cp(template, dir, { recursive: true });
+  }
   await ensurePrivateDir(dir);
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
@@ -112,15 +119,6 @@ function pgRunner(client: pg.Client): SqlRunner {
     query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
     exec: async (sql) => {
       await client.query(sql);
-    },
-  };
-}
-
-function pgliteRunner(db: PGlite): SqlRunner {
-  return {
-    query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows,
-    exec: async (sql) => {
-      await db.exec(sql);
     },
   };
 }

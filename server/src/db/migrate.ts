@@ -41,6 +41,13 @@ async function readMigrations(dir: string): Promise<Migration[]> {
   return migrations;
 }
 
+/** One digest of every migration's name and checksum: what a database migrated from `dir` holds (pglite-template.ts). */
+export async function migrationsDigest(dir = MIGRATIONS_DIR): Promise<string> {
+  const hash = createHash("sha256");
+  for (const m of await readMigrations(dir)) hash.update(`${m.name}\0${m.checksum}\n`);
+  return hash.digest("hex");
+}
+
 /**
  * Applies the pending migrations of prisma/migrations in order, each in its own transaction, and records
  * them in `_prisma_migrations` the way `prisma migrate deploy` does, so Prisma's tools accept the database.

@@ -1,0 +1,24 @@
+// `pnpm build` (and the root `prepare`, so every `pnpm install`): compiles the SDK with its CLI (sdk/dist) and the
+// server (server/dist) to JavaScript with tsc, then prepares the migrated empty PGlite database that a fresh
+// DATA_DIR copies (server/src/db/pglite-template.ts). See scripts/compiled.mjs for when the compiled code runs.
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { compile } from "./compiled.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+let tsc;
+try {
+  tsc = createRequire(path.join(root, "package.json")).resolve("typescript/bin/tsc");
+} catch {
+  // An install without dev dependencies (e.g. the server image): the bins then run the TypeScript sources.
+  console.warn("build: typescript is not installed; skipping (the bins run the TypeScript sources)");
+  process.exit(0);
+}
+const run = (tsconfig) => execFileSync(process.execPath, [tsc, "-p", tsconfig], { stdio: "inherit" });
+compile(path.join(root, "sdk"), "tsconfig.cli.json", run);
+compile(path.join(root, "server"), "tsconfig.build.json", run);
+
+const { ensurePgliteTemplate } = await import("../server/dist/db/pglite-template.js");
+await ensurePgliteTemplate();
