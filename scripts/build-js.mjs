@@ -2,6 +2,7 @@
 // server (server/dist) to JavaScript with tsc, then prepares the migrated empty PGlite database that a fresh
 // DATA_DIR copies (server/src/db/pglite-template.ts). See scripts/compiled.mjs for when the compiled code runs.
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,10 @@ try {
   process.exit(0);
 }
 const run = (tsconfig) => execFileSync(process.execPath, [tsc, "-p", tsconfig], { stdio: "inherit" });
-compile(path.join(root, "sdk"), "tsconfig.cli.json", run);
+// A partial checkout (e.g. an image's install layer, before the sources are copied) builds what it has.
+const present = (dir) => fs.existsSync(path.join(root, dir, "src"));
+if (present("sdk")) compile(path.join(root, "sdk"), "tsconfig.cli.json", run);
+if (!present("server")) process.exit(0);
 compile(path.join(root, "server"), "tsconfig.build.json", run);
 
 const { ensurePgliteTemplate } = await import("../server/dist/db/pglite-template.js");
