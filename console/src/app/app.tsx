@@ -5,6 +5,8 @@ import { useCallback, useEffect, useState } from "react";
 import { Route, Switch, useLocation } from "wouter";
 import { Layout, type Crumb } from "../components/ui/layout";
 import { Loading } from "../components/ui/states";
+import { AuditPage } from "../features/audit/audit-page";
+import { ComparePage } from "../features/compare/compare-page";
 import { ModelPage } from "../features/model/model-page";
 import { ModelsPage } from "../features/models/models-page";
 import { ProjectsPage } from "../features/projects/projects-page";
@@ -71,6 +73,8 @@ export function App() {
             <Route path="/projects/:project" component={ModelsPage} />
             <Route path="/projects/:project/models/:model" component={ModelPage} />
             <Route path="/projects/:project/models/:model/versions/:number" component={VersionPage} />
+            <Route path="/projects/:project/models/:model/compare" component={ComparePage} />
+            <Route path="/audit" component={AuditPage} />
             <Route>
               <p className="state error" role="alert">
                 There is no page at {location}.
