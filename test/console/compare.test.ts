@@ -12,7 +12,7 @@ describe.skipIf(!browserTestsRun)("compare, audit and model lists in Chromium", 
   let server: TestServer;
   let admin: GraphQLClient;
   let browser: ConsoleBrowser;
-  const data = {} as { project: string; projectId: string; model: string; other: string; editorToken: string; otherProject: string };
+  const data = {} as { project: string; projectId: string; model: string; other: string; editorToken: string; projectAdminToken: string; otherProject: string };
 
   const compareUrl = (query: string) => `${server.url}${modelPath(data.project, data.model)}/compare?${query}`;
   const row = (page: Page, field: string) => page.locator(`table.compare tbody tr[data-field="${field}"]`);
@@ -64,6 +64,7 @@ describe.skipIf(!browserTestsRun)("compare, audit and model lists in Chromium", 
       model: model.name,
       otherProject: other.name,
       editorToken: await memberToken(admin, project.id, "EDITOR"),
+      projectAdminToken: await memberToken(admin, project.id, "ADMIN"),
     });
     browser = await ConsoleBrowser.launch(server.url);
   });
@@ -204,6 +205,23 @@ describe.skipIf(!browserTestsRun)("compare, audit and model lists in Chromium", 
     await page.getByText("No entry matches these filters.").waitFor();
     await page.getByRole("button", { name: "Clear filters" }).click();
     await page.waitForFunction(() => document.querySelectorAll("ol.audit > li").length > 2);
+
+    // Usable at 390 px.
+    const narrow = await browser.signedInPage(ADMIN_TOKEN, 390, 844);
+    await narrow.goto(`${server.url}/audit?action=setModelAlias`);
+    await narrow.locator("ol.audit > li").first().waitFor();
+    expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  });
+
+  it("a project ADMIN reads their project's entries only", async () => {
+    const page = await browser.signedInPage(data.projectAdminToken);
+    await page.getByRole("link", { name: "Audit log" }).click();
+    const entries = page.locator("ol.audit > li");
+    await entries.first().waitFor();
+    // No "All projects" for them: their one project is chosen.
+    expect(await page.getByLabel("Project").locator("option").allTextContents()).toEqual([data.project]);
+    const projects = await entries.evaluateAll((lis) => [...new Set(lis.map((li) => li.querySelector(".audit-head a")?.textContent))]);
+    expect(projects).toEqual([data.project]);
   });
 
   it("a member who is no admin sees the admins-only state, and no link to it", async () => {
