@@ -123,23 +123,15 @@ export interface Compared {
 
 /** Fetches `numbers` (at most MAX_COMPARED) of a model in one request; null when the project is not visible. */
 export async function fetchCompared(project: string, model: string, numbers: readonly number[]): Promise<Compared | null> {
+  const asked = numbers.slice(0, MAX_COMPARED);
+  const n = (i: number) => asked[i] ?? null;
+  const on = (i: number) => i < asked.length;
   const variables: ConsoleCompareVersionsQueryVariables = {
     project,
     model,
-    i0: false,
-    i1: false,
-    i2: false,
-    i3: false,
-    i4: false,
-    i5: false,
-    i6: false,
-    i7: false,
+    n0: n(0), n1: n(1), n2: n(2), n3: n(3), n4: n(4), n5: n(5), n6: n(6), n7: n(7),
+    i0: on(0), i1: on(1), i2: on(2), i3: on(3), i4: on(4), i5: on(5), i6: on(6), i7: on(7),
   };
-  const slots = variables as unknown as Record<string, number | boolean>;
-  numbers.slice(0, MAX_COMPARED).forEach((n, i) => {
-    slots[`n${i}`] = n;
-    slots[`i${i}`] = true;
-  });
   const data = await request(CompareVersionsQuery, variables);
   if (!data.project) return null;
   const found = data.project.model;
@@ -147,6 +139,6 @@ export async function fetchCompared(project: string, model: string, numbers: rea
     projectId: data.project.id,
     eventCursor: data.project.eventCursor,
     model: found ? { id: found.id, name: found.name, versionCount: found.versions.totalCount, recent: found.versions.nodes } : null,
-    versions: numbers.slice(0, MAX_COMPARED).map((number, i) => ({ number, version: found ? (found[SLOTS[i]!] ?? null) : null })),
+    versions: asked.map((number, i) => ({ number, version: found ? (found[SLOTS[i]!] ?? null) : null })),
   };
 }

@@ -7,6 +7,7 @@ import { Link, useLocation, useParams, useSearch } from "wouter";
 import { useCrumbs } from "../../app/crumbs";
 import { StageBadge } from "../../components/ui/stage";
 import { Empty, ErrorMessage, QueryState } from "../../components/ui/states";
+import type { ModelVersionStage } from "../../graphql/graphql";
 import { useLiveProject } from "../../lib/live-project";
 import { fetchCompared, MAX_COMPARED } from "./api";
 import { compareRows, formatDelta, SECTIONS, type Row } from "./rows";
@@ -198,7 +199,7 @@ function CompareTable({
   onRemove,
 }: {
   rows: Row[];
-  versions: { number: number; stage: Parameters<typeof StageBadge>[0]["stage"] }[];
+  versions: { number: number; stage: ModelVersionStage }[];
   baseline: number;
   hideIdentical: boolean;
   versionPath: (n: number) => string;
