@@ -1,7 +1,7 @@
 // The app: session state, the query cache and the routes. Signed out (or once a request finds the session ended),
 // every URL shows the sign-in page, which returns to the URL afterwards.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { Route, Switch, useLocation } from "wouter";
 import { Layout, type Crumb } from "../components/ui/layout";
 import { Loading } from "../components/ui/states";
@@ -13,6 +13,10 @@ import { VersionPage } from "../features/version/version-page";
 import { onSessionEnded, SessionEndedError } from "../lib/client";
 import { currentSession, signOut } from "../lib/session";
 import { CrumbsContext } from "./crumbs";
+
+// Pages off the main path load on first visit, so the model page's first load does not carry them.
+const ComparePage = lazy(() => import("../features/compare/compare-page").then((m) => ({ default: m.ComparePage })));
+const AuditPage = lazy(() => import("../features/audit/audit-page").then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -65,18 +69,22 @@ export function App() {
     <QueryClientProvider client={queryClient}>
       <CrumbsContext.Provider value={setCrumbs}>
         <Layout crumbs={crumbs} viewer={session.viewer} onSignOut={leave}>
-          <Switch>
-            <Route path="/" component={ProjectsPage} />
-            <Route path="/sign-in" component={ProjectsPage} />
-            <Route path="/projects/:project" component={ModelsPage} />
-            <Route path="/projects/:project/models/:model" component={ModelPage} />
-            <Route path="/projects/:project/models/:model/versions/:number" component={VersionPage} />
-            <Route>
-              <p className="state error" role="alert">
-                There is no page at {location}.
-              </p>
-            </Route>
-          </Switch>
+          <Suspense fallback={<Loading what="the page" />}>
+            <Switch>
+              <Route path="/" component={ProjectsPage} />
+              <Route path="/sign-in" component={ProjectsPage} />
+              <Route path="/projects/:project" component={ModelsPage} />
+              <Route path="/projects/:project/models/:model" component={ModelPage} />
+              <Route path="/projects/:project/models/:model/versions/:number" component={VersionPage} />
+              <Route path="/projects/:project/models/:model/compare" component={ComparePage} />
+              <Route path="/audit" component={AuditPage} />
+              <Route>
+                <p className="state error" role="alert">
+                  There is no page at {location}.
+                </p>
+              </Route>
+            </Switch>
+          </Suspense>
         </Layout>
       </CrumbsContext.Provider>
     </QueryClientProvider>

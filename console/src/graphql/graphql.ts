@@ -12,6 +12,22 @@ export type ApproveTransitionRequestInput = {
   requestId: string;
 };
 
+/** Filters the audit log. */
+export type AuditLogFilter = {
+  /** Entries of this mutation. */
+  action?: string | null | undefined;
+  /** Entries by this user. */
+  actorId?: string | null | undefined;
+  /** At or after. */
+  after?: string | null | undefined;
+  /** Before. */
+  before?: string | null | undefined;
+  /** Entries of this project (required unless you are an instance admin). */
+  projectId?: string | null | undefined;
+  /** Entries about this object. */
+  targetId?: string | null | undefined;
+};
+
 export type CancelTransitionRequestInput = {
   /** Why (≤ 4,096 characters). */
   comment?: string | null | undefined;
@@ -166,6 +182,15 @@ export type ResourceFormat =
   /** torchscript */
   | 'TORCHSCRIPT';
 
+/** State of an artifact. */
+export type ResourceStatus =
+  /** Verification failed; nothing stored. */
+  | 'FAILED'
+  /** Declared; bytes not yet verified. */
+  | 'PENDING'
+  /** Bytes stored and verified. */
+  | 'READY';
+
 /** A member's role in a project. */
 export type Role =
   /** Also deletes, approves, and manages members and webhooks. */
@@ -206,6 +231,48 @@ export type TransitionModelVersionStageInput = {
   /** Target stage. */
   stage: ModelVersionStage;
 };
+
+export type ConsoleAuditAccessQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleAuditAccessQuery = { viewer: { id: string, name: string, isAdmin: boolean }, projects: { nodes: Array<{ id: string, name: string, viewerRole: Role | null }> } };
+
+export type ConsoleAuditLogQueryVariables = Exact<{
+  filter?: AuditLogFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}>;
+
+
+export type ConsoleAuditLogQuery = { auditLog: { edges: Array<{ cursor: string, node: { id: string, action: string, at: string, targetType: string | null, targetId: string | null, projectId: string | null, requestId: string | null, before: string | null, after: string | null, actor: { id: string, name: string, displayName: string | null } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+
+export type CompareVersionFragment = { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null };
+
+export type ConsoleCompareVersionsQueryVariables = Exact<{
+  project: string;
+  model: string;
+  n0?: number | null | undefined;
+  n1?: number | null | undefined;
+  n2?: number | null | undefined;
+  n3?: number | null | undefined;
+  n4?: number | null | undefined;
+  n5?: number | null | undefined;
+  n6?: number | null | undefined;
+  n7?: number | null | undefined;
+  i0: boolean;
+  i1: boolean;
+  i2: boolean;
+  i3: boolean;
+  i4: boolean;
+  i5: boolean;
+  i6: boolean;
+  i7: boolean;
+}>;
+
+
+export type ConsoleCompareVersionsQuery = { project: { id: string, eventCursor: string, model: { id: string, name: string, versions: { totalCount: number, nodes: Array<{ number: number, stage: ModelVersionStage }> }, v0?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v1?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v2?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v3?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v4?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v5?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v6?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v7?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null } | null } | null };
 
 export type ConsoleModelQueryVariables = Exact<{
   project: string;
@@ -306,14 +373,14 @@ export type ConsoleProjectModelsQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleProjectModelsQuery = { project: { id: string, name: string, description: string, eventCursor: string, models: { totalCount: number, nodes: Array<{ id: string, name: string, description: string, updatedAt: string, requireApprovalFor: Array<ModelVersionStage>, tags: Array<{ key: string, value: string }>, productionVersion: { number: number } | null, latestVersion: { number: number, createdAt: string } | null, versions: { totalCount: number } }> } } | null };
+export type ConsoleProjectModelsQuery = { project: { id: string, name: string, description: string, eventCursor: string, models: { totalCount: number, nodes: Array<{ id: string, name: string, description: string, updatedAt: string, requireApprovalFor: Array<ModelVersionStage>, tags: Array<{ key: string, value: string }>, productionVersion: { number: number } | null, aliases: Array<{ name: string, protected: boolean, version: { number: number } }>, environments: Array<{ name: string, liveVersion: { number: number } | null }>, latestVersion: { number: number, createdAt: string } | null, versions: { totalCount: number } }> } } | null };
 
 export type ConsoleProjectsQueryVariables = Exact<{
-  nameContains?: string | null | undefined;
+  filter?: NamedObjectFilter | null | undefined;
 }>;
 
 
-export type ConsoleProjectsQuery = { projects: { totalCount: number, nodes: Array<{ id: string, name: string, description: string, updatedAt: string, viewerRole: Role | null, models: { totalCount: number } }> } };
+export type ConsoleProjectsQuery = { projects: { totalCount: number, nodes: Array<{ id: string, name: string, description: string, updatedAt: string, viewerRole: Role | null, tags: Array<{ key: string, value: string }>, models: { totalCount: number } }> } };
 
 export type ConsoleVersionQueryVariables = Exact<{
   project: string;
@@ -350,7 +417,177 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const CompareVersionFragmentDoc = new TypedDocumentString(`
+    fragment CompareVersion on ModelVersion {
+  id
+  number
+  stage
+  description
+  createdAt
+  aliases
+  metrics {
+    name
+    value
+  }
+  tags {
+    key
+    value
+  }
+  iteration {
+    id
+    number
+    status
+    params {
+      key
+      value
+    }
+    experiment {
+      id
+      name
+    }
+  }
+  resource {
+    id
+    name
+    sizeBytes
+    sha256
+    format
+    status
+  }
+}
+    `, {"fragmentName":"CompareVersion"}) as unknown as TypedDocumentString<CompareVersionFragment, unknown>;
+export const ConsoleAuditAccessDocument = new TypedDocumentString(`
+    query ConsoleAuditAccess {
+  viewer {
+    id
+    name
+    isAdmin
+  }
+  projects(first: 200, orderBy: {field: NAME}) {
+    nodes {
+      id
+      name
+      viewerRole
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleAuditAccessQuery, ConsoleAuditAccessQueryVariables>;
+export const ConsoleAuditLogDocument = new TypedDocumentString(`
+    query ConsoleAuditLog($filter: AuditLogFilter, $first: Int, $after: String, $last: Int, $before: String) {
+  auditLog(
+    filter: $filter
+    first: $first
+    after: $after
+    last: $last
+    before: $before
+  ) {
+    edges {
+      cursor
+      node {
+        id
+        action
+        at
+        actor {
+          id
+          name
+          displayName
+        }
+        targetType
+        targetId
+        projectId
+        requestId
+        before
+        after
+      }
+    }
+    pageInfo {
+      hasNextPage
+      hasPreviousPage
+      startCursor
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleAuditLogQuery, ConsoleAuditLogQueryVariables>;
+export const ConsoleCompareVersionsDocument = new TypedDocumentString(`
+    query ConsoleCompareVersions($project: String!, $model: String!, $n0: Int, $n1: Int, $n2: Int, $n3: Int, $n4: Int, $n5: Int, $n6: Int, $n7: Int, $i0: Boolean!, $i1: Boolean!, $i2: Boolean!, $i3: Boolean!, $i4: Boolean!, $i5: Boolean!, $i6: Boolean!, $i7: Boolean!) {
+  project(by: {name: $project}) {
+    id
+    eventCursor
+    model(name: $model) {
+      id
+      name
+      versions(first: 100) {
+        totalCount
+        nodes {
+          number
+          stage
+        }
+      }
+      v0: version(number: $n0) @include(if: $i0) {
+        ...CompareVersion
+      }
+      v1: version(number: $n1) @include(if: $i1) {
+        ...CompareVersion
+      }
+      v2: version(number: $n2) @include(if: $i2) {
+        ...CompareVersion
+      }
+      v3: version(number: $n3) @include(if: $i3) {
+        ...CompareVersion
+      }
+      v4: version(number: $n4) @include(if: $i4) {
+        ...CompareVersion
+      }
+      v5: version(number: $n5) @include(if: $i5) {
+        ...CompareVersion
+      }
+      v6: version(number: $n6) @include(if: $i6) {
+        ...CompareVersion
+      }
+      v7: version(number: $n7) @include(if: $i7) {
+        ...CompareVersion
+      }
+    }
+  }
+}
+    fragment CompareVersion on ModelVersion {
+  id
+  number
+  stage
+  description
+  createdAt
+  aliases
+  metrics {
+    name
+    value
+  }
+  tags {
+    key
+    value
+  }
+  iteration {
+    id
+    number
+    status
+    params {
+      key
+      value
+    }
+    experiment {
+      id
+      name
+    }
+  }
+  resource {
+    id
+    name
+    sizeBytes
+    sha256
+    format
+    status
+  }
+}`) as unknown as TypedDocumentString<ConsoleCompareVersionsQuery, ConsoleCompareVersionsQueryVariables>;
 export const ConsoleModelDocument = new TypedDocumentString(`
     query ConsoleModel($project: String!, $model: String!) {
   project(by: {name: $project}) {
@@ -540,6 +777,19 @@ export const ConsoleProjectModelsDocument = new TypedDocumentString(`
         productionVersion {
           number
         }
+        aliases {
+          name
+          protected
+          version {
+            number
+          }
+        }
+        environments {
+          name
+          liveVersion {
+            number
+          }
+        }
         latestVersion {
           number
           createdAt
@@ -553,12 +803,8 @@ export const ConsoleProjectModelsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleProjectModelsQuery, ConsoleProjectModelsQueryVariables>;
 export const ConsoleProjectsDocument = new TypedDocumentString(`
-    query ConsoleProjects($nameContains: String) {
-  projects(
-    first: 200
-    filter: {nameContains: $nameContains}
-    orderBy: {field: NAME}
-  ) {
+    query ConsoleProjects($filter: NamedObjectFilter) {
+  projects(first: 200, filter: $filter, orderBy: {field: NAME}) {
     totalCount
     nodes {
       id
@@ -566,6 +812,10 @@ export const ConsoleProjectsDocument = new TypedDocumentString(`
       description
       updatedAt
       viewerRole
+      tags {
+        key
+        value
+      }
       models(first: 1) {
         totalCount
       }

@@ -1,6 +1,7 @@
 // The frame of every signed-in page: header with breadcrumbs, the viewer and sign-out.
 import type { ReactNode } from "react";
 import { Link } from "wouter";
+import { useAuditAccess } from "../../features/audit/api";
 
 export interface Crumb {
   label: string;
@@ -8,6 +9,8 @@ export interface Crumb {
 }
 
 export function Layout({ crumbs, viewer, onSignOut, children }: { crumbs: Crumb[]; viewer: string; onSignOut: () => void; children: ReactNode }) {
+  // The audit log's link only for those who may read it (instance admins, project ADMINs).
+  const audit = useAuditAccess();
   return (
     <div className="frame">
       <header className="top">
@@ -22,6 +25,11 @@ export function Layout({ crumbs, viewer, onSignOut, children }: { crumbs: Crumb[
           </ol>
         </nav>
         <div className="who">
+          {audit.data?.allowed ? (
+            <Link href="/audit" className="nav-audit">
+              Audit log
+            </Link>
+          ) : null}
           <span title="Signed in as">{viewer}</span>
           <button type="button" onClick={onSignOut}>
             Sign out

@@ -1,4 +1,5 @@
-// A project's models: production version, version count, last change; search by name and tag. Live.
+// A project's models: production version, aliases as chips, version count, last change, live environments; search
+// by name and by tag (both API filters: NamedObjectFilter.nameContains and .tag). Live.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link, useLocation, useParams, useSearch } from "wouter";
 import { useCrumbs } from "../../app/crumbs";
@@ -7,6 +8,7 @@ import { Empty, ErrorMessage, QueryState } from "../../components/ui/states";
 import { graphql } from "../../graphql";
 import { request } from "../../lib/client";
 import { useLiveProject } from "../../lib/live-project";
+import { tagFilter } from "../projects/tag-filter";
 
 const ProjectModelsQuery = graphql(`
   query ConsoleProjectModels($project: String!, $filter: NamedObjectFilter) {
@@ -30,6 +32,19 @@ const ProjectModelsQuery = graphql(`
           productionVersion {
             number
           }
+          aliases {
+            name
+            protected
+            version {
+              number
+            }
+          }
+          environments {
+            name
+            liveVersion {
+              number
+            }
+          }
           latestVersion {
             number
             createdAt
@@ -43,13 +58,8 @@ const ProjectModelsQuery = graphql(`
   }
 `);
 
-/** `key=value` (or a bare key, value empty) into the API's tag filter. */
-function tagFilter(text: string): { key: string; value: string } | null {
-  const trimmed = text.trim();
-  if (!trimmed) return null;
-  const at = trimmed.indexOf("=");
-  return at < 0 ? { key: trimmed, value: "" } : { key: trimmed.slice(0, at).trim(), value: trimmed.slice(at + 1).trim() };
-}
+/** The later of the model's own last change and its newest version's registration (ISO strings compare in order). */
+const lastChange = (updatedAt: string, latestVersionAt: string | undefined) => (latestVersionAt && latestVersionAt > updatedAt ? latestVersionAt : updatedAt);
 
 export function ModelsPage() {
   const { project } = useParams<{ project: string }>();
@@ -101,32 +111,58 @@ export function ModelsPage() {
                   <tr>
                     <th scope="col">Model</th>
                     <th scope="col">Production</th>
+                    <th scope="col">Aliases</th>
                     <th scope="col">Versions</th>
                     <th scope="col">Latest</th>
+                    <th scope="col">Live in</th>
                     <th scope="col">Tags</th>
                     <th scope="col">Last change</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {models.map((m) => (
-                    <tr key={m.id}>
-                      <th scope="row">
-                        <Link href={`/projects/${encodeURIComponent(project)}/models/${encodeURIComponent(m.name)}`}>{m.name}</Link>
-                        {m.requireApprovalFor.length ? <span className="chip" title="Stages that need an approved request">gated: {m.requireApprovalFor.join(", ")}</span> : null}
-                      </th>
-                      <td>{m.productionVersion ? `v${m.productionVersion.number}` : "—"}</td>
-                      <td className="num">{m.versions.totalCount}</td>
-                      <td>{m.latestVersion ? `v${m.latestVersion.number}` : "—"}</td>
-                      <td>
-                        {tagText(m.tags).map((t) => (
-                          <span className="chip" key={t}>
-                            {t}
-                          </span>
-                        ))}
-                      </td>
-                      <td>{formatTime(m.updatedAt)}</td>
-                    </tr>
-                  ))}
+                  {models.map((m) => {
+                    const path = `/projects/${encodeURIComponent(project)}/models/${encodeURIComponent(m.name)}`;
+                    const live = m.environments.filter((e) => e.liveVersion);
+                    return (
+                      <tr key={m.id} data-model={m.name}>
+                        <th scope="row">
+                          <Link href={path}>{m.name}</Link>
+                          {m.requireApprovalFor.length ? <span className="chip" title="Stages that need an approved request">gated: {m.requireApprovalFor.join(", ")}</span> : null}
+                        </th>
+                        <td data-testid="production">
+                          {m.productionVersion ? <Link href={`${path}/versions/${m.productionVersion.number}`}>v{m.productionVersion.number}</Link> : "—"}
+                        </td>
+                        <td className="aliases">
+                          {m.aliases.length
+                            ? m.aliases.map((a) => (
+                                <Link key={a.name} className="chip alias" href={`${path}/versions/${a.version.number}`} title={a.protected ? "Protected alias" : undefined}>
+                                  {a.name} → v{a.version.number}
+                                </Link>
+                              ))
+                            : "—"}
+                        </td>
+                        <td className="num" data-testid="version-count">{m.versions.totalCount}</td>
+                        <td>{m.latestVersion ? `v${m.latestVersion.number}` : "—"}</td>
+                        <td>
+                          {live.length
+                            ? live.map((e) => (
+                                <span className="chip env" key={e.name}>
+                                  {e.name}: v{e.liveVersion!.number}
+                                </span>
+                              ))
+                            : "—"}
+                        </td>
+                        <td>
+                          {tagText(m.tags).map((t) => (
+                            <span className="chip" key={t}>
+                              {t}
+                            </span>
+                          ))}
+                        </td>
+                        <td>{formatTime(lastChange(m.updatedAt, m.latestVersion?.createdAt))}</td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </div>

@@ -1,15 +1,17 @@
-// Projects you can see, with a search by name.
-import { useQuery } from "@tanstack/react-query";
+// Projects you can see, with a search by name and by tag (both API filters: NamedObjectFilter.nameContains and .tag),
+// kept in the URL.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link, useSearch, useLocation } from "wouter";
 import { useCrumbs } from "../../app/crumbs";
-import { formatTime } from "../../components/ui/format";
+import { formatTime, tagText } from "../../components/ui/format";
 import { Empty, QueryState } from "../../components/ui/states";
 import { graphql } from "../../graphql";
 import { request } from "../../lib/client";
+import { tagFilter } from "./tag-filter";
 
 const ProjectsQuery = graphql(`
-  query ConsoleProjects($nameContains: String) {
-    projects(first: 200, filter: { nameContains: $nameContains }, orderBy: { field: NAME }) {
+  query ConsoleProjects($filter: NamedObjectFilter) {
+    projects(first: 200, filter: $filter, orderBy: { field: NAME }) {
       totalCount
       nodes {
         id
@@ -17,6 +19,10 @@ const ProjectsQuery = graphql(`
         description
         updatedAt
         viewerRole
+        tags {
+          key
+          value
+        }
         models(first: 1) {
           totalCount
         }
@@ -30,23 +36,36 @@ export function ProjectsPage() {
   const search = new URLSearchParams(useSearch());
   const [, navigate] = useLocation();
   const q = search.get("q") ?? "";
-  const query = useQuery({ queryKey: ["projects", q], queryFn: () => request(ProjectsQuery, { nameContains: q || null }) });
+  const tag = search.get("tag") ?? "";
+  const query = useQuery({
+    queryKey: ["projects", q, tag],
+    queryFn: () => request(ProjectsQuery, { filter: { nameContains: q || null, tag: tagFilter(tag) } }),
+    placeholderData: keepPreviousData,
+  });
+  const setParam = (name: string, value: string) => {
+    const next = new URLSearchParams(search);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    const text = next.toString();
+    navigate(text ? `/?${text}` : "/", { replace: true });
+  };
   return (
     <section aria-labelledby="projects-title">
       <h1 id="projects-title">Projects</h1>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label htmlFor="project-search">Search by name</label>
-        <input
-          id="project-search"
-          type="search"
-          value={q}
-          onChange={(e) => navigate(e.target.value ? `/?q=${encodeURIComponent(e.target.value)}` : "/", { replace: true })}
-        />
+        <div>
+          <label htmlFor="project-search">Search by name</label>
+          <input id="project-search" type="search" value={q} onChange={(e) => setParam("q", e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor="project-tag">Tag (key=value)</label>
+          <input id="project-tag" type="search" value={tag} placeholder="team=vision" onChange={(e) => setParam("tag", e.target.value)} />
+        </div>
       </form>
       <QueryState query={query} what="projects">
         {(data) =>
           data.projects.nodes.length === 0 ? (
-            <Empty>{q ? `No project's name contains “${q}”.` : "No projects yet, or none you are a member of. An instance admin creates them (createProject)."}</Empty>
+            <Empty>{q || tag ? "No project matches the search." : "No projects yet, or none you are a member of. An instance admin creates them (createProject)."}</Empty>
           ) : (
             <div className="table-wrap">
               <table>
@@ -55,6 +74,7 @@ export function ProjectsPage() {
                     <th scope="col">Project</th>
                     <th scope="col">Description</th>
                     <th scope="col">Models</th>
+                    <th scope="col">Tags</th>
                     <th scope="col">Your role</th>
                     <th scope="col">Updated</th>
                   </tr>
@@ -67,6 +87,13 @@ export function ProjectsPage() {
                       </th>
                       <td>{p.description || "—"}</td>
                       <td className="num">{p.models.totalCount}</td>
+                      <td>
+                        {tagText(p.tags).map((t) => (
+                          <span className="chip" key={t}>
+                            {t}
+                          </span>
+                        ))}
+                      </td>
                       <td>{p.viewerRole ?? "—"}</td>
                       <td>{formatTime(p.updatedAt)}</td>
                     </tr>
