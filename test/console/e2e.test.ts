@@ -143,12 +143,11 @@ describe.skipIf(!browserTestsRun)("web console in Chromium", () => {
     await shot(page, "model");
     await page.getByRole("link", { name: "v2", exact: true }).click();
     await page.getByRole("heading", { name: /resnet v2/ }).waitFor();
-    const lineage = page.locator("ol.lineage");
-    await lineage.getByText(data.experiment).waitFor();
-    await lineage.getByText("#1").waitFor();
-    await lineage.getByText(data.sha256).waitFor();
-    await lineage.getByRole("link", { name: `${data.model} v1` }).waitFor();
-    await shot(page, "version");
+    const lineage = page.getByTestId("lineage-graph");
+    await lineage.locator('[data-node-kind="experiment"]').getByText(data.experiment).waitFor();
+    await lineage.locator('[data-node-kind="run"]').getByText("Run #1").waitFor();
+    await lineage.locator('[data-node-kind="artifact"]').getByText(data.sha256).waitFor();
+    await lineage.locator('[data-node-kind="parent"]').getByRole("link", { name: `${data.model} v1` }).waitFor();
     // A deep link opens the same page on its own.
     await page.reload();
     await page.getByRole("heading", { name: /resnet v2/ }).waitFor();

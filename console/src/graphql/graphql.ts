@@ -35,6 +35,19 @@ export type CancelTransitionRequestInput = {
   requestId: string;
 };
 
+/** Where a deployment attempt stands: PENDING → DEPLOYING → DEPLOYED | FAILED; DEPLOYED → RETIRED when replaced. */
+export type DeploymentStatus =
+  /** Live in its environment; at most one per model and environment. */
+  | 'DEPLOYED'
+  /** In progress. */
+  | 'DEPLOYING'
+  /** The attempt failed (see its message). */
+  | 'FAILED'
+  /** Planned, not started. */
+  | 'PENDING'
+  /** Was live; another deployment to the environment replaced it (set by the registry, never reported). */
+  | 'RETIRED';
+
 /** What happened. */
 export type EventType =
   /** deployment reported */
@@ -150,6 +163,24 @@ export type ObjectStatus =
   | 'ARCHIVED'
   /** Still usable, hidden from default lists; reads carry a warning. */
   | 'DEPRECATED';
+
+/** How a rule compares `actual` with `required`. */
+export type PolicyComparison =
+  /** actual ≥ required. */
+  | 'AT_LEAST'
+  /** actual ≤ required. */
+  | 'AT_MOST';
+
+/** A kind of promotion policy rule. */
+export type PolicyRule =
+  /** Distinct approvers with the approving role (ADMIN) the move needs. */
+  | 'APPROVALS'
+  /** A metric of the version must lie within a bound (min or max, inclusive). */
+  | 'METRIC_GATE'
+  /** A metric of the version must beat the version the target holds now, by at least a margin. */
+  | 'MUST_BEAT_INCUMBENT'
+  /** The version must have an artifact (resource). */
+  | 'REQUIRE_RESOURCE';
 
 export type RejectTransitionRequestInput = {
   /** Why (≤ 4,096 characters); shown to the requester. */
@@ -382,6 +413,8 @@ export type ConsoleProjectsQueryVariables = Exact<{
 
 export type ConsoleProjectsQuery = { projects: { totalCount: number, nodes: Array<{ id: string, name: string, description: string, updatedAt: string, viewerRole: Role | null, tags: Array<{ key: string, value: string }>, models: { totalCount: number } }> } };
 
+export type ConsolePromotionCheckFragment = { stage: ModelVersionStage | null, alias: string | null, allowed: boolean, needsApproval: boolean, requiredApprovals: number, transitionProblem: string | null, incumbent: { number: number } | null, rules: Array<{ rule: PolicyRule, metric: string | null, comparison: PolicyComparison | null, actual: number | null, required: number | null, passed: boolean, message: string }> };
+
 export type ConsoleVersionQueryVariables = Exact<{
   project: string;
   model: string;
@@ -389,7 +422,29 @@ export type ConsoleVersionQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleVersionQuery = { project: { id: string, eventCursor: string, model: { id: string, name: string, version: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, stageChangedAt: string, createdBy: { name: string } | null, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, iteration: { number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { name: string } } | null, resource: { name: string, sha256: string, sizeBytes: string, format: ResourceFormat, downloadUrl: string | null } | null, parentVersion: { number: number, model: { name: string } } | null, childVersions: { nodes: Array<{ number: number, model: { name: string } }> }, stageHistory: { nodes: Array<{ id: string, at: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, actor: { name: string } | null }> } } | null } | null } | null };
+export type ConsoleVersionQuery = { project: { id: string, eventCursor: string, model: { id: string, name: string, promotionPolicies: Array<{ alias: string | null, stage: ModelVersionStage | null }>, aliasHistory: { totalCount: number, nodes: Array<{ id: string, alias: string, at: string, comment: string | null, actor: { name: string } | null, from: { id: string, number: number } | null, to: { id: string, number: number } | null, transitionRequest: { id: string } | null }> }, version: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, stageChangedAt: string, aliases: Array<string>, createdBy: { name: string } | null, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }>, iteration: { id: string, number: number, status: IterationStatus, startedAt: string, endedAt: string | null, params: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number, step: number }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sha256: string, sizeBytes: string, format: ResourceFormat, status: ResourceStatus, downloadUrl: string | null } | null, parentVersion: { id: string, number: number, stage: ModelVersionStage, model: { name: string } } | null, childVersions: { totalCount: number, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, model: { name: string } }> }, stageHistory: { totalCount: number, nodes: Array<{ id: string, at: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, comment: string | null, actor: { name: string } | null }> }, deployments: { totalCount: number, nodes: Array<{ id: string, environment: string, status: DeploymentStatus, message: string | null, startedAt: string, finishedAt: string | null, retiredAt: string | null, updatedAt: string, reportedBy: { name: string } | null }> }, production: { stage: ModelVersionStage | null, alias: string | null, allowed: boolean, needsApproval: boolean, requiredApprovals: number, transitionProblem: string | null, incumbent: { number: number } | null, rules: Array<{ rule: PolicyRule, metric: string | null, comparison: PolicyComparison | null, actual: number | null, required: number | null, passed: boolean, message: string }> } } | null } | null } | null };
+
+export type ConsoleVersionLogsQueryVariables = Exact<{
+  modelId: string;
+  versionId: string;
+}>;
+
+
+export type ConsoleVersionLogsQuery = { node:
+    | { logs: { totalCount: number, nodes: Array<{ id: string, at: string, message: string, success: boolean, actor: { name: string } | null }> } }
+    | Record<PropertyKey, never>
+   | null };
+
+export type ConsoleVersionAliasCheckQueryVariables = Exact<{
+  versionId: string;
+  alias: string;
+}>;
+
+
+export type ConsoleVersionAliasCheckQuery = { node:
+    | { promotionCheck: { stage: ModelVersionStage | null, alias: string | null, allowed: boolean, needsApproval: boolean, requiredApprovals: number, transitionProblem: string | null, incumbent: { number: number } | null, rules: Array<{ rule: PolicyRule, metric: string | null, comparison: PolicyComparison | null, actual: number | null, required: number | null, passed: boolean, message: string }> } }
+    | Record<PropertyKey, never>
+   | null };
 
 export type ConsoleProjectEventsSubscriptionVariables = Exact<{
   projectId: string;
@@ -456,6 +511,28 @@ export const CompareVersionFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"CompareVersion"}) as unknown as TypedDocumentString<CompareVersionFragment, unknown>;
+export const ConsolePromotionCheckFragmentDoc = new TypedDocumentString(`
+    fragment ConsolePromotionCheck on PromotionCheck {
+  stage
+  alias
+  allowed
+  needsApproval
+  requiredApprovals
+  transitionProblem
+  incumbent {
+    number
+  }
+  rules {
+    rule
+    metric
+    comparison
+    actual
+    required
+    passed
+    message
+  }
+}
+    `, {"fragmentName":"ConsolePromotionCheck"}) as unknown as TypedDocumentString<ConsolePromotionCheckFragment, unknown>;
 export const ConsoleAuditAccessDocument = new TypedDocumentString(`
     query ConsoleAuditAccess {
   viewer {
@@ -831,6 +908,33 @@ export const ConsoleVersionDocument = new TypedDocumentString(`
     model(name: $model) {
       id
       name
+      promotionPolicies {
+        alias
+        stage
+      }
+      aliasHistory(direction: DESC, first: 100) {
+        totalCount
+        nodes {
+          id
+          alias
+          at
+          comment
+          actor {
+            name
+          }
+          from {
+            id
+            number
+          }
+          to {
+            id
+            number
+          }
+          transitionRequest {
+            id
+          }
+        }
+      }
       version(number: $number) {
         id
         number
@@ -838,6 +942,7 @@ export const ConsoleVersionDocument = new TypedDocumentString(`
         description
         createdAt
         stageChangedAt
+        aliases
         createdBy {
           name
         }
@@ -850,54 +955,160 @@ export const ConsoleVersionDocument = new TypedDocumentString(`
           value
         }
         iteration {
+          id
           number
           status
+          startedAt
+          endedAt
           params {
             key
             value
           }
+          metrics {
+            name
+            value
+            step
+          }
           experiment {
+            id
             name
           }
         }
         resource {
+          id
           name
           sha256
           sizeBytes
           format
+          status
           downloadUrl
         }
         parentVersion {
+          id
           number
+          stage
           model {
             name
           }
         }
         childVersions(first: 20) {
+          totalCount
           nodes {
+            id
             number
+            stage
             model {
               name
             }
           }
         }
-        stageHistory(first: 50) {
+        stageHistory(direction: DESC, first: 100) {
+          totalCount
           nodes {
             id
             at
             fromStage
             toStage
             cause
+            comment
             actor {
               name
             }
+          }
+        }
+        deployments(first: 50) {
+          totalCount
+          nodes {
+            id
+            environment
+            status
+            message
+            startedAt
+            finishedAt
+            retiredAt
+            updatedAt
+            reportedBy {
+              name
+            }
+          }
+        }
+        production: promotionCheck(stage: PRODUCTION) {
+          ...ConsolePromotionCheck
+        }
+      }
+    }
+  }
+}
+    fragment ConsolePromotionCheck on PromotionCheck {
+  stage
+  alias
+  allowed
+  needsApproval
+  requiredApprovals
+  transitionProblem
+  incumbent {
+    number
+  }
+  rules {
+    rule
+    metric
+    comparison
+    actual
+    required
+    passed
+    message
+  }
+}`) as unknown as TypedDocumentString<ConsoleVersionQuery, ConsoleVersionQueryVariables>;
+export const ConsoleVersionLogsDocument = new TypedDocumentString(`
+    query ConsoleVersionLogs($modelId: ID!, $versionId: ID!) {
+  node(id: $modelId) {
+    ... on Model {
+      logs(filter: {modelVersionId: $versionId}, first: 50) {
+        totalCount
+        nodes {
+          id
+          at
+          message
+          success
+          actor {
+            name
           }
         }
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleVersionQuery, ConsoleVersionQueryVariables>;
+    `) as unknown as TypedDocumentString<ConsoleVersionLogsQuery, ConsoleVersionLogsQueryVariables>;
+export const ConsoleVersionAliasCheckDocument = new TypedDocumentString(`
+    query ConsoleVersionAliasCheck($versionId: ID!, $alias: String!) {
+  node(id: $versionId) {
+    ... on ModelVersion {
+      promotionCheck(alias: $alias) {
+        ...ConsolePromotionCheck
+      }
+    }
+  }
+}
+    fragment ConsolePromotionCheck on PromotionCheck {
+  stage
+  alias
+  allowed
+  needsApproval
+  requiredApprovals
+  transitionProblem
+  incumbent {
+    number
+  }
+  rules {
+    rule
+    metric
+    comparison
+    actual
+    required
+    passed
+    message
+  }
+}`) as unknown as TypedDocumentString<ConsoleVersionAliasCheckQuery, ConsoleVersionAliasCheckQueryVariables>;
 export const ConsoleProjectEventsDocument = new TypedDocumentString(`
     subscription ConsoleProjectEvents($projectId: ID!, $after: String) {
   projectEvents(projectId: $projectId, after: $after) {
