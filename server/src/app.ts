@@ -194,6 +194,14 @@ export async function startApp(config: Config): Promise<App> {
   const sessionLimits = new SessionLimits(config.sessions);
   const limiter = new FailedAuthLimiter(config.authFailures.limit, config.authFailures.windowSeconds * 1000);
   const consoleSessions = new ConsoleSessions(db.prisma, limiter);
+  /**
+   * The one authentication of an HTTP request: its Bearer token, else the console's session cookie, which must
+   * come with the CSRF header (`csrf` is that header's value). WebSockets authenticate once per connection (below).
+   */
+  const authenticateHttp = (authorization: string | null | undefined, cookie: string | null | undefined, csrf: string | null | undefined, clientKey: string): Promise<Viewer> => {
+    const sessionId = consoleCredential(authorization, cookie, csrf);
+    return sessionId ? consoleSessions.authenticate(sessionId, clientKey) : authenticate(db.prisma, limiter, tokenFromHeader(authorization ?? null), clientKey);
+  };
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
   const sweep = () =>
@@ -253,10 +261,7 @@ export async function startApp(config: Config): Promise<App> {
       try {
         const headers = initial.request.headers;
         // Without a Bearer token, the console's session cookie (which must come with the CSRF header).
-        const sessionId = consoleCredential(headers.get("authorization"), headers.get("cookie"), headers.get("x-modelgraph-csrf"));
-        const viewer = sessionId
-          ? await consoleSessions.authenticate(sessionId, initial.clientKey ?? "unknown")
-          : await authenticate(db.prisma, limiter, tokenFromHeader(headers.get("authorization")), initial.clientKey ?? "unknown");
+        const viewer = await authenticateHttp(headers.get("authorization"), headers.get("cookie"), headers.get("x-modelgraph-csrf"), initial.clientKey ?? "unknown");
         const refusal = initial.sseStream && viewer.tokenId ? sessionLimits.claimSseStream(viewer.tokenId, initial.sseStream) : null;
         if (refusal) throw tooManySessionsError(refusal, 429);
         return contextFor(viewer, origin, requestId);
@@ -282,7 +287,11 @@ export async function startApp(config: Config): Promise<App> {
       if (isArtifactRequest(req) && cors.handleArtifactRequest(req, res)) return;
       const clientKey = clientAddress(req, config.trustProxyHops);
       const handled = await handleArtifacts(req, res, async () => {
-        const viewer = await authenticate(db.prisma, limiter, tokenFromHeader(req.headers.authorization), clientKey);
+        // A download is a plain navigation from the console (a link cannot send the CSRF header); it changes
+        // nothing, and the SameSite=Strict cookie is never sent by another site's page. Uploads need the header.
+        const readOnly = req.method === "GET" || req.method === "HEAD";
+        const csrf = readOnly ? "1" : String(req.headers["x-modelgraph-csrf"] ?? "");
+        const viewer = await authenticateHttp(req.headers.authorization, req.headers.cookie, csrf, clientKey);
         return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, requestId);
       });
       if (handled) return;

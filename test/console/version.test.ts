@@ -105,10 +105,10 @@ describe.skipIf(!browserTestsRun)("console version page in Chromium", () => {
     const link = graph(page).locator('[data-node-kind="artifact"]').getByRole("link", { name: "Download model.onnx" });
     const href = (await link.getAttribute("href"))!;
     expect(href.startsWith(`${server.url}/artifacts/`)).toBe(true);
-    // With the API token: the route accepts no session cookie yet (GET /artifacts authenticates the Authorization header only).
-    const response = await fetch(href, { headers: admin.authHeaders });
-    expect(response.status).toBe(200);
-    expect(createHash("sha256").update(Buffer.from(await response.arrayBuffer())).digest("hex")).toBe(data.sha256);
+    // As the link is followed in this browser: with the page's session cookie, no token.
+    const response = await page.request.get(href);
+    expect(response.status()).toBe(200);
+    expect(createHash("sha256").update(await response.body()).digest("hex")).toBe(data.sha256);
   });
 
   it("opens the parent when its node is clicked, and the parent's graph shows v2 as a child", async () => {

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { AuthenticationError } from "../access/authenticate.ts";
+import { CsrfHeaderRequiredError } from "../access/console-sessions.ts";
 import { DomainError, NotFoundError } from "../domain/errors.ts";
 import { contentDisposition, servableContentType } from "../domain/media.ts";
 import { loadResourceForRead, receiveResourceBytes, type ArtifactContext } from "../services/resources.ts";
@@ -32,6 +33,9 @@ export async function handleArtifacts(req: IncomingMessage, res: ServerResponse,
       const limited = error.reason === "rate_limited";
       const retryAfter: Record<string, string> = limited ? { "retry-after": String(error.retryAfterSeconds ?? 1) } : {};
       sendJson(res, limited ? 429 : 401, { error: { type: "AuthenticationError", message: error.message } }, retryAfter);
+    } else if (error instanceof CsrfHeaderRequiredError) {
+      req.resume();
+      sendJson(res, 403, { error: { type: "CsrfHeaderRequiredError", message: error.message } });
     } else if (error instanceof DomainError) {
       const status = error instanceof NotFoundError ? 404 : error.name === "ForbiddenError" ? 403 : error.name === "ChecksumMismatchError" ? 422 : 400;
       sendJson(res, status, { error: { type: error.name, message: error.message } });

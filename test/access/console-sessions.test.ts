@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { GraphQLClient } from "../support/client.ts";
-import { mutate, uniqueName } from "../support/fixtures.ts";
+import { createProject, createResource, mutate, uniqueName } from "../support/fixtures.ts";
 import { ADMIN_TOKEN, databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
 
 const CSRF = { "x-modelgraph-csrf": "1" };
@@ -147,5 +147,27 @@ describe.skipIf(!databaseAvailable)("console sessions", () => {
     const host = new URL(server.url).host;
     expect(await wsConnect(server.url, cookie, `http://${host}`)).toBe("ack");
     expect(await wsConnect(server.url, cookie, "https://evil.example")).toBe(4403);
+  });
+
+  it("serves artifact downloads to the session cookie (a plain link), but uploads with the cookie need the CSRF header", async () => {
+    const project = await createProject(admin);
+    const bytes = Buffer.from(`console download ${uniqueName("b")}`);
+    const ready = await createResource(admin, project.id, { bytes });
+    const cookie = cookieOf(await signIn(server.url, ADMIN_TOKEN));
+    const download = await fetch(ready.uploadUrl, { headers: { cookie } });
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+    expect((await fetch(ready.uploadUrl, { method: "HEAD", headers: { cookie } })).status).toBe(200);
+    // No credential at all is still refused.
+    expect((await fetch(ready.uploadUrl)).status).toBe(401);
+
+    const pending = await createResource(admin, project.id, { bytes, upload: false });
+    const put = (headers: Record<string, string>) => fetch(pending.uploadUrl, { method: "PUT", body: new Uint8Array(bytes), headers: { cookie, ...headers } });
+    const refused = await put({});
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("CsrfHeaderRequiredError");
+    const accepted = await put(CSRF);
+    expect(accepted.status).toBe(200);
+    expect(((await accepted.json()) as { resource: { status: string } }).resource.status).toBe("READY");
   });
 });
