@@ -9,6 +9,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authenticate, AuthenticationError, clientAddress, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
 import { SessionLimits, SessionRegistry } from "./access/sessions.ts";
+import { TokenCache } from "./access/token-cache.ts";
 import { ConsoleSessions, CsrfHeaderRequiredError, consoleCredential, isSameOrigin } from "./access/console-sessions.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
@@ -193,6 +194,10 @@ export async function startApp(config: Config): Promise<App> {
   });
   const sessionLimits = new SessionLimits(config.sessions);
   const limiter = new FailedAuthLimiter(config.authFailures.limit, config.authFailures.windowSeconds * 1000);
+  // Authenticated tokens are reused for a few seconds; any access change (from this or another replica) drops them.
+  const tokenCache = new TokenCache(config.authCacheSeconds * 1000);
+  const unsubscribeTokenCache = bus.subscribeAccessChange(() => tokenCache.clear());
+  const authenticateToken = (token: string | null, clientKey: string) => authenticate(db.prisma, limiter, token, clientKey, tokenCache);
   const consoleSessions = new ConsoleSessions(db.prisma, limiter);
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
@@ -256,7 +261,7 @@ export async function startApp(config: Config): Promise<App> {
         const sessionId = consoleCredential(headers.get("authorization"), headers.get("cookie"), headers.get("x-modelgraph-csrf"));
         const viewer = sessionId
           ? await consoleSessions.authenticate(sessionId, initial.clientKey ?? "unknown")
-          : await authenticate(db.prisma, limiter, tokenFromHeader(headers.get("authorization")), initial.clientKey ?? "unknown");
+          : await authenticateToken(tokenFromHeader(headers.get("authorization")), initial.clientKey ?? "unknown");
         const refusal = initial.sseStream && viewer.tokenId ? sessionLimits.claimSseStream(viewer.tokenId, initial.sseStream) : null;
         if (refusal) throw tooManySessionsError(refusal, 429);
         return contextFor(viewer, origin, requestId);
@@ -282,7 +287,7 @@ export async function startApp(config: Config): Promise<App> {
       if (isArtifactRequest(req) && cors.handleArtifactRequest(req, res)) return;
       const clientKey = clientAddress(req, config.trustProxyHops);
       const handled = await handleArtifacts(req, res, async () => {
-        const viewer = await authenticate(db.prisma, limiter, tokenFromHeader(req.headers.authorization), clientKey);
+        const viewer = await authenticateToken(tokenFromHeader(req.headers.authorization), clientKey);
         return contextFor(viewer, `http://${req.headers.host ?? "localhost"}`, requestId);
       });
       if (handled) return;
@@ -366,7 +371,7 @@ export async function startApp(config: Config): Promise<App> {
         }
         try {
           const clientKey = clientAddress(request, config.trustProxyHops);
-          ctx.extra.viewer = sessionId ? await consoleSessions.authenticate(sessionId, clientKey) : await authenticate(db.prisma, limiter, token, clientKey);
+          ctx.extra.viewer = sessionId ? await consoleSessions.authenticate(sessionId, clientKey) : await authenticateToken(token, clientKey);
           ctx.extra.token = token;
           if (sessionId) ctx.extra.sessionId = sessionId;
           const refusal = ctx.extra.viewer.tokenId ? sessionLimits.claimConnection(ctx.extra.viewer.tokenId, ctx.extra.socket) : null;
@@ -423,7 +428,7 @@ export async function startApp(config: Config): Promise<App> {
           const clientKey = clientAddress(ctx.extra.request, config.trustProxyHops);
           viewer = ctx.extra.sessionId
             ? await consoleSessions.authenticate(ctx.extra.sessionId, clientKey)
-            : await authenticate(db.prisma, limiter, ctx.extra.token ?? null, clientKey);
+            : await authenticateToken(ctx.extra.token ?? null, clientKey);
         } catch (error) {
           if (error instanceof AuthenticationError) return [unauthenticated(error)];
           if (isDatabaseUnavailable(error)) return [serviceUnavailableError()];
@@ -474,6 +479,7 @@ export async function startApp(config: Config): Promise<App> {
   const releaseBackends = async () => {
     await webhooks.stop();
     sessions.stop();
+    unsubscribeTokenCache();
     await feed.stop();
     await bus.close();
     await db.close();
