@@ -8,12 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenCache } from "../../server/src/access/token-cache.ts";
 import { GraphQLClient } from "../support/client.ts";
 import { createProject, mutate, uniqueName } from "../support/fixtures.ts";
-import { databaseAvailable, dbKind, startReplica, startTestServer, type TestServer } from "../support/server.ts";
+import { databaseAvailable, dbKind, REDIS_URL, redisReachable, startReplica, startTestServer, type TestServer } from "../support/server.ts";
 
 /** Long enough that a refusal within the poll below cannot be the TTL running out. */
 const LONG_CACHE = { AUTH_CACHE_SECONDS: "60", SESSION_RECHECK_SECONDS: "3600" };
 /** How long a change made on A may take to be seen on B (the bus latency, with margin for a loaded machine). */
 const BUS_LATENCY_MS = 2_000;
+
+const BUSES = [
+  { bus: dbKind === "postgres" ? "postgres" : "in-process", env: {} as Record<string, string>, run: databaseAvailable },
+  { bus: "redis", env: { REDIS_URL } as Record<string, string>, run: databaseAvailable && dbKind === "postgres" && (await redisReachable()) },
+];
 
 /** Polls `probe` every 25 ms until it returns `expected` or `withinMs` passes; returns the last value seen and when. */
 async function until<T>(probe: () => Promise<T>, expected: T, withinMs: number): Promise<{ value: T; ms: number }> {
@@ -26,15 +31,19 @@ async function until<T>(probe: () => Promise<T>, expected: T, withinMs: number):
   }
 }
 
-describe.runIf(databaseAvailable)(`authenticated tokens cached per replica (${dbKind})`, () => {
+describe.each(BUSES)(`authenticated tokens cached per replica (${dbKind}, $bus event bus)`, ({ bus, env, run }) => {
+  if (!run) {
+    it.skip(`needs ${bus === "redis" ? "PostgreSQL and Redis" : "its database"}`, () => {});
+    return;
+  }
   let a: TestServer;
   let b: TestServer;
   let admin: GraphQLClient;
   let project: { id: string };
 
   beforeAll(async () => {
-    a = await startTestServer(LONG_CACHE);
-    b = dbKind === "postgres" ? await startReplica(a, LONG_CACHE) : a;
+    a = await startTestServer({ ...LONG_CACHE, ...env });
+    b = dbKind === "postgres" ? await startReplica(a, { ...LONG_CACHE, ...env }) : a;
     admin = new GraphQLClient(a.url);
     project = await createProject(admin);
   });

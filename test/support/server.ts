@@ -2,6 +2,7 @@
 // database of the machine's PostgreSQL, depending on the vitest project (MG_TEST_DB).
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -41,6 +42,24 @@ export function isPostgresReachable(): Promise<boolean> {
 export const databaseAvailable = dbKind === "pglite" ? true : await isPostgresReachable();
 if (!databaseAvailable) {
   console.warn(`[modelgraph tests] PostgreSQL at ${POSTGRES_ADMIN_URL} is unreachable: the postgres project is skipped`);
+}
+
+/** The Redis the Redis-bus variants of tests use. */
+export const REDIS_URL = process.env.MG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Whether Redis answers a PING (CI must have it, like PostgreSQL; elsewhere the Redis variants are skipped). */
+export async function redisReachable(): Promise<boolean> {
+  const { hostname, port } = new URL(REDIS_URL);
+  const ok = await new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => (socket.end(), resolve(data.toString().startsWith("+PONG"))));
+  });
+  if (!ok && process.env.CI) throw new Error(`Redis is required on CI but ${REDIS_URL} is unreachable`);
+  if (!ok) console.warn(`[modelgraph tests] Redis at ${REDIS_URL} is unreachable: the Redis variants are skipped`);
+  return ok;
 }
 
 export interface TestServer {
