@@ -8,17 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenCache } from "../../server/src/access/token-cache.ts";
 import { GraphQLClient } from "../support/client.ts";
 import { createProject, mutate, uniqueName } from "../support/fixtures.ts";
-import { databaseAvailable, dbKind, REDIS_URL, redisReachable, startReplica, startTestServer, type TestServer } from "../support/server.ts";
+import { accessChangeBuses, dbKind, startReplicaPair, type TestServer } from "../support/server.ts";
 
 /** Long enough that a refusal within the poll below cannot be the TTL running out. */
 const LONG_CACHE = { AUTH_CACHE_SECONDS: "60", SESSION_RECHECK_SECONDS: "3600" };
 /** How long a change made on A may take to be seen on B (the bus latency, with margin for a loaded machine). */
 const BUS_LATENCY_MS = 2_000;
 
-const BUSES = [
-  { bus: dbKind === "postgres" ? "postgres" : "in-process", env: {} as Record<string, string>, run: databaseAvailable },
-  { bus: "redis", env: { REDIS_URL } as Record<string, string>, run: databaseAvailable && dbKind === "postgres" && (await redisReachable()) },
-];
+const BUSES = await accessChangeBuses();
 
 /** Polls `probe` every 25 ms until it returns `expected` or `withinMs` passes; returns the last value seen and when. */
 async function until<T>(probe: () => Promise<T>, expected: T, withinMs: number): Promise<{ value: T; ms: number }> {
@@ -36,22 +33,22 @@ describe.each(BUSES)(`authenticated tokens cached per replica (${dbKind}, $bus e
     it.skip(`needs ${bus === "redis" ? "PostgreSQL and Redis" : "its database"}`, () => {});
     return;
   }
+  let pair: Awaited<ReturnType<typeof startReplicaPair>>;
   let a: TestServer;
   let b: TestServer;
   let admin: GraphQLClient;
   let project: { id: string };
 
   beforeAll(async () => {
-    a = await startTestServer({ ...LONG_CACHE, ...env });
-    b = dbKind === "postgres" ? await startReplica(a, { ...LONG_CACHE, ...env }) : a;
+    pair = await startReplicaPair({ ...LONG_CACHE, ...env });
+    ({ a, b } = pair);
     admin = new GraphQLClient(a.url);
     project = await createProject(admin);
   });
 
   afterAll(async () => {
     admin?.close();
-    if (b !== a) await b?.close();
-    await a?.close();
+    await pair?.close();
   });
 
   /** A new user, member of the project with `role`, and a token for them (created by the admin on A). */

@@ -5,23 +5,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, mutate, uniqueName } from "../support/fixtures.ts";
-import { ADMIN_TOKEN, databaseAvailable, dbKind, REDIS_URL, redisReachable, startReplica, startTestServer, type TestServer } from "../support/server.ts";
+import { accessChangeBuses, ADMIN_TOKEN, startReplicaPair, type TestServer } from "../support/server.ts";
 import { PROJECT_EVENTS, START_CURSOR, subscribe, TRANSPORTS, type EventData, type Subscription } from "../support/subscriptions.ts";
 
 const TOKEN_FIELDS = "id expiresAt revokedAt";
 const NO_PERIODIC_RECHECK = { SESSION_RECHECK_SECONDS: "3600" };
 const inHours = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
-const BUSES = [
-  { bus: dbKind === "postgres" ? "postgres" : "in-process", env: {} as Record<string, string>, run: databaseAvailable },
-  { bus: "redis", env: { REDIS_URL } as Record<string, string>, run: databaseAvailable && dbKind === "postgres" && (await redisReachable()) },
-];
+const BUSES = await accessChangeBuses();
 
 describe.each(BUSES)("token lineage and user deactivation ($bus event bus)", ({ bus, env, run }) => {
   if (!run) {
     it.skip(`needs ${bus === "redis" ? "PostgreSQL and Redis" : "its database"}`, () => {});
     return;
   }
+  let pair: Awaited<ReturnType<typeof startReplicaPair>>;
   let a: TestServer;
   let b: TestServer;
   let admin: GraphQLClient;
@@ -29,8 +27,8 @@ describe.each(BUSES)("token lineage and user deactivation ($bus event bus)", ({ 
 
   beforeAll(async () => {
     // No periodic re-check during the file: a subscription that ends was ended by the access-change signal.
-    a = await startTestServer({ ...NO_PERIODIC_RECHECK, ...env });
-    b = dbKind === "postgres" ? await startReplica(a, { ...NO_PERIODIC_RECHECK, ...env }) : a;
+    pair = await startReplicaPair({ ...NO_PERIODIC_RECHECK, ...env });
+    ({ a, b } = pair);
     admin = new GraphQLClient(a.url);
     project = await createProject(admin);
     await createModel(admin, project.id); // one event to replay, so a subscriber is known to be running
@@ -38,8 +36,7 @@ describe.each(BUSES)("token lineage and user deactivation ($bus event bus)", ({ 
 
   afterAll(async () => {
     admin?.close();
-    if (b !== a) await b?.close();
-    await a?.close();
+    await pair?.close();
   });
 
   /** A new user, VIEWER of the project, with a token (created by the admin) and a client using it. */

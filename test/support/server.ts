@@ -62,6 +62,17 @@ export async function redisReachable(): Promise<boolean> {
   return ok;
 }
 
+/**
+ * The buses a change made on one replica can reach another through, for `describe.each`: the database's own (NOTIFY
+ * on PostgreSQL, in-process on PGlite) and, on PostgreSQL with Redis reachable, Redis (`run` false: skip the variant).
+ */
+export async function accessChangeBuses(): Promise<{ bus: string; env: Record<string, string>; run: boolean }[]> {
+  return [
+    { bus: dbKind === "postgres" ? "postgres" : "in-process", env: {}, run: databaseAvailable },
+    { bus: "redis", env: { REDIS_URL }, run: databaseAvailable && dbKind === "postgres" && (await redisReachable()) },
+  ];
+}
+
 export interface TestServer {
   app: App;
   url: string;
@@ -120,6 +131,23 @@ export async function startReplica(primary: TestServer, extraEnv: Record<string,
   });
   const app = await startApp(config);
   return { app, url: app.url, dataDir: primary.dataDir, databaseUrl: primary.databaseUrl, close: () => app.close() };
+}
+
+/**
+ * Replicas A and B of one deployment on a fresh database: two servers on PostgreSQL, the one server twice on PGlite
+ * (a single process). `close` stops both and drops the database.
+ */
+export async function startReplicaPair(extraEnv: Record<string, string> = {}): Promise<{ a: TestServer; b: TestServer; close(): Promise<void> }> {
+  const a = await startTestServer(extraEnv);
+  const b = dbKind === "postgres" ? await startReplica(a, extraEnv) : a;
+  return {
+    a,
+    b,
+    async close() {
+      if (b !== a) await b.close();
+      await a.close();
+    },
+  };
 }
 
 /** Starts a server on a fresh database, listening on a free port of 127.0.0.1. */
