@@ -9,6 +9,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authenticate, AuthenticationError, clientAddress, FailedAuthLimiter, tokenFromHeader } from "./access/authenticate.ts";
 import { SessionLimits, SessionRegistry } from "./access/sessions.ts";
+import { TokenCache } from "./access/token-cache.ts";
 import { ConsoleSessions, CsrfHeaderRequiredError, consoleCredential, isSameOrigin } from "./access/console-sessions.ts";
 import type { Viewer } from "./access/viewer.ts";
 import type { Config } from "./config.ts";
@@ -193,6 +194,10 @@ export async function startApp(config: Config): Promise<App> {
   });
   const sessionLimits = new SessionLimits(config.sessions);
   const limiter = new FailedAuthLimiter(config.authFailures.limit, config.authFailures.windowSeconds * 1000);
+  // Authenticated tokens are reused for a few seconds; any access change (from this or another replica) drops them.
+  const tokenCache = new TokenCache(config.authCacheSeconds * 1000);
+  const unsubscribeTokenCache = bus.subscribeAccessChange(() => tokenCache.clear());
+  const authenticateToken = (token: string | null, clientKey: string) => authenticate(db.prisma, limiter, token, clientKey, tokenCache);
   const consoleSessions = new ConsoleSessions(db.prisma, limiter);
   /**
    * The one authentication of an HTTP request: its Bearer token, else the console's session cookie, which must
@@ -200,7 +205,7 @@ export async function startApp(config: Config): Promise<App> {
    */
   const authenticateHttp = (authorization: string | null | undefined, cookie: string | null | undefined, csrf: string | null | undefined, clientKey: string): Promise<Viewer> => {
     const sessionId = consoleCredential(authorization, cookie, csrf);
-    return sessionId ? consoleSessions.authenticate(sessionId, clientKey) : authenticate(db.prisma, limiter, tokenFromHeader(authorization ?? null), clientKey);
+    return sessionId ? consoleSessions.authenticate(sessionId, clientKey) : authenticateToken(tokenFromHeader(authorization ?? null), clientKey);
   };
 
   // Abandoned uploads (and staging files of a crashed process) are cleaned at start and periodically.
@@ -375,7 +380,7 @@ export async function startApp(config: Config): Promise<App> {
         }
         try {
           const clientKey = clientAddress(request, config.trustProxyHops);
-          ctx.extra.viewer = sessionId ? await consoleSessions.authenticate(sessionId, clientKey) : await authenticate(db.prisma, limiter, token, clientKey);
+          ctx.extra.viewer = sessionId ? await consoleSessions.authenticate(sessionId, clientKey) : await authenticateToken(token, clientKey);
           ctx.extra.token = token;
           if (sessionId) ctx.extra.sessionId = sessionId;
           const refusal = ctx.extra.viewer.tokenId ? sessionLimits.claimConnection(ctx.extra.viewer.tokenId, ctx.extra.socket) : null;
@@ -432,7 +437,7 @@ export async function startApp(config: Config): Promise<App> {
           const clientKey = clientAddress(ctx.extra.request, config.trustProxyHops);
           viewer = ctx.extra.sessionId
             ? await consoleSessions.authenticate(ctx.extra.sessionId, clientKey)
-            : await authenticate(db.prisma, limiter, ctx.extra.token ?? null, clientKey);
+            : await authenticateToken(ctx.extra.token ?? null, clientKey);
         } catch (error) {
           if (error instanceof AuthenticationError) return [unauthenticated(error)];
           if (isDatabaseUnavailable(error)) return [serviceUnavailableError()];
@@ -483,6 +488,7 @@ export async function startApp(config: Config): Promise<App> {
   const releaseBackends = async () => {
     await webhooks.stop();
     sessions.stop();
+    unsubscribeTokenCache();
     await feed.stop();
     await bus.close();
     await db.close();

@@ -23,6 +23,8 @@ export interface Config {
   artifactUploadTtlSeconds: number;
   /** Failed authentications allowed per client address within `windowSeconds` before it is refused with 429. */
   authFailures: { limit: number; windowSeconds: number };
+  /** Seconds a process reuses a token's successful authentication without asking the database (0: never). */
+  authCacheSeconds: number;
   /** Proxies of ours in front of the server: the client address is read from X-Forwarded-For that many hops back. */
   trustProxyHops: number;
   /** Webhook retries: the first waits `retryBaseMs`, each next one twice as long; FAILED after `maxAttempts`. */
@@ -227,6 +229,7 @@ const EnvSchema = z.object({
   ARTIFACT_UPLOAD_TTL: positiveInt(24 * 3600),
   AUTH_FAILURE_LIMIT: positiveInt(20),
   AUTH_FAILURE_WINDOW_SECONDS: positiveInt(60),
+  AUTH_CACHE_SECONDS: nonNegativeInt(5),
   TRUST_PROXY_HOPS: optionalString.pipe(z.string().regex(/^\d+$/, "must be a whole number (0 when no proxy of yours is in front)").transform(Number).optional()),
   WEBHOOK_RETRY_BASE_MS: positiveInt(5_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? "info",
     artifactUploadTtlSeconds: e.ARTIFACT_UPLOAD_TTL,
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },
+    authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxyHops: e.TRUST_PROXY_HOPS ?? 0,
     webhooks: {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,

@@ -2,43 +2,24 @@
 // deactivating a user stops all their tokens at once: over HTTP, and on open WebSocket and SSE subscriptions, which
 // end with an UNAUTHENTICATED error without waiting for an event. On PostgreSQL the change is made through replica
 // A and observed on replica B (the signal crosses the event bus); on PGlite both are the one server.
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, mutate, uniqueName } from "../support/fixtures.ts";
-import { ADMIN_TOKEN, databaseAvailable, dbKind, startReplica, startTestServer, type TestServer } from "../support/server.ts";
+import { accessChangeBuses, ADMIN_TOKEN, startReplicaPair, type TestServer } from "../support/server.ts";
 import { PROJECT_EVENTS, START_CURSOR, subscribe, TRANSPORTS, type EventData, type Subscription } from "../support/subscriptions.ts";
 
 const TOKEN_FIELDS = "id expiresAt revokedAt";
 const NO_PERIODIC_RECHECK = { SESSION_RECHECK_SECONDS: "3600" };
 const inHours = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
-const REDIS_URL = process.env.MG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-/** Whether Redis answers a PING (the Redis-bus variant is skipped without it, except on CI). */
-async function redisReachable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  const ok = await new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
-    socket.once("error", () => resolve(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => (socket.end(), resolve(data.toString().startsWith("+PONG"))));
-  });
-  if (!ok && process.env.CI) throw new Error(`Redis is required on CI but ${REDIS_URL} is unreachable`);
-  return ok;
-}
-
-const BUSES = [
-  { bus: dbKind === "postgres" ? "postgres" : "in-process", env: {} as Record<string, string>, run: databaseAvailable },
-  { bus: "redis", env: { REDIS_URL } as Record<string, string>, run: databaseAvailable && dbKind === "postgres" && (await redisReachable()) },
-];
+const BUSES = await accessChangeBuses();
 
 describe.each(BUSES)("token lineage and user deactivation ($bus event bus)", ({ bus, env, run }) => {
   if (!run) {
     it.skip(`needs ${bus === "redis" ? "PostgreSQL and Redis" : "its database"}`, () => {});
     return;
   }
+  let pair: Awaited<ReturnType<typeof startReplicaPair>>;
   let a: TestServer;
   let b: TestServer;
   let admin: GraphQLClient;
@@ -46,8 +27,8 @@ describe.each(BUSES)("token lineage and user deactivation ($bus event bus)", ({ 
 
   beforeAll(async () => {
     // No periodic re-check during the file: a subscription that ends was ended by the access-change signal.
-    a = await startTestServer({ ...NO_PERIODIC_RECHECK, ...env });
-    b = dbKind === "postgres" ? await startReplica(a, { ...NO_PERIODIC_RECHECK, ...env }) : a;
+    pair = await startReplicaPair({ ...NO_PERIODIC_RECHECK, ...env });
+    ({ a, b } = pair);
     admin = new GraphQLClient(a.url);
     project = await createProject(admin);
     await createModel(admin, project.id); // one event to replay, so a subscriber is known to be running
@@ -55,8 +36,7 @@ describe.each(BUSES)("token lineage and user deactivation ($bus event bus)", ({ 
 
   afterAll(async () => {
     admin?.close();
-    if (b !== a) await b?.close();
-    await a?.close();
+    await pair?.close();
   });
 
   /** A new user, VIEWER of the project, with a token (created by the admin) and a client using it. */

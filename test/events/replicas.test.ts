@@ -2,11 +2,10 @@
 // promotion made through A reaches subscribers on B, over graphql-ws and over SSE — with the PostgreSQL
 // LISTEN/NOTIFY bus, then again with REDIS_URL set (Redis pub/sub). Delivery must be prompt (the bus, not
 // the 2 s safety poll) and both servers hand out the same cursors (one log).
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
 import { createModel, createProject, createVersion, transition } from "../support/fixtures.ts";
-import { databaseAvailable, dbKind, freshDatabase } from "../support/server.ts";
+import { databaseAvailable, dbKind, freshDatabase, REDIS_URL, redisReachable } from "../support/server.ts";
 import {
   assertStrictlyIncreasing,
   PROJECT_EVENTS,
@@ -22,23 +21,7 @@ import {
   type Subscription,
 } from "../support/subscriptions.ts";
 
-const REDIS_URL = process.env.MG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROUNDS = 5;
-
-/** Whether Redis answers a PING (CI must have it, like PostgreSQL). */
-async function redisReachable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  const ok = await new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
-    socket.once("error", () => resolve(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => (socket.end(), resolve(data.toString().startsWith("+PONG"))));
-  });
-  if (!ok && process.env.CI) throw new Error(`Redis is required on CI but ${REDIS_URL} is unreachable`);
-  if (!ok) console.warn(`[modelgraph tests] Redis at ${REDIS_URL} is unreachable: the Redis replica test is skipped`);
-  return ok;
-}
 
 const postgres = databaseAvailable && dbKind === "postgres";
 const withRedis = postgres && (await redisReachable());

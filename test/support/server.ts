@@ -2,6 +2,7 @@
 // database of the machine's PostgreSQL, depending on the vitest project (MG_TEST_DB).
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -47,6 +48,35 @@ export function isPostgresReachable(): Promise<boolean> {
 export const databaseAvailable = dbKind === "pglite" ? true : await isPostgresReachable();
 if (!databaseAvailable) {
   console.warn(`[modelgraph tests] PostgreSQL at ${POSTGRES_ADMIN_URL} is unreachable: the postgres project is skipped`);
+}
+
+/** The Redis the Redis-bus variants of tests use. */
+export const REDIS_URL = process.env.MG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Whether Redis answers a PING (CI must have it, like PostgreSQL; elsewhere the Redis variants are skipped). */
+export async function redisReachable(): Promise<boolean> {
+  const { hostname, port } = new URL(REDIS_URL);
+  const ok = await new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => (socket.end(), resolve(data.toString().startsWith("+PONG"))));
+  });
+  if (!ok && process.env.CI) throw new Error(`Redis is required on CI but ${REDIS_URL} is unreachable`);
+  if (!ok) console.warn(`[modelgraph tests] Redis at ${REDIS_URL} is unreachable: the Redis variants are skipped`);
+  return ok;
+}
+
+/**
+ * The buses a change made on one replica can reach another through, for `describe.each`: the database's own (NOTIFY
+ * on PostgreSQL, in-process on PGlite) and, on PostgreSQL with Redis reachable, Redis (`run` false: skip the variant).
+ */
+export async function accessChangeBuses(): Promise<{ bus: string; env: Record<string, string>; run: boolean }[]> {
+  return [
+    { bus: dbKind === "postgres" ? "postgres" : "in-process", env: {}, run: databaseAvailable },
+    { bus: "redis", env: { REDIS_URL }, run: databaseAvailable && dbKind === "postgres" && (await redisReachable()) },
+  ];
 }
 
 export interface TestServer {
@@ -105,6 +135,23 @@ export async function startReplica(primary: TestServer, extraEnv: Record<string,
   });
   const app = await startApp(config);
   return { app, url: app.url, dataDir: primary.dataDir, databaseUrl: primary.databaseUrl, close: () => app.close() };
+}
+
+/**
+ * Replicas A and B of one deployment on a fresh database: two servers on PostgreSQL, the one server twice on PGlite
+ * (a single process). `close` stops both and drops the database.
+ */
+export async function startReplicaPair(extraEnv: Record<string, string> = {}): Promise<{ a: TestServer; b: TestServer; close(): Promise<void> }> {
+  const a = await startTestServer(extraEnv);
+  const b = dbKind === "postgres" ? await startReplica(a, extraEnv) : a;
+  return {
+    a,
+    b,
+    async close() {
+      if (b !== a) await b.close();
+      await a.close();
+    },
+  };
 }
 
 /** Starts a server on a fresh database, listening on a free port of 127.0.0.1. */

@@ -3,6 +3,7 @@
 // token always works, whatever others did from its address.
 import type { IncomingMessage } from "node:http";
 import type { Prisma } from "../db/database.ts";
+import type { TokenCache } from "./token-cache.ts";
 import { hashesEqual, hashToken, isWellFormedToken } from "./tokens.ts";
 import type { Viewer } from "./viewer.ts";
 
@@ -92,8 +93,9 @@ export function tokenFromHeader(value: string | null | undefined): string | null
  * address `clientKey` and the presented token. A valid token is never refused for failures of others behind
  * the same address: an address over its limit gets 429 only for what does not authenticate (no, malformed or
  * unknown tokens), while a token that keeps failing (revoked, expired) is refused without a database lookup.
+ * With a `cache`, a token that authenticated moments ago is not looked up again (access/token-cache.ts).
  */
-export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, token: string | null, clientKey: string): Promise<Viewer> {
+export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, token: string | null, clientKey: string, cache?: TokenCache): Promise<Viewer> {
   const addressKey = `address:${clientKey}`;
   const hash = token && isWellFormedToken(token) ? hashToken(token) : null;
   if (hash) limiter.refuseIfBlocked(`token:${hash}`);
@@ -105,6 +107,9 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
   };
   if (!token) return fail("missing");
   if (!hash) return fail("malformed");
+  const cached = cache?.get(hash);
+  if (cached) return cached;
+  const ticket = cache?.ticket() ?? 0;
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash }, include: { user: true } });
   if (!row || !hashesEqual(row.tokenHash, hash)) return fail("unknown");
   if (row.revokedAt) return fail("revoked");
@@ -114,7 +119,9 @@ export async function authenticate(prisma: Prisma, limiter: FailedAuthLimiter, t
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { userId: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, tokenId: row.id };
+  const viewer: Viewer = { userId: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, tokenId: row.id, user: row.user };
+  cache?.set(hash, viewer, row.expiresAt, ticket, now);
+  return viewer;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { User } from "../generated/prisma/client.ts";
+
 /** Who is making a request, resolved from their API token. */
 export interface Viewer {
   userId: string;
@@ -6,4 +8,6 @@ export interface Viewer {
   isAdmin: boolean;
   /** The token the request authenticated with. */
   tokenId?: string;
+  /** The user's row as authentication read it, so `viewer` needs no second load (absent: load it). */
+  user?: User;
 }

@@ -19,6 +19,7 @@ builder.queryField("viewer", (t) =>
   t.prismaField({
     type: "User",
     description: "Who you are.",
-    resolve: (query, _root, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } }),
+    // The row authentication read has every scalar; relations selected below it are loaded by their own fields.
+    resolve: (query, _root, _args, ctx) => ctx.viewer.user ?? ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } }),
   }),
 );
