@@ -220,7 +220,8 @@ describe.skipIf(!browserTestsRun)("web console in Chromium", () => {
   });
 
   it("lands on sign-in with a message once the token has expired", async () => {
-    const expiresAt = Date.now() + 8_000;
+    // Long enough to sign in and load the page on a loaded machine (the test then waits for the expiry).
+    const expiresAt = Date.now() + 12_000;
     const token = await member("EDITOR", { expiresAt: new Date(expiresAt).toISOString() });
     const page = await newPage();
     await signIn(page, token);
