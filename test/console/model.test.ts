@@ -132,7 +132,6 @@ describe.skipIf(!browserTestsRun)("model page in Chromium", () => {
     expect(await chart.locator(".u-legend").textContent()).toContain("accuracy");
     expect(await chart.locator(".u-legend").textContent()).not.toContain("loss");
     const top = byAccuracyDesc(all)[0]!;
-    await chart.getByText(`highest ${accuracyOf(top).toFixed(4).replace(/0+$/, "")}`, { exact: false }).waitFor().catch(() => {});
     expect(await chart.locator(".chart-summary").textContent()).toContain(`(v${top})`);
     await page.getByRole("checkbox", { name: "loss" }).check();
     await page.waitForFunction(() => document.querySelector("figure.metric-chart .u-legend")?.textContent?.includes("loss"));
@@ -145,28 +144,25 @@ describe.skipIf(!browserTestsRun)("model page in Chromium", () => {
     await page.goto(url());
     const aliases = page.locator("section").filter({ has: page.getByRole("heading", { name: "Aliases" }) });
     await aliases.getByLabel("Alias", { exact: true }).fill("candidate");
-    await aliases.getByLabel("Version number").fill("7");
+    await aliases.getByLabel("Version number").fill("50");
     await aliases.getByRole("button", { name: "Set alias" }).click();
-    await page.getByText("@candidate now points at v7.").waitFor();
-    await page.locator('[data-alias="candidate"]').filter({ hasText: "v7" }).waitFor();
-    await page.locator('table.versions tr[data-version="7"] .chip.alias').filter({ hasText: "@candidate" }).waitFor();
+    await page.getByText("@candidate now points at v50.").waitFor();
+    await page.locator('[data-alias="candidate"]').filter({ hasText: "v50" }).waitFor();
+    await page.locator('table.versions tr[data-version="50"] .chip.alias').filter({ hasText: "@candidate" }).waitFor();
 
-    // Moved elsewhere meanwhile: the compare-and-set refuses the move with the API's message.
-    await mutate(admin, "setModelAlias", "SetModelAliasInput", { modelId, alias: "candidate", modelVersionId: ids.get(9)! }, "model { id }");
+    // Moved elsewhere meanwhile: the page follows (live), and the next move is compare-and-set against v49.
+    await mutate(admin, "setModelAlias", "SetModelAliasInput", { modelId, alias: "candidate", modelVersionId: ids.get(49)! }, "model { id }");
+    await page.locator('[data-alias="candidate"]').filter({ hasText: "v49" }).waitFor();
     await aliases.getByLabel("Alias", { exact: true }).fill("candidate");
-    await aliases.getByLabel("Version number").fill("8");
+    await aliases.getByText("@candidate points at v49 now.").waitFor();
+    await aliases.getByLabel("Version number").fill("48");
     await aliases.getByRole("button", { name: "Move alias" }).click();
-    await page.locator(".notice.error").waitFor();
-    await page.locator('[data-alias="candidate"]').filter({ hasText: "v9" }).waitFor();
-    await aliases.getByLabel("Alias", { exact: true }).fill("candidate");
-    await aliases.getByLabel("Version number").fill("8");
-    await aliases.getByRole("button", { name: "Move alias" }).click();
-    await page.getByText("@candidate now points at v8.").waitFor();
+    await page.getByText("@candidate now points at v48.").waitFor();
 
     await aliases.getByLabel("Alias", { exact: true }).fill("champion");
-    await aliases.getByLabel("Version number").fill("8");
+    await aliases.getByLabel("Version number").fill("48");
     await aliases.getByRole("button", { name: "Request alias" }).click();
-    await page.getByText("Requested @champion → v8").waitFor();
+    await page.getByText("Requested @champion → v48").waitFor();
     await page.locator("ul.queue li").filter({ hasText: "@champion" }).waitFor();
 
     await aliases.getByRole("button", { name: "Remove @candidate" }).click();
@@ -201,8 +197,12 @@ describe.skipIf(!browserTestsRun)("model page in Chromium", () => {
     const page = await browser.signedInPage(ADMIN_TOKEN, 390, 844);
     await page.goto(url("?metrics=accuracy"));
     await page.locator("figure.metric-chart canvas").waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    const overflow = await page.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const wide = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > width + 1 && !e.parentElement?.closest(".table-wrap"));
+      return { by: document.documentElement.scrollWidth - width, wide: wide.slice(0, 5).map((e) => `${e.tagName}.${e.className}`) };
+    });
+    expect(overflow).toEqual({ by: 0, wide: [] });
   });
 
   it("logged no error in the browser console", () => {
