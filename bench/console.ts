@@ -34,29 +34,26 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build-console.ts", "--if-stale"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) throw new Error("the console build failed");
 
-/** Installed before the page's scripts: resolves `window.__rowsPainted` with the timings of the first rows' frame. */
-function watchRows() {
-  (window as any).__rowsPainted = new Promise((resolve) => {
-    const painted = () =>
-      requestAnimationFrame(() =>
-        setTimeout(() => {
-          const at = performance.now();
-          const graphql = performance
-            .getEntriesByType("resource")
-            .filter((e) => (e as PerformanceResourceTiming).name.includes("/graphql") && (e as PerformanceResourceTiming).responseEnd <= at) as PerformanceResourceTiming[];
-          const last = graphql.reduce((a, b) => (b.responseEnd > a.responseEnd ? b : a));
-          resolve({ paintedAt: at, responseEnd: last.responseEnd, rows: document.querySelectorAll("table.versions tbody tr").length });
-        }),
-      );
-    const observer = new MutationObserver(() => {
-      if (document.querySelector("table.versions tbody tr")) {
-        observer.disconnect();
-        painted();
-      }
-    });
-    observer.observe(document, { childList: true, subtree: true });
+/**
+ * Installed before the page's scripts (as text: tsx would wrap a function's inner functions in a helper the page
+ * lacks): `window.__rowsPainted` resolves with the timings of the first frame painted with the rows.
+ */
+const WATCH_ROWS = `
+window.__rowsPainted = new Promise((resolve) => {
+  const painted = () => requestAnimationFrame(() => setTimeout(() => {
+    const at = performance.now();
+    const graphql = performance.getEntriesByType("resource").filter((e) => e.name.includes("/graphql") && e.responseEnd <= at);
+    const last = graphql.reduce((a, b) => (b.responseEnd > a.responseEnd ? b : a));
+    resolve({ paintedAt: at, responseEnd: last.responseEnd, rows: document.querySelectorAll("table.versions tbody tr").length });
+  }));
+  const observer = new MutationObserver(() => {
+    if (document.querySelector("table.versions tbody tr")) {
+      observer.disconnect();
+      painted();
+    }
   });
-}
+  observer.observe(document, { childList: true, subtree: true });
+});`;
 
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
@@ -88,7 +85,7 @@ try {
   log(`seeded ${VERSIONS} versions in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await context.addInitScript(watchRows);
+  await context.addInitScript({ content: WATCH_ROWS });
   const signIn = await context.newPage();
   await signIn.goto(`${origin}/`);
   await signIn.getByLabel("API token").fill(token);
@@ -106,7 +103,7 @@ try {
     for (let i = 0; i < loads; i++) {
       const page = await context.newPage();
       await page.goto(`${origin}/projects/bench-console/models/m${query}`);
-      const t = (await page.evaluate(() => (window as any).__rowsPainted)) as { paintedAt: number; responseEnd: number; rows: number };
+      const t = (await page.evaluate("window.__rowsPainted")) as { paintedAt: number; responseEnd: number; rows: number };
       ms.push(t.paintedAt - t.responseEnd);
       rows = t.rows;
       await page.close();
