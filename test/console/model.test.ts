@@ -136,6 +136,7 @@ describe.skipIf(!browserTestsRun)("model page in Chromium", () => {
     await page.getByRole("checkbox", { name: "loss" }).check();
     await page.waitForFunction(() => document.querySelector("figure.metric-chart .u-legend")?.textContent?.includes("loss"));
     expect(page.url()).toContain("metrics=accuracy%2Closs");
+    await chart.scrollIntoViewIfNeeded();
     await shot(page, "model-chart");
   });
 
