@@ -134,6 +134,25 @@ export type ModelVersionFilter = {
   tags?: Array<TagFilter> | null | undefined;
 };
 
+/** Sort order: a `field`, or a `metric` (versions that lack the metric come last in either direction; ties broken by number, then id). Default: NUMBER DESC, newest first. */
+export type ModelVersionOrder = {
+  /** Direction. */
+  direction?: OrderDirection | null | undefined;
+  /** Sort key (give this or `metric`). */
+  field?: ModelVersionOrderField | null | undefined;
+  /** Sort by the value of this metric (give this or `field`). */
+  metric?: string | null | undefined;
+};
+
+/** Sort keys of versions. */
+export type ModelVersionOrderField =
+  /** Creation time. */
+  | 'CREATED_AT'
+  /** Version number (creation order within a model). */
+  | 'NUMBER'
+  /** Last stage change. */
+  | 'STAGE_CHANGED_AT';
+
 /** Where a version stands: NONE → STAGING → PRODUCTION → ARCHIVED. */
 export type ModelVersionStage =
   /** Retired; can return to STAGING or (rollback) PRODUCTION. */
@@ -164,6 +183,13 @@ export type ObjectStatus =
   /** Still usable, hidden from default lists; reads carry a warning. */
   | 'DEPRECATED';
 
+/** Sort direction. */
+export type OrderDirection =
+  /** Ascending. */
+  | 'ASC'
+  /** Descending. */
+  | 'DESC';
+
 /** How a rule compares `actual` with `required`. */
 export type PolicyComparison =
   /** actual ≥ required. */
@@ -187,6 +213,17 @@ export type RejectTransitionRequestInput = {
   comment?: string | null | undefined;
   /** The PENDING request. */
   requestId: string;
+};
+
+export type RemoveModelAliasInput = {
+  /** The alias (`latest` cannot be removed). */
+  alias: string;
+  /** Recorded with the removal (≤ 4,096 characters). */
+  comment?: string | null | undefined;
+  /** Compare-and-set: fail with StaleAliasError unless the alias points at this version now. */
+  expectedVersionId?: string | null | undefined;
+  /** The model. */
+  modelId: string;
 };
 
 export type RequestModelVersionTransitionInput = {
@@ -230,6 +267,19 @@ export type Role =
   | 'EDITOR'
   /** Reads everything in the project. */
   | 'VIEWER';
+
+export type SetModelAliasInput = {
+  /** Pattern ^[a-z][a-z0-9_-]{0,63}$; `latest` is reserved. */
+  alias: string;
+  /** Recorded with the move (≤ 4,096 characters). */
+  comment?: string | null | undefined;
+  /** Compare-and-set: fail with StaleAliasError unless the alias points at this version now; an explicit null means it must not exist yet. */
+  expectedVersionId?: string | null | undefined;
+  /** The model. */
+  modelId: string;
+  /** A live version of that model (any stage, ARCHIVED included). */
+  modelVersionId: string;
+};
 
 /** Matches objects whose tag `key` has exactly `value`. */
 export type TagFilter = {
@@ -305,25 +355,82 @@ export type ConsoleCompareVersionsQueryVariables = Exact<{
 
 export type ConsoleCompareVersionsQuery = { project: { id: string, eventCursor: string, model: { id: string, name: string, versions: { totalCount: number, nodes: Array<{ number: number, stage: ModelVersionStage }> }, v0?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v1?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v2?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v3?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v4?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v5?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v6?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null, v7?: { id: string, number: number, stage: ModelVersionStage, description: string, createdAt: string, aliases: Array<string>, metrics: Array<{ name: string, value: number }>, tags: Array<{ key: string, value: string }>, iteration: { id: string, number: number, status: IterationStatus, params: Array<{ key: string, value: string }>, experiment: { id: string, name: string } } | null, resource: { id: string, name: string, sizeBytes: string, sha256: string, format: ResourceFormat, status: ResourceStatus } | null } | null } | null } | null };
 
+export type ConsolePendingRequestFragment = { id: string, toStage: ModelVersionStage | null, toAlias: string | null, comment: string | null, createdAt: string, viewerCanApprove: boolean, viewerCanCancel: boolean, requestedBy: { name: string } | null, modelVersion: { id: string, number: number, stage: ModelVersionStage } };
+
+export type ConsoleStageMoveFragment = { id: string, at: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, comment: string | null, actor: { name: string } | null, modelVersion: { number: number } };
+
+export type ConsoleModelAliasFragment = { name: string, protected: boolean, setAt: string, setBy: { name: string } | null, version: { id: string, number: number } };
+
+export type ConsoleEnvironmentFragment = { name: string, liveVersion: { id: string, number: number } | null, lastDeployment: { id: string, status: DeploymentStatus, startedAt: string, updatedAt: string, message: string | null, modelVersion: { number: number }, reportedBy: { name: string } | null } };
+
+export type ConsoleModelPolicyFragment = { requireApprovalFor: Array<ModelVersionStage>, protectedAliases: Array<string>, viewerCanTransition: boolean, viewerCanApprove: boolean };
+
 export type ConsoleModelQueryVariables = Exact<{
   project: string;
   model: string;
 }>;
 
 
-export type ConsoleModelQuery = { project: { id: string, name: string, eventCursor: string, model: { id: string, name: string, description: string, requireApprovalFor: Array<ModelVersionStage>, viewerCanTransition: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, productionVersion: { id: string, number: number } | null, pendingTransitionRequests: { totalCount: number, nodes: Array<{ id: string, toStage: ModelVersionStage | null, toAlias: string | null, comment: string | null, createdAt: string, viewerCanApprove: boolean, viewerCanCancel: boolean, requestedBy: { name: string } | null, modelVersion: { id: string, number: number, stage: ModelVersionStage } }> }, stageHistory: { nodes: Array<{ id: string, at: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, comment: string | null, actor: { name: string } | null, modelVersion: { number: number } }> } } | null } | null };
+export type ConsoleModelQuery = { project: { id: string, name: string, eventCursor: string, model: { id: string, name: string, description: string, requireApprovalFor: Array<ModelVersionStage>, protectedAliases: Array<string>, viewerCanTransition: boolean, viewerCanApprove: boolean, tags: Array<{ key: string, value: string }>, productionVersion: { id: string, number: number } | null, aliases: Array<{ name: string, protected: boolean, setAt: string, setBy: { name: string } | null, version: { id: string, number: number } }>, environments: Array<{ name: string, liveVersion: { id: string, number: number } | null, lastDeployment: { id: string, status: DeploymentStatus, startedAt: string, updatedAt: string, message: string | null, modelVersion: { number: number }, reportedBy: { name: string } | null } }>, pendingTransitionRequests: { totalCount: number, nodes: Array<{ id: string, toStage: ModelVersionStage | null, toAlias: string | null, comment: string | null, createdAt: string, viewerCanApprove: boolean, viewerCanCancel: boolean, requestedBy: { name: string } | null, modelVersion: { id: string, number: number, stage: ModelVersionStage } }> }, stageHistory: { nodes: Array<{ id: string, at: string, fromStage: ModelVersionStage, toStage: ModelVersionStage, cause: TransitionCause, comment: string | null, actor: { name: string } | null, modelVersion: { number: number } }> } } | null } | null };
+
+export type ConsoleVersionRowFragment = { id: string, number: number, stage: ModelVersionStage, createdAt: string, viewerCanTransition: boolean, aliases: Array<string>, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }> };
 
 export type ConsoleModelVersionsQueryVariables = Exact<{
   modelId: string;
+  first: number;
   after?: string | null | undefined;
   filter?: ModelVersionFilter | null | undefined;
+  orderBy: ModelVersionOrder;
 }>;
 
 
 export type ConsoleModelVersionsQuery = { node:
-    | { versions: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, createdAt: string, stageChangedAt: string, viewerCanTransition: boolean, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }> }> } }
+    | { versions: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, number: number, stage: ModelVersionStage, createdAt: string, viewerCanTransition: boolean, aliases: Array<string>, tags: Array<{ key: string, value: string }>, metrics: Array<{ name: string, value: number }> }> } }
     | Record<PropertyKey, never>
    | null };
+
+export type ConsoleVersionIdQueryVariables = Exact<{
+  modelId: string;
+  number: number;
+}>;
+
+
+export type ConsoleVersionIdQuery = { node:
+    | { version: { id: string, number: number } | null }
+    | Record<PropertyKey, never>
+   | null };
+
+export type ConsoleSetAliasMutationVariables = Exact<{
+  input: SetModelAliasInput;
+}>;
+
+
+export type ConsoleSetAliasMutation = { setModelAlias:
+    | { __typename: 'ApprovalRequiredError', message: string }
+    | { __typename: 'ArchivedObjectError', message: string }
+    | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'PolicyViolationError', message: string }
+    | { __typename: 'SetModelAliasPayload' }
+    | { __typename: 'StaleAliasError', message: string }
+    | { __typename: 'ValidationError', message: string }
+   };
+
+export type ConsoleRemoveAliasMutationVariables = Exact<{
+  input: RemoveModelAliasInput;
+}>;
+
+
+export type ConsoleRemoveAliasMutation = { removeModelAlias:
+    | { __typename: 'ApprovalRequiredError', message: string }
+    | { __typename: 'ArchivedObjectError', message: string }
+    | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'PolicyViolationError', message: string }
+    | { __typename: 'RemoveModelAliasPayload' }
+    | { __typename: 'StaleAliasError', message: string }
+    | { __typename: 'ValidationError', message: string }
+   };
 
 export type ConsoleTransitionMutationVariables = Exact<{
   input: TransitionModelVersionStageInput;
@@ -353,7 +460,7 @@ export type ConsoleRequestTransitionMutation = { requestModelVersionTransition:
     | { __typename: 'InvalidStageTransitionError', message: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PolicyViolationError', message: string }
-    | { __typename: 'RequestModelVersionTransitionPayload', transitionRequest: { id: string, toStage: ModelVersionStage | null } }
+    | { __typename: 'RequestModelVersionTransitionPayload', transitionRequest: { id: string, toStage: ModelVersionStage | null, toAlias: string | null } }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -511,6 +618,103 @@ export const CompareVersionFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"CompareVersion"}) as unknown as TypedDocumentString<CompareVersionFragment, unknown>;
+export const ConsolePendingRequestFragmentDoc = new TypedDocumentString(`
+    fragment ConsolePendingRequest on TransitionRequest {
+  id
+  toStage
+  toAlias
+  comment
+  createdAt
+  viewerCanApprove
+  viewerCanCancel
+  requestedBy {
+    name
+  }
+  modelVersion {
+    id
+    number
+    stage
+  }
+}
+    `, {"fragmentName":"ConsolePendingRequest"}) as unknown as TypedDocumentString<ConsolePendingRequestFragment, unknown>;
+export const ConsoleStageMoveFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleStageMove on StageTransition {
+  id
+  at
+  fromStage
+  toStage
+  cause
+  comment
+  actor {
+    name
+  }
+  modelVersion {
+    number
+  }
+}
+    `, {"fragmentName":"ConsoleStageMove"}) as unknown as TypedDocumentString<ConsoleStageMoveFragment, unknown>;
+export const ConsoleModelAliasFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleModelAlias on ModelAlias {
+  name
+  protected
+  setAt
+  setBy {
+    name
+  }
+  version {
+    id
+    number
+  }
+}
+    `, {"fragmentName":"ConsoleModelAlias"}) as unknown as TypedDocumentString<ConsoleModelAliasFragment, unknown>;
+export const ConsoleEnvironmentFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleEnvironment on Environment {
+  name
+  liveVersion {
+    id
+    number
+  }
+  lastDeployment {
+    id
+    status
+    startedAt
+    updatedAt
+    message
+    modelVersion {
+      number
+    }
+    reportedBy {
+      name
+    }
+  }
+}
+    `, {"fragmentName":"ConsoleEnvironment"}) as unknown as TypedDocumentString<ConsoleEnvironmentFragment, unknown>;
+export const ConsoleModelPolicyFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleModelPolicy on Model {
+  requireApprovalFor
+  protectedAliases
+  viewerCanTransition
+  viewerCanApprove
+}
+    `, {"fragmentName":"ConsoleModelPolicy"}) as unknown as TypedDocumentString<ConsoleModelPolicyFragment, unknown>;
+export const ConsoleVersionRowFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleVersionRow on ModelVersion {
+  id
+  number
+  stage
+  createdAt
+  viewerCanTransition
+  aliases
+  tags {
+    key
+    value
+  }
+  metrics {
+    name
+    value
+  }
+}
+    `, {"fragmentName":"ConsoleVersionRow"}) as unknown as TypedDocumentString<ConsoleVersionRowFragment, unknown>;
 export const ConsolePromotionCheckFragmentDoc = new TypedDocumentString(`
     fragment ConsolePromotionCheck on PromotionCheck {
   stage
@@ -675,9 +879,7 @@ export const ConsoleModelDocument = new TypedDocumentString(`
       id
       name
       description
-      requireApprovalFor
-      viewerCanTransition
-      viewerCanApprove
+      ...ConsoleModelPolicy
       tags {
         key
         value
@@ -686,82 +888,160 @@ export const ConsoleModelDocument = new TypedDocumentString(`
         id
         number
       }
+      aliases {
+        ...ConsoleModelAlias
+      }
+      environments {
+        ...ConsoleEnvironment
+      }
       pendingTransitionRequests(first: 50) {
         totalCount
         nodes {
-          id
-          toStage
-          toAlias
-          comment
-          createdAt
-          viewerCanApprove
-          viewerCanCancel
-          requestedBy {
-            name
-          }
-          modelVersion {
-            id
-            number
-            stage
-          }
+          ...ConsolePendingRequest
         }
       }
       stageHistory(direction: DESC, first: 20) {
         nodes {
-          id
-          at
-          fromStage
-          toStage
-          cause
-          comment
-          actor {
-            name
-          }
-          modelVersion {
-            number
-          }
+          ...ConsoleStageMove
         }
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleModelQuery, ConsoleModelQueryVariables>;
+    fragment ConsolePendingRequest on TransitionRequest {
+  id
+  toStage
+  toAlias
+  comment
+  createdAt
+  viewerCanApprove
+  viewerCanCancel
+  requestedBy {
+    name
+  }
+  modelVersion {
+    id
+    number
+    stage
+  }
+}
+fragment ConsoleStageMove on StageTransition {
+  id
+  at
+  fromStage
+  toStage
+  cause
+  comment
+  actor {
+    name
+  }
+  modelVersion {
+    number
+  }
+}
+fragment ConsoleModelAlias on ModelAlias {
+  name
+  protected
+  setAt
+  setBy {
+    name
+  }
+  version {
+    id
+    number
+  }
+}
+fragment ConsoleEnvironment on Environment {
+  name
+  liveVersion {
+    id
+    number
+  }
+  lastDeployment {
+    id
+    status
+    startedAt
+    updatedAt
+    message
+    modelVersion {
+      number
+    }
+    reportedBy {
+      name
+    }
+  }
+}
+fragment ConsoleModelPolicy on Model {
+  requireApprovalFor
+  protectedAliases
+  viewerCanTransition
+  viewerCanApprove
+}`) as unknown as TypedDocumentString<ConsoleModelQuery, ConsoleModelQueryVariables>;
 export const ConsoleModelVersionsDocument = new TypedDocumentString(`
-    query ConsoleModelVersions($modelId: ID!, $after: String, $filter: ModelVersionFilter) {
+    query ConsoleModelVersions($modelId: ID!, $first: Int!, $after: String, $filter: ModelVersionFilter, $orderBy: ModelVersionOrder!) {
   node(id: $modelId) {
     ... on Model {
-      versions(
-        first: 100
-        after: $after
-        filter: $filter
-        orderBy: {field: NUMBER, direction: DESC}
-      ) {
+      versions(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
         totalCount
         pageInfo {
           hasNextPage
           endCursor
         }
         nodes {
-          id
-          number
-          stage
-          createdAt
-          stageChangedAt
-          viewerCanTransition
-          tags {
-            key
-            value
-          }
-          metrics {
-            name
-            value
-          }
+          ...ConsoleVersionRow
         }
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleModelVersionsQuery, ConsoleModelVersionsQueryVariables>;
+    fragment ConsoleVersionRow on ModelVersion {
+  id
+  number
+  stage
+  createdAt
+  viewerCanTransition
+  aliases
+  tags {
+    key
+    value
+  }
+  metrics {
+    name
+    value
+  }
+}`) as unknown as TypedDocumentString<ConsoleModelVersionsQuery, ConsoleModelVersionsQueryVariables>;
+export const ConsoleVersionIdDocument = new TypedDocumentString(`
+    query ConsoleVersionId($modelId: ID!, $number: Int!) {
+  node(id: $modelId) {
+    ... on Model {
+      version(number: $number) {
+        id
+        number
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleVersionIdQuery, ConsoleVersionIdQueryVariables>;
+export const ConsoleSetAliasDocument = new TypedDocumentString(`
+    mutation ConsoleSetAlias($input: SetModelAliasInput!) {
+  setModelAlias(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleSetAliasMutation, ConsoleSetAliasMutationVariables>;
+export const ConsoleRemoveAliasDocument = new TypedDocumentString(`
+    mutation ConsoleRemoveAlias($input: RemoveModelAliasInput!) {
+  removeModelAlias(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleRemoveAliasMutation, ConsoleRemoveAliasMutationVariables>;
 export const ConsoleTransitionDocument = new TypedDocumentString(`
     mutation ConsoleTransition($input: TransitionModelVersionStageInput!) {
   transitionModelVersionStage(input: $input) {
@@ -790,6 +1070,7 @@ export const ConsoleRequestTransitionDocument = new TypedDocumentString(`
       transitionRequest {
         id
         toStage
+        toAlias
       }
     }
     ... on Error {

@@ -1,21 +1,10 @@
 // The model's latest stage moves, newest first (refetched live as events arrive).
-import type { ModelVersionStage, TransitionCause } from "../../graphql/graphql";
+import type { ConsoleStageMoveFragment } from "../../graphql/graphql";
 import { formatTime } from "../../components/ui/format";
 import { StageBadge } from "../../components/ui/stage";
 import { Empty } from "../../components/ui/states";
 
-interface Move {
-  id: string;
-  at: string;
-  fromStage: ModelVersionStage;
-  toStage: ModelVersionStage;
-  cause: TransitionCause;
-  comment: string | null;
-  actor: { name: string } | null;
-  modelVersion: { number: number };
-}
-
-export function ActivityFeed({ moves }: { moves: Move[] }) {
+export function ActivityFeed({ moves }: { moves: readonly ConsoleStageMoveFragment[] }) {
   return (
     <section aria-labelledby="activity-title">
       <h2 id="activity-title">Activity</h2>

@@ -1,6 +1,91 @@
 // The model page's operations.
 import { graphql } from "../../graphql";
 
+export const PendingRequestFragment = graphql(`
+  fragment ConsolePendingRequest on TransitionRequest {
+    id
+    toStage
+    toAlias
+    comment
+    createdAt
+    viewerCanApprove
+    viewerCanCancel
+    requestedBy {
+      name
+    }
+    modelVersion {
+      id
+      number
+      stage
+    }
+  }
+`);
+
+export const StageMoveFragment = graphql(`
+  fragment ConsoleStageMove on StageTransition {
+    id
+    at
+    fromStage
+    toStage
+    cause
+    comment
+    actor {
+      name
+    }
+    modelVersion {
+      number
+    }
+  }
+`);
+
+export const ModelAliasFragment = graphql(`
+  fragment ConsoleModelAlias on ModelAlias {
+    name
+    protected
+    setAt
+    setBy {
+      name
+    }
+    version {
+      id
+      number
+    }
+  }
+`);
+
+export const EnvironmentFragment = graphql(`
+  fragment ConsoleEnvironment on Environment {
+    name
+    liveVersion {
+      id
+      number
+    }
+    lastDeployment {
+      id
+      status
+      startedAt
+      updatedAt
+      message
+      modelVersion {
+        number
+      }
+      reportedBy {
+        name
+      }
+    }
+  }
+`);
+
+/** Who may do what on the model, and what needs approval. */
+export const ModelPolicyFragment = graphql(`
+  fragment ConsoleModelPolicy on Model {
+    requireApprovalFor
+    protectedAliases
+    viewerCanTransition
+    viewerCanApprove
+  }
+`);
+
 export const ModelPageQuery = graphql(`
   query ConsoleModel($project: String!, $model: String!) {
     project(by: { name: $project }) {
@@ -11,9 +96,7 @@ export const ModelPageQuery = graphql(`
         id
         name
         description
-        requireApprovalFor
-        viewerCanTransition
-        viewerCanApprove
+        ...ConsoleModelPolicy
         tags {
           key
           value
@@ -22,40 +105,21 @@ export const ModelPageQuery = graphql(`
           id
           number
         }
+        aliases {
+          ...ConsoleModelAlias
+        }
+        environments {
+          ...ConsoleEnvironment
+        }
         pendingTransitionRequests(first: 50) {
           totalCount
           nodes {
-            id
-            toStage
-            toAlias
-            comment
-            createdAt
-            viewerCanApprove
-            viewerCanCancel
-            requestedBy {
-              name
-            }
-            modelVersion {
-              id
-              number
-              stage
-            }
+            ...ConsolePendingRequest
           }
         }
         stageHistory(direction: DESC, first: 20) {
           nodes {
-            id
-            at
-            fromStage
-            toStage
-            cause
-            comment
-            actor {
-              name
-            }
-            modelVersion {
-              number
-            }
+            ...ConsoleStageMove
           }
         }
       }
@@ -63,33 +127,76 @@ export const ModelPageQuery = graphql(`
   }
 `);
 
+export const VersionRowFragment = graphql(`
+  fragment ConsoleVersionRow on ModelVersion {
+    id
+    number
+    stage
+    createdAt
+    viewerCanTransition
+    aliases
+    tags {
+      key
+      value
+    }
+    metrics {
+      name
+      value
+    }
+  }
+`);
+
+/** The versions table: the API's search (filter and order), one page at a time. */
 export const ModelVersionsQuery = graphql(`
-  query ConsoleModelVersions($modelId: ID!, $after: String, $filter: ModelVersionFilter) {
+  query ConsoleModelVersions($modelId: ID!, $first: Int!, $after: String, $filter: ModelVersionFilter, $orderBy: ModelVersionOrder!) {
     node(id: $modelId) {
       ... on Model {
-        versions(first: 100, after: $after, filter: $filter, orderBy: { field: NUMBER, direction: DESC }) {
+        versions(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
           totalCount
           pageInfo {
             hasNextPage
             endCursor
           }
           nodes {
-            id
-            number
-            stage
-            createdAt
-            stageChangedAt
-            viewerCanTransition
-            tags {
-              key
-              value
-            }
-            metrics {
-              name
-              value
-            }
+            ...ConsoleVersionRow
           }
         }
+      }
+    }
+  }
+`);
+
+/** A version's id from its number (the alias form takes a number). */
+export const VersionIdQuery = graphql(`
+  query ConsoleVersionId($modelId: ID!, $number: Int!) {
+    node(id: $modelId) {
+      ... on Model {
+        version(number: $number) {
+          id
+          number
+        }
+      }
+    }
+  }
+`);
+
+export const SetAliasMutation = graphql(`
+  mutation ConsoleSetAlias($input: SetModelAliasInput!) {
+    setModelAlias(input: $input) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const RemoveAliasMutation = graphql(`
+  mutation ConsoleRemoveAlias($input: RemoveModelAliasInput!) {
+    removeModelAlias(input: $input) {
+      __typename
+      ... on Error {
+        message
       }
     }
   }
@@ -124,6 +231,7 @@ export const RequestTransitionMutation = graphql(`
         transitionRequest {
           id
           toStage
+          toAlias
         }
       }
       ... on Error {

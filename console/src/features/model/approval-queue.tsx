@@ -1,27 +1,15 @@
 // Requests waiting for a decision, oldest first; approve, reject or cancel where `viewerCan…` allows it.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import type { ModelVersionStage } from "../../graphql/graphql";
+import type { ConsolePendingRequestFragment } from "../../graphql/graphql";
 import { formatTime } from "../../components/ui/format";
 import { StageBadge } from "../../components/ui/stage";
 import { Empty } from "../../components/ui/states";
 import { request } from "../../lib/client";
 import { ApproveMutation, CancelMutation, failureOf, RejectMutation } from "./api";
 
-interface PendingRequest {
-  id: string;
-  toStage: ModelVersionStage | null;
-  toAlias: string | null;
-  comment: string | null;
-  createdAt: string;
-  viewerCanApprove: boolean;
-  viewerCanCancel: boolean;
-  requestedBy: { name: string } | null;
-  modelVersion: { number: number; stage: ModelVersionStage };
-}
-
 type Decision = "approve" | "reject" | "cancel";
 
-export function ApprovalQueue({ requests, onResult }: { requests: PendingRequest[]; onResult: (message: string, ok: boolean) => void }) {
+export function ApprovalQueue({ requests, onResult }: { requests: readonly ConsolePendingRequestFragment[]; onResult: (message: string, ok: boolean) => void }) {
   const queryClient = useQueryClient();
   const decide = useMutation({
     mutationFn: async ({ decision, requestId }: { decision: Decision; requestId: string }) => {

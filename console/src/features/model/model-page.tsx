@@ -1,4 +1,5 @@
-// A model: its versions, the approval queue and the activity feed, kept live by the project's events.
+// A model: its aliases, versions (with a metric chart), environments, the approval queue and the activity feed, kept
+// live by the project's events.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useLocation, useParams, useSearch } from "wouter";
@@ -10,7 +11,10 @@ import { useLiveProject } from "../../lib/live-project";
 import { ActivityFeed } from "./activity-feed";
 import { ModelPageQuery } from "./api";
 import { ApprovalQueue } from "./approval-queue";
-import { VersionsTable, viewOf, type TableView } from "./versions-table";
+import { Aliases } from "./aliases";
+import { Environments } from "./environments";
+import { searchOf, viewOf, type TableView } from "./view";
+import { VersionsTable } from "./versions-table";
 
 export function ModelPage() {
   const { project, model } = useParams<{ project: string; model: string }>();
@@ -18,6 +22,8 @@ export function ModelPage() {
   const [location, navigate] = useLocation();
   const [notice, setNotice] = useState<{ message: string; ok: boolean } | null>(null);
   const projectHref = `/projects/${encodeURIComponent(project)}`;
+  const modelHref = `${projectHref}/models/${encodeURIComponent(model)}`;
+  const onResult = (message: string, ok: boolean) => setNotice({ message, ok });
   useCrumbs([{ label: "Projects", href: "/" }, { label: project, href: projectHref }, { label: model }]);
   const query = useQuery({ queryKey: ["model", project, model], queryFn: () => request(ModelPageQuery, { project, model }) });
   useLiveProject(query.data?.project?.id, query.data?.project?.eventCursor);
@@ -25,14 +31,7 @@ export function ModelPage() {
   const params = new URLSearchParams(search);
   const view = viewOf(params);
   const setView = (change: Partial<TableView>) => {
-    const next = { ...view, ...change };
-    const out = new URLSearchParams();
-    if (next.stage) out.set("stage", next.stage);
-    if (next.tag) out.set("tag", next.tag);
-    if (next.metrics) out.set("metrics", next.metrics.join(","));
-    if (next.sort !== "number") out.set("sort", next.sort);
-    if (next.direction !== "desc") out.set("dir", next.direction);
-    const text = out.toString();
+    const text = searchOf({ ...view, ...change });
     navigate(`${location}${text ? `?${text}` : ""}`, { replace: true });
   };
 
@@ -64,17 +63,20 @@ export function ModelPage() {
             <div className="notice-slot" role="status" aria-live="polite">
               {notice ? <p className={notice.ok ? "notice ok" : "notice error"}>{notice.message}</p> : null}
             </div>
+            <Aliases modelId={m.id} aliases={m.aliases} protectedAliases={m.protectedAliases} policy={m} baseHref={modelHref} onResult={onResult} />
             <div className="columns">
               <VersionsTable
                 modelId={m.id}
-                baseHref={`${projectHref}/models/${encodeURIComponent(m.name)}`}
+                baseHref={modelHref}
                 policy={m}
+                aliases={m.aliases}
                 view={view}
                 setView={setView}
-                onResult={(message, ok) => setNotice({ message, ok })}
+                onResult={onResult}
               />
               <aside>
-                <ApprovalQueue requests={m.pendingTransitionRequests.nodes} onResult={(message, ok) => setNotice({ message, ok })} />
+                <Environments environments={m.environments} baseHref={modelHref} />
+                <ApprovalQueue requests={m.pendingTransitionRequests.nodes} onResult={onResult} />
                 <ActivityFeed moves={m.stageHistory.nodes} />
               </aside>
             </div>

@@ -2,22 +2,20 @@
 // or, for a stage the model gates behind approval, by requesting it.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import type { ModelVersionStage } from "../../graphql/graphql";
+import type { ConsoleModelPolicyFragment, ConsoleVersionRowFragment, ModelVersionStage } from "../../graphql/graphql";
 import { STAGES } from "../../components/ui/stage";
 import { request } from "../../lib/client";
 import { failureOf, RequestTransitionMutation, TransitionMutation } from "./api";
 
-export interface ModelPolicy {
-  requireApprovalFor: readonly ModelVersionStage[];
-  viewerCanTransition: boolean;
-}
+/** What the model says about moving its versions (from the model page's query). */
+export type ModelPolicy = Pick<ConsoleModelPolicyFragment, "requireApprovalFor" | "viewerCanTransition">;
 
 export function StageActions({
   version,
   policy,
   onResult,
 }: {
-  version: { id: string; number: number; stage: ModelVersionStage };
+  version: Pick<ConsoleVersionRowFragment, "id" | "number" | "stage">;
   policy: ModelPolicy;
   onResult: (message: string, ok: boolean) => void;
 }) {
