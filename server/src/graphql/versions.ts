@@ -320,21 +320,38 @@ const METRIC_ORDER_SCOPES: Record<string, (parent: { id: string }) => { modelId:
   "Iteration.modelVersions": (iteration) => ({ iterationId: iteration.id }),
 };
 
-/** Serves metric orders of the parents' version lists through searchVersionsPage (see versionListQuery). */
+/**
+ * Serves the parents' version lists: metric orders through searchVersionsPage (see versionListQuery), and
+ * `totalCount` of every order as one count of the list's own versions. (The prisma plugin's relation count is an
+ * aggregate over every model's versions, joined to the parent: linear in the whole table, not in the list.)
+ */
 export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
   for (const [coordinate, scope] of Object.entries(METRIC_ORDER_SCOPES)) {
     const [typeName, fieldName] = coordinate.split(".") as [string, string];
     const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName]!;
     const resolve = field.resolve!;
-    field.resolve = (parent, args, ctx: RequestContext, info) => {
+    field.resolve = async (parent, args, ctx: RequestContext, info) => {
       const order = versionOrderOf(args.orderBy);
-      if (order.kind !== "metric") return resolve(parent, args, ctx, info);
-      const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
-      return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
+      const where = { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] };
+      if (order.kind === "metric") {
+        const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
+        return searchVersionsPage(ctx, where, order, page);
+      }
+      const connection = await resolve(parent, args, ctx, info);
+      return Object.defineProperty(connection, "totalCount", { get: () => ctx.prisma.modelVersion.count({ where }) });
     };
   }
   return schema;
 }
+
+/** The connection options of a parent's version list: its `totalCount` comes from routeMetricOrders. */
+export const VERSION_LIST_CONNECTION = {
+  fields: (c: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, object>) => ({
+    totalCount: c.int({ description: "How many versions match the filter.", resolve: (page) => (page as { totalCount: Promise<number> }).totalCount }),
+  }),
+};
+
+type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 // ---- mutations ----
 
