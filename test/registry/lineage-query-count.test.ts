@@ -9,11 +9,12 @@ import { databaseAvailable, startTestServer, type TestServer } from "../support/
 /**
  * Statements the lineage query costs, whatever the number of rows: one per level of the graph (Pothos
  * plugin-prisma loads each level for all parents at once):
- * 1. the project, with the count of its models; 2. its models, with the count of their versions;
- * 3. their versions; 4. the versions' iterations (WHERE id IN …); 5. the iterations' experiments (WHERE id IN …);
- * plus, for every request, authentication: 6. the API token by its hash, 7. its user.
+ * 1. the project, with the count of its models; 2. its models; 3. the count of their versions, grouped by model
+ * (WHERE "modelId" IN …: a relation count joined to the models would aggregate every model's versions);
+ * 4. their versions; 5. the versions' iterations (WHERE id IN …); 6. the iterations' experiments (WHERE id IN …);
+ * plus, for every request, authentication: 7. the API token by its hash, 8. its user.
  */
-const LINEAGE_STATEMENTS = 7;
+const LINEAGE_STATEMENTS = 8;
 
 const LINEAGE = `query($id: ID!) {
   project(by: { id: $id }) {

@@ -322,7 +322,7 @@ const METRIC_ORDER_SCOPES: Record<string, (parent: { id: string }) => { modelId:
 
 /**
  * Serves the parents' version lists: metric orders through searchVersionsPage (see versionListQuery), and
- * `totalCount` of every order as one count of the list's own versions. (The prisma plugin's relation count is an
+ * `totalCount` of a field order as a count of the list's own versions, batched per request (countVersions). (The prisma plugin's relation count is an
  * aggregate over every model's versions, joined to the parent: linear in the whole table, not in the list.)
  */
 export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
@@ -332,16 +332,47 @@ export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
     const resolve = field.resolve!;
     field.resolve = async (parent, args, ctx: RequestContext, info) => {
       const order = versionOrderOf(args.orderBy);
-      const where = { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] };
       if (order.kind === "metric") {
         const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
-        return searchVersionsPage(ctx, where, order, page);
+        return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
       }
       const connection = await resolve(parent, args, ctx, info);
-      return Object.defineProperty(connection, "totalCount", { get: () => ctx.prisma.modelVersion.count({ where }) });
+      const [key, id] = Object.entries(scope(parent as { id: string }))[0]!;
+      return Object.defineProperty(connection, "totalCount", { get: () => countVersions(ctx, `${coordinate} ${JSON.stringify(args.filter ?? null)}`, key, id, args.filter) });
     };
   }
   return schema;
+}
+
+/** Counts waiting for their statement, per request: one list and filter, the parents' ids. */
+const countBatches = new WeakMap<RequestContext, Map<string, { ids: Set<string>; counts: Promise<Map<string, number>> }>>();
+
+/**
+ * The number of versions of one parent's list: the counts of every parent asking for the same list and filter in
+ * this request are one grouped statement (no statement per model of a page), sent on the next turn of the loop.
+ */
+function countVersions(ctx: RequestContext, list: string, key: string, id: string, filter: VersionFilter | null | undefined): Promise<number> {
+  let batches = countBatches.get(ctx);
+  if (!batches) countBatches.set(ctx, (batches = new Map()));
+  let batch = batches.get(list);
+  if (!batch) {
+    const ids = new Set<string>();
+    const waiting = batches;
+    const counts = new Promise<Map<string, number>>((resolve, reject) =>
+      setImmediate(() => {
+        waiting.delete(list);
+        const where = { AND: [modelVersionWhere(filter), { [key]: { in: [...ids] } }] };
+        (ctx.prisma.modelVersion.groupBy({ by: [key], where, _count: { _all: true } } as never) as unknown as Promise<Record<string, unknown>[]>).then(
+          (rows) => resolve(new Map(rows.map((r) => [r[key] as string, (r._count as { _all: number })._all]))),
+          reject,
+        );
+      }),
+    );
+    batch = { ids, counts };
+    batches.set(list, batch);
+  }
+  batch.ids.add(id);
+  return batch.counts.then((counts) => counts.get(id) ?? 0);
 }
 
 /** The connection options of a parent's version list: its `totalCount` comes from routeMetricOrders. */
