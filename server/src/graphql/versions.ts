@@ -362,6 +362,8 @@ function countVersions(ctx: RequestContext, list: string, key: string, id: strin
       setImmediate(() => {
         waiting.delete(list);
         const where = { AND: [modelVersionWhere(filter), { [key]: { in: [...ids] } }] };
+        // One parent: a plain count (PostgreSQL plans the grouped form with parallel workers, slower on a busy machine).
+        if (ids.size === 1) return ctx.prisma.modelVersion.count({ where }).then((n) => resolve(new Map([[id, n]])), reject);
         (ctx.prisma.modelVersion.groupBy({ by: [key], where, _count: { _all: true } } as never) as unknown as Promise<Record<string, unknown>[]>).then(
           (rows) => resolve(new Map(rows.map((r) => [r[key] as string, (r._count as { _all: number })._all]))),
           reject,
