@@ -8,7 +8,7 @@ import { builder } from "./builder.ts";
 import { KeyValueInput, KeyValueRef, ObjectStatusEnum, SettableStatusEnum, tagsField, OrderDirectionEnum } from "./common.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
 import { CURSOR_KEY } from "./cursors.ts";
-import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_CONNECTION } from "./versions.ts";
 
 export const ExperimentRef = builder.prismaNode("Experiment", {
   description: "A line of training work inside a project; its runs are iterations.",
@@ -148,11 +148,10 @@ export const IterationRef = builder.prismaNode("Iteration", {
     modelVersions: t.relatedConnection("modelVersions", {
       description: "Model versions produced by this run.",
       cursor: "id",
-      totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
       extensions: { [CURSOR_KEY]: "mixed" },
       query: (args) => versionListQuery(args),
-    }),
+    }, VERSION_LIST_CONNECTION),
     resources: t.relatedConnection("resources", {
       description: "Artifacts produced by this run.",
       cursor: "id",

@@ -8,7 +8,7 @@ import { builder } from "./builder.ts";
 import { KeyValueInput, KeyValueRef, ObjectStatusEnum, OrderDirectionEnum, SettableStatusEnum, StageEnum, tagsField } from "./common.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
 import { CURSOR_KEY } from "./cursors.ts";
-import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_CONNECTION } from "./versions.ts";
 
 export const ModelRef = builder.prismaNode("Model", {
   description: "A named model of a project; its versions move through stages.",
@@ -36,11 +36,10 @@ export const ModelRef = builder.prismaNode("Model", {
     versions: t.relatedConnection("versions", {
       description: "Versions, newest first by default; deleted ones left out unless asked.",
       cursor: "id",
-      totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
       extensions: { [CURSOR_KEY]: "mixed" },
       query: (args) => versionListQuery(args),
-    }),
+    }, VERSION_LIST_CONNECTION),
     version: t.prismaField({
       type: "ModelVersion",
       nullable: true,

@@ -17,7 +17,7 @@ import {
 } from "./common.ts";
 import { COMMON_ERRORS, NameConflictError } from "./errors.ts";
 import { CURSOR_KEY } from "./cursors.ts";
-import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_CONNECTION } from "./versions.ts";
 import { ResourceFilter, resourceWhere } from "./resources.ts";
 
 export const ProjectRef = builder.prismaNode("Project", {
@@ -87,11 +87,10 @@ export const ProjectRef = builder.prismaNode("Project", {
     modelVersions: t.relatedConnection("modelVersions", {
       description: "Versions of every model of the project (e.g. all PRODUCTION versions).",
       cursor: "id",
-      totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
       extensions: { [CURSOR_KEY]: "mixed" },
       query: (args) => versionListQuery(args),
-    }),
+    }, VERSION_LIST_CONNECTION),
   }),
 });
 

@@ -7,7 +7,7 @@ import { builder } from "./builder.ts";
 import { nameContains } from "./common.ts";
 import { ChecksumMismatchError, COMMON_ERRORS, CrossProjectLineageError, ResourceInUseError } from "./errors.ts";
 import { CURSOR_KEY } from "./cursors.ts";
-import { ModelVersionFilter, ModelVersionOrder, versionListQuery } from "./versions.ts";
+import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_CONNECTION } from "./versions.ts";
 
 export const ResourceStatusEnum = builder.enumType("ResourceStatus", {
   description: "State of an artifact.",
@@ -68,11 +68,10 @@ export const ResourceRef = builder.prismaNode("Resource", {
     modelVersions: t.relatedConnection("modelVersions", {
       description: "Versions using this artifact.",
       cursor: "id",
-      totalCount: true,
       args: { filter: t.arg({ type: ModelVersionFilter }), orderBy: t.arg({ type: ModelVersionOrder }) },
       extensions: { [CURSOR_KEY]: "mixed" },
       query: (args) => versionListQuery(args),
-    }),
+    }, VERSION_LIST_CONNECTION),
   }),
 });
 

@@ -320,21 +320,71 @@ const METRIC_ORDER_SCOPES: Record<string, (parent: { id: string }) => { modelId:
   "Iteration.modelVersions": (iteration) => ({ iterationId: iteration.id }),
 };
 
-/** Serves metric orders of the parents' version lists through searchVersionsPage (see versionListQuery). */
+/**
+ * Serves the parents' version lists: metric orders through searchVersionsPage (see versionListQuery), and
+ * `totalCount` of a field order as a count of the list's own versions, batched per request (countVersions). (The prisma plugin's relation count is an
+ * aggregate over every model's versions, joined to the parent: linear in the whole table, not in the list.)
+ */
 export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
   for (const [coordinate, scope] of Object.entries(METRIC_ORDER_SCOPES)) {
     const [typeName, fieldName] = coordinate.split(".") as [string, string];
     const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName]!;
     const resolve = field.resolve!;
-    field.resolve = (parent, args, ctx: RequestContext, info) => {
+    field.resolve = async (parent, args, ctx: RequestContext, info) => {
       const order = versionOrderOf(args.orderBy);
-      if (order.kind !== "metric") return resolve(parent, args, ctx, info);
-      const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
-      return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
+      if (order.kind === "metric") {
+        const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
+        return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
+      }
+      const connection = await resolve(parent, args, ctx, info);
+      const [key, id] = Object.entries(scope(parent as { id: string }))[0]!;
+      return Object.defineProperty(connection, "totalCount", { get: () => countVersions(ctx, `${coordinate} ${JSON.stringify(args.filter ?? null)}`, key, id, args.filter) });
     };
   }
   return schema;
 }
+
+/** Counts waiting for their statement, per request: one list and filter, the parents' ids. */
+const countBatches = new WeakMap<RequestContext, Map<string, { ids: Set<string>; counts: Promise<Map<string, number>> }>>();
+
+/**
+ * The number of versions of one parent's list: the counts of every parent asking for the same list and filter in
+ * this request are one grouped statement (no statement per model of a page), sent on the next turn of the loop.
+ */
+function countVersions(ctx: RequestContext, list: string, key: string, id: string, filter: VersionFilter | null | undefined): Promise<number> {
+  let batches = countBatches.get(ctx);
+  if (!batches) countBatches.set(ctx, (batches = new Map()));
+  let batch = batches.get(list);
+  if (!batch) {
+    const ids = new Set<string>();
+    const waiting = batches;
+    const counts = new Promise<Map<string, number>>((resolve, reject) =>
+      setImmediate(() => {
+        waiting.delete(list);
+        const where = { AND: [modelVersionWhere(filter), { [key]: { in: [...ids] } }] };
+        // One parent: a plain count (PostgreSQL plans the grouped form with parallel workers, slower on a busy machine).
+        if (ids.size === 1) return ctx.prisma.modelVersion.count({ where }).then((n) => resolve(new Map([[id, n]])), reject);
+        (ctx.prisma.modelVersion.groupBy({ by: [key], where, _count: { _all: true } } as never) as unknown as Promise<Record<string, unknown>[]>).then(
+          (rows) => resolve(new Map(rows.map((r) => [r[key] as string, (r._count as { _all: number })._all]))),
+          reject,
+        );
+      }),
+    );
+    batch = { ids, counts };
+    batches.set(list, batch);
+  }
+  batch.ids.add(id);
+  return batch.counts.then((counts) => counts.get(id) ?? 0);
+}
+
+/** The connection options of a parent's version list: its `totalCount` comes from routeMetricOrders. */
+export const VERSION_LIST_CONNECTION = {
+  fields: (c: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, object>) => ({
+    totalCount: c.int({ description: "How many versions match the filter.", resolve: (page) => (page as { totalCount: Promise<number> }).totalCount }),
+  }),
+};
+
+type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 // ---- mutations ----
 

@@ -4,25 +4,30 @@ import type { Stage, StagePast } from "../domain/stages.ts";
 
 /**
  * The id of the version that held `stage` at instant `at`: among the versions whose last transition at or
- * before `at` entered `stage`, the one that entered it last. NONE also counts versions with no transition yet.
+ * before `at` entered `stage`, the one that entered it last. NONE also counts versions with no transition yet
+ * (after those that moved back to NONE, newest first).
+ * Walks the model's transitions newest first and stops at the first that is still its version's last move, so the
+ * cost follows the transitions after `at`, not the model's versions.
  */
 export async function versionHolding(prisma: Prisma, modelId: string, stage: Stage, at: Date): Promise<string | null> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
-    WITH last_move AS (
-      SELECT DISTINCT ON ("modelVersionId") "modelVersionId", "toStage", "seq"
-      FROM "StageTransition"
-      WHERE "modelId" = ${modelId} AND "at" <= ${at}
-      ORDER BY "modelVersionId", "seq" DESC
-    )
+  const moved = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT t."modelVersionId" AS "id"
+    FROM "StageTransition" t
+    JOIN "ModelVersion" v ON v."id" = t."modelVersionId" AND v."createdAt" <= ${at}
+    WHERE t."modelId" = ${modelId} AND t."toStage"::text = ${stage} AND t."at" <= ${at}
+      AND NOT EXISTS (
+        SELECT 1 FROM "StageTransition" l WHERE l."modelVersionId" = t."modelVersionId" AND l."seq" > t."seq" AND l."at" <= ${at})
+    ORDER BY t."seq" DESC
+    LIMIT 1`;
+  if (moved[0] || stage !== "NONE") return moved[0]?.id ?? null;
+  const unmoved = await prisma.$queryRaw<{ id: string }[]>`
     SELECT v."id"
     FROM "ModelVersion" v
-    LEFT JOIN last_move m ON m."modelVersionId" = v."id"
-    WHERE v."modelId" = ${modelId}
-      AND v."createdAt" <= ${at}
-      AND COALESCE(m."toStage"::text, 'NONE') = ${stage}
-    ORDER BY m."seq" DESC NULLS LAST, v."number" DESC
+    WHERE v."modelId" = ${modelId} AND v."createdAt" <= ${at}
+      AND NOT EXISTS (SELECT 1 FROM "StageTransition" l WHERE l."modelVersionId" = v."id" AND l."at" <= ${at})
+    ORDER BY v."number" DESC
     LIMIT 1`;
-  return rows[0]?.id ?? null;
+  return unmoved[0]?.id ?? null;
 }
 
 /** What a version's recorded transitions say about its past: the stages it has entered at least once. */
