@@ -11,9 +11,9 @@ const shared = {
   include: ["test/**/*.test.ts"],
   testTimeout: 120_000,
   hookTimeout: 120_000,
-  // Three files at a time on the 2 cores: with two, a full run kept only ~1.4 cores busy (files wait on timers,
-  // child processes, Chromium and the network as much as they compute).
-  maxWorkers: 3,
+  // Two files at a time on the 2 cores. A third worker was measured (bench/RESULTS.md, "Test suite"): the same wall
+  // time (15.4 vs 15.5 min for the whole CI run) for 7 % more CPU, so two it is.
+  maxWorkers: 2,
   // Files of a worker share one module graph: the server stack (Prisma client, Pothos schema, yoga) is evaluated
   // once per worker instead of once per file (~4 CPU s a file). Nothing a file leaves behind may leak into the next:
   // tests never assign process.env or mock modules, every file closes its servers and subscriptions in afterAll.
