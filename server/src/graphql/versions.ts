@@ -322,8 +322,9 @@ const METRIC_ORDER_SCOPES: Record<string, (parent: { id: string }) => { modelId:
 
 /**
  * Serves the parents' version lists: metric orders through searchVersionsPage (see versionListQuery), and
- * `totalCount` of a field order as a count of the list's own versions, batched per request (countVersions). (The prisma plugin's relation count is an
- * aggregate over every model's versions, joined to the parent: linear in the whole table, not in the list.)
+ * `totalCount` of a field order as a count of the list's own versions, batched per request (countVersions). (The
+ * prisma plugin's relation count is an aggregate over every model's versions, joined to the parent: linear in the
+ * whole table, not in the list.)
  */
 export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
   for (const [coordinate, scope] of Object.entries(METRIC_ORDER_SCOPES)) {
