@@ -71,7 +71,7 @@ async function rawServer(): Promise<void> {
       payload: {
         data: {
           modelVersionStageChanged: {
-            cursor: encodeGlobalId("Event", m.round),
+            cursor: encodeGlobalId("Event", Math.abs(m.round)),
             at: new Date().toISOString(),
             number: m.round,
             fromStage: "STAGING",
