@@ -147,8 +147,8 @@ try {
      FROM generate_series(1, $3::int) n`,
     [projectId, modelId, VERSIONS, base],
   );
-  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", name, value, number)
-    SELECT v.id, m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
+  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", "modelId", name, value, number)
+    SELECT v.id, v."modelId", m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
   await db.query(
     `INSERT INTO "StageTransition" (id, "projectId", "modelId", "modelVersionId", "fromStage", "toStage", cause, "actorId", at)
      SELECT gen_random_uuid()::text, v."projectId", v."modelId", v.id, t.from_stage::"ModelVersionStage", t.to_stage::"ModelVersionStage",
