@@ -78,8 +78,8 @@ try {
      FROM generate_series(1, $3::int) n`,
     [decodeGlobalId(project.id)!.id, decodeGlobalId(model.id)!.id, VERSIONS],
   );
-  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", name, value, number)
-    SELECT v.id, m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
+  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", "modelId", name, value, number)
+    SELECT v.id, v."modelId", m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
   await db.query(`UPDATE "Model" SET "nextVersionNumber" = $2 WHERE id = $1`, [decodeGlobalId(model.id)!.id, VERSIONS + 1]);
   await db.query(`ANALYZE`);
   log(`seeded ${VERSIONS} versions in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);

@@ -147,3 +147,19 @@ export async function withCpu<T>(pid: number | undefined, seconds: number, work:
   const result = await work();
   return { ...result, cpu: (cpuMs(pid) - c0) / (seconds * 1000) };
 }
+
+/**
+ * CPU time (ms) used so far by the PostgreSQL backends serving `dbName` (pg_stat_activity's pids, read from /proc:
+ * PostgreSQL runs on this machine). pg_stat_statements is not loaded on the shared server, hence /proc.
+ */
+export async function postgresCpuMs(admin: pg.Client, dbName: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`, [dbName]);
+  return new Map(rows.map((r: { pid: number }) => [r.pid, cpuMs(r.pid)]));
+}
+
+/** PostgreSQL CPU (ms) of `dbName`'s backends between two postgresCpuMs samples (backends new since count from 0). */
+export function postgresCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}

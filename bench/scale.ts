@@ -10,7 +10,8 @@
 // is re-run under EXPLAIN (ANALYZE, BUFFERS). The one taking longest is printed as the read's main statement.
 // Timings come from the first server, connected directly (no proxy in the measured path).
 // Env: BENCH_POSTGRES_URL (admin connection), BENCH_REQUESTS (default 100), BENCH_VERSIONS (default 200000),
-// BENCH_NO_RECORD=1, BENCH_LABEL (the label of the recorded run, e.g. "before" / "after").
+// BENCH_NO_RECORD=1, BENCH_LABEL (the label of the recorded run, e.g. "before" / "after"; default "latest": a run
+// replaces the subsection of its label in bench/RESULTS.md's "Scale of one model" section).
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -19,6 +20,7 @@ import path from "node:path";
 import { print } from "graphql";
 import pg from "pg";
 import { gql, percentile, startOurServer, type Proc } from "./harness.ts";
+import { recordSubsection } from "./support.ts";
 import { decodeGlobalId } from "../server/src/domain/ids.ts";
 import { LatestModelVersionDocument, ModelVersionAtDocument, ModelVersionsDocument } from "../sdk/src/generated/graphql.ts";
 
@@ -147,8 +149,8 @@ try {
      FROM generate_series(1, $3::int) n`,
     [projectId, modelId, VERSIONS, base],
   );
-  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", name, value, number)
-    SELECT v.id, m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
+  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", "modelId", name, value, number)
+    SELECT v.id, v."modelId", m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
   await db.query(
     `INSERT INTO "StageTransition" (id, "projectId", "modelId", "modelVersionId", "fromStage", "toStage", cause, "actorId", at)
      SELECT gen_random_uuid()::text, v."projectId", v."modelId", v.id, t.from_stage::"ModelVersionStage", t.to_stage::"ModelVersionStage",
@@ -252,8 +254,7 @@ try {
   if (!process.env.BENCH_NO_RECORD) {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
     const section = [
-      "",
-      `### ${label ? `${label}: ` : ""}bench/scale.ts, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+      `### ${label || "latest"}: bench/scale.ts, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
       "",
       `Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}, PostgreSQL at ${new URL(adminUrl).host}; shared with other jobs (load average ${load.map((l) => l.toFixed(1)).join(" / ")} after the timed requests), so absolute times are pessimistic.`,
       `Data: one model, ${VERSIONS.toLocaleString("en")} versions inserted by SQL (90 % with \`accuracy\` and \`loss\`, ModelVersionMetric rows alongside), ${transitions} stage transitions (every ${PROMOTE_EVERY.toLocaleString("en")}th version promoted to PRODUCTION, the previous one archived); seeding took ${seedSeconds.toFixed(0)} s. \`versionAt\` asks for the instant after version ${atNumber.toLocaleString("en")}'s creation.`,
@@ -266,7 +267,8 @@ try {
       "",
       ...results.flatMap((r) => [`<details><summary>EXPLAIN (ANALYZE, BUFFERS): ${r.name}</summary>`, "", "```sql", r.sql, "```", "", "```", ...r.plan, "```", "", "</details>", ""]),
     ].join("\n");
-    fs.appendFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), "RESULTS.md"), section);
+    // Replaces only this label's run inside the section (the hand-written summary above it stays).
+    recordSubsection("Scale of one model (200,000 versions)", `${label || "latest"}: bench/scale.ts`, section);
   }
 } finally {
   await ours?.stop();

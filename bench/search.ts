@@ -43,8 +43,8 @@ try {
      FROM generate_series(1, $3::int) n`,
     [projectId, modelId, VERSIONS],
   );
-  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", name, value, number)
-    SELECT v.id, m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
+  await db.query(`INSERT INTO "ModelVersionMetric" ("versionId", "modelId", name, value, number)
+    SELECT v.id, v."modelId", m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
   await db.query(`UPDATE "Model" SET "nextVersionNumber" = $2 WHERE id = $1`, [modelId, VERSIONS + 1]);
   await db.query(`ANALYZE`);
   const seedSeconds = (Date.now() - seedStart) / 1000;

@@ -79,8 +79,8 @@ export async function seed(client: pg.Client, adminId: string, benchUserId: stri
     JOIN bi it ON it.pi = m.pi AND it.ek = v.ek AND it.n = v.inum
     LEFT JOIN bv prev ON prev.mid = v.mid AND prev.n = v.n - 1`, [S.versionsPerModel, adminId]);
   // The searchable copy of the metrics (as createModelVersion writes it).
-  await q(`INSERT INTO "ModelVersionMetric" ("versionId", name, value, number)
-    SELECT v.id, m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
+  await q(`INSERT INTO "ModelVersionMetric" ("versionId", "modelId", name, value, number)
+    SELECT v.id, v."modelId", m.key, (m.value #>> '{}')::double precision, v.number FROM "ModelVersion" v, jsonb_each(v.metrics) m`);
   // Stage history consistent with the stages: NONE → STAGING for the last two, STAGING → PRODUCTION for the last.
   await q(`INSERT INTO "StageTransition" (id, "projectId", "modelId", "modelVersionId", "fromStage", "toStage", cause, "actorId")
     SELECT pg_temp.uuid7(), t.pid, t.mid, t.id, t.f::"ModelVersionStage", t.t::"ModelVersionStage", 'MANUAL', $2

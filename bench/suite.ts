@@ -95,9 +95,14 @@ try {
     log(`scenario ${name}`);
     const t0 = Date.now();
     try {
-      const row = await SCENARIOS[name](ctx);
-      rows.push(row);
-      log(`${name}: ours ${row.ours} | peer ${row.peer} | ratio ${row.ratio.toFixed(2)} (goal ${row.goal}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      const l0 = os.loadavg()[0]!;
+      const got = await SCENARIOS[name](ctx);
+      const l1 = os.loadavg()[0]!;
+      for (const row of Array.isArray(got) ? got : [got]) {
+        row.notes.push(`Load average (1 min) ${l0.toFixed(1)} at the start, ${l1.toFixed(1)} at the end of the scenario.`);
+        rows.push(row);
+        log(`${name}: ours ${row.ours} | peer ${row.peer} | ratio ${row.ratio.toFixed(2)} (goal ${row.goal}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      }
     } catch (error) {
       failures.push(`${name}: ${(error as Error).stack ?? error}`);
       log(`scenario ${name} FAILED: ${(error as Error).stack ?? error}`);

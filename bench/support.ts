@@ -112,3 +112,25 @@ export function recordResults(title: string, markdown: string): void {
   }
   fs.writeFileSync(file, text);
 }
+
+/**
+ * Replaces the subsection whose heading starts with `### <prefix>` inside the section `## <title>` of
+ * bench/RESULTS.md (up to the next `###` or `##` heading), or appends it at the end of that section.
+ */
+export function recordSubsection(title: string, prefix: string, markdown: string): void {
+  const file = path.join(ROOT, "bench", "RESULTS.md");
+  const text = fs.readFileSync(file, "utf8");
+  const start = text.indexOf(`## ${title}\n`);
+  if (start === -1) return recordResults(title, markdown);
+  const next = text.indexOf("\n## ", start + 3);
+  const end = next === -1 ? text.length : next + 1;
+  let section = text.slice(start, end);
+  const sub = `${markdown.trim()}\n\n`;
+  const at = section.indexOf(`\n### ${prefix}`);
+  if (at === -1) section = `${section.trimEnd()}\n\n${sub}`;
+  else {
+    const after = section.slice(at + 1).search(/\n##+ /);
+    section = `${section.slice(0, at + 1)}${sub}${after === -1 ? "" : section.slice(at + 1 + after + 1)}`;
+  }
+  fs.writeFileSync(file, `${text.slice(0, start)}${section}${text.slice(end)}`);
+}

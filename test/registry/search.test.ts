@@ -2,7 +2,7 @@
 // versions lacking the metric last, keyset paging through metric order, and the root search's visibility.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
-import { createModel, createProject, createResource, createUserWithToken, createVersion } from "../support/fixtures.ts";
+import { createModel, createProject, createResource, createUserWithToken, createVersion, mutate } from "../support/fixtures.ts";
 import { databaseAvailable, startTestServer, type TestServer } from "../support/server.ts";
 
 const VERSIONS = `query($id: ID!, $filter: ModelVersionFilter, $orderBy: ModelVersionOrder, $first: Int, $after: String, $last: Int, $before: String) {
@@ -151,5 +151,29 @@ describe.runIf(databaseAvailable)("version search", () => {
       { id: project.id, filter },
     );
     expect(viaProject.node.modelVersions.nodes.map((n: any) => n.number)).toEqual([4, 7, 5, 2]);
+  });
+  it("totalCount of a model's versions under one metric condition follows updates and deletions, in both orders", async () => {
+    // A model of its own: one metric condition alone is counted from the metric rows, which must agree with the list.
+    const own = await createModel(client, project.id);
+    const values = [0.2, 0.8, 0.85, 0.9, undefined];
+    const versions = [];
+    for (const value of values) versions.push(await createVersion(client, own.id, value === undefined ? {} : { metrics: [{ name: "accuracy", value }] }));
+    await createVersion(client, model.id, { metrics: [{ name: "accuracy", value: 0.99 }] }); // another model's row
+    const count = async (filter: Record<string, unknown>, orderBy?: Record<string, unknown>) => {
+      const res = await client.raw(VERSIONS, { id: own.id, first: 50, filter, ...(orderBy ? { orderBy } : {}) });
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      const page = res.data.node.versions;
+      expect(page.totalCount, JSON.stringify({ filter, orderBy })).toBe(page.edges.length);
+      return page.totalCount as number;
+    };
+    const both = async (filter: Record<string, unknown>) => [await count(filter), await count(filter, { metric: "accuracy" })];
+    expect(await both({ metrics: [{ name: "accuracy", gte: 0.8 }] })).toEqual([3, 3]);
+    expect(await both({ metrics: [{ name: "accuracy", gt: 0.8, lte: 0.9 }] })).toEqual([2, 2]);
+    expect(await both({ metrics: [{ name: "accuracy" }] })).toEqual([4, 4]);
+    await mutate(client, "updateModelVersion", "UpdateModelVersionInput", { id: versions[0]!.id, metrics: [{ name: "accuracy", value: 0.95 }] }, "modelVersion { id }");
+    await mutate(client, "deleteModelVersion", "DeleteModelVersionInput", { id: versions[1]!.id }, "modelVersion { id }");
+    expect(await both({ metrics: [{ name: "accuracy", gte: 0.8 }] })).toEqual([3, 3]);
+    expect(await both({ metrics: [{ name: "accuracy", gte: 0.8 }], includeDeleted: true })).toEqual([4, 4]);
+    expect(await both({ metrics: [{ name: "accuracy", lt: 0.5 }] })).toEqual([0, 0]);
   });
 });

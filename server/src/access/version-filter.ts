@@ -59,6 +59,18 @@ const bounds = (m: MetricCondition) => ({
   ...(m.lte != null ? { lte: m.lte } : {}),
 });
 
+/**
+ * The filter's one metric condition when that is all it asks (nothing else but `includeDeleted`), else null: then the
+ * metric rows alone say which versions match.
+ */
+export function soleMetricCondition(filter: VersionFilter | null | undefined): { metric: MetricCondition; includeDeleted: boolean } | null {
+  if (!filter || filter.metrics?.length !== 1) return null;
+  const { metrics, includeDeleted, ...rest } = filter;
+  if (Object.values(rest).some((v) => v != null)) return null;
+  checkVersionFilter(filter);
+  return { metric: metrics[0]!, includeDeleted: includeDeleted === true };
+}
+
 /** The conditions of one filter level (without the deleted-version rule, which only the top level sets). */
 function conditions(filter: VersionFilter): P.ModelVersionWhereInput[] {
   const and: P.ModelVersionWhereInput[] = [];

@@ -4,7 +4,8 @@
 // query: ModelVersionMetric's (name, value, number, versionId) index for the first, the versions for the second.
 // Paging backward walks the same order reversed (missing ones first) and flips the page back.
 import { decodeCursor, encodeCursor, InvalidCursorError, type CursorPart } from "../domain/cursors.ts";
-import type { Prisma as P } from "../generated/prisma/client.ts";
+import { soleMetricCondition, type VersionFilter } from "../access/version-filter.ts";
+import { Prisma, type Prisma as P } from "../generated/prisma/client.ts";
 import type { RequestContext } from "../context.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./builder.ts";
 import { badUserInput } from "./text-inputs.ts";
@@ -61,8 +62,26 @@ function cursorOf(order: VersionOrder, p: Position): string {
   return encodeCursor([order.kind === "field" && order.field === "number" ? p.number : p.value, p.id]);
 }
 
+/**
+ * How many of one model's versions match `filter`, from the metric rows when the filter is one metric condition: an
+ * index range of the matching rows (they carry modelId), deleted versions left out by an anti-join on the small index
+ * of deleted ones — not a pass over every version of the model. Null for other filters (count the versions then).
+ */
+export async function countModelVersionsByMetric(ctx: RequestContext, modelId: string, filter: VersionFilter | null | undefined): Promise<number | null> {
+  const sole = soleMetricCondition(filter);
+  if (!sole) return null;
+  const { name, gt, gte, lt, lte } = sole.metric;
+  const bound = (op: string, value: number | null | undefined) => (value == null ? Prisma.empty : Prisma.sql` AND m."value" ${Prisma.raw(op)} ${value}`);
+  // Written in SQL: Prisma's relation filter becomes a LEFT JOIN to every version, which cannot use the small index.
+  const live = sole.includeDeleted ? Prisma.empty : Prisma.sql` AND NOT EXISTS (SELECT 1 FROM "ModelVersion" v WHERE v."id" = m."versionId" AND v."deletedAt" IS NOT NULL)`;
+  const [row] = await ctx.prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM "ModelVersionMetric" m
+    WHERE m."modelId" = ${modelId} AND m."name" = ${name}${bound(">", gt)}${bound(">=", gte)}${bound("<", lt)}${bound("<=", lte)}${live}`;
+  return row!.n;
+}
+
 /** One direction's walk: up to `take` positions after `from` (exclusive; null = from the start). */
-async function walk(ctx: RequestContext, where: P.ModelVersionWhereInput, order: VersionOrder, direction: Direction, from: Position | null, take: number): Promise<Position[]> {
+async function walk(ctx: RequestContext, where: P.ModelVersionWhereInput, order: VersionOrder, direction: Direction, from: Position | null, take: number, model?: ModelScope): Promise<Position[]> {
   if (take <= 0) return [];
   if (order.kind === "field") {
     const field = order.field;
@@ -79,7 +98,7 @@ async function walk(ctx: RequestContext, where: P.ModelVersionWhereInput, order:
   const withFirst = direction === order.direction;
   const withMetric = async (start: Position | null, n: number) => {
     const rows = await ctx.prisma.modelVersionMetric.findMany({
-      where: { name, version: where, ...(start ? after([["value", start.value], ["number", start.number], ["versionId", start.id]], direction) : {}) },
+      where: { ...(model ? { modelId: model.modelId } : {}), name, version: where, ...(start ? after([["value", start.value], ["number", start.number], ["versionId", start.id]], direction) : {}) },
       orderBy: [{ value: direction }, { number: direction }, { versionId: direction }],
       take: n,
       select: { versionId: true, value: true, number: true },
@@ -107,14 +126,23 @@ async function walk(ctx: RequestContext, where: P.ModelVersionWhereInput, order:
   return first.length >= take ? first : [...first, ...(await withMetric(fromWith ? from : null, take - first.length))];
 }
 
-/** A Relay connection page of the versions matching `where`, in `order`, with compact cursors. */
-export async function searchVersionsPage(ctx: RequestContext, where: P.ModelVersionWhereInput, order: VersionOrder, args: PageArgs) {
+/** A list of one model's versions: `where` holds its modelId and filter; the filter, to count it from metric rows. */
+export interface ModelScope {
+  modelId: string;
+  filter: VersionFilter | null | undefined;
+}
+
+/**
+ * A Relay connection page of the versions matching `where`, in `order`, with compact cursors. `model`: the list is one
+ * model's (then its metric rows are walked and counted within the model's range of the metric index).
+ */
+export async function searchVersionsPage(ctx: RequestContext, where: P.ModelVersionWhereInput, order: VersionOrder, args: PageArgs, model?: ModelScope) {
   if (args.after != null && args.before != null) throw badUserInput([{ path: ["before"], message: "pass after or before, not both" }]);
   const size = pageSize(args);
   const backward = args.last != null || args.before != null;
   const cursor = backward ? args.before : args.after;
   const from = cursor != null ? await positionOf(ctx, order, cursor) : null;
-  const walked = await walk(ctx, where, order, backward ? flip(order.direction) : order.direction, from, size + 1);
+  const walked = await walk(ctx, where, order, backward ? flip(order.direction) : order.direction, from, size + 1, model);
   const more = walked.length > size;
   const positions = walked.slice(0, size);
   if (backward) positions.reverse();
@@ -134,7 +162,7 @@ export async function searchVersionsPage(ctx: RequestContext, where: P.ModelVers
     },
     /** Counted only when selected. */
     get totalCount() {
-      return ctx.prisma.modelVersion.count({ where });
+      return (async () => (model && (await countModelVersionsByMetric(ctx, model.modelId, model.filter))) ?? ctx.prisma.modelVersion.count({ where }))();
     },
   };
 }

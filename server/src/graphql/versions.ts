@@ -6,7 +6,7 @@ import { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH } from "../domain/rules.ts";
 import { CURSOR_KEY, unwrapPrismaCursor } from "./cursors.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-import { searchVersionsPage, type VersionOrder } from "./version-search.ts";
+import { countModelVersionsByMetric, searchVersionsPage, type VersionOrder } from "./version-search.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
 import { metricsFromMap, fromMap } from "../domain/rules.ts";
 import { createModelVersion, deleteModelVersion, updateModelVersion } from "../services/versions.ts";
@@ -335,7 +335,9 @@ export function routeMetricOrders(schema: GraphQLSchema): GraphQLSchema {
       const order = versionOrderOf(args.orderBy);
       if (order.kind === "metric") {
         const page = { ...args, after: args.after == null ? null : unwrapPrismaCursor(args.after), before: args.before == null ? null : unwrapPrismaCursor(args.before) };
-        return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), scope(parent as { id: string })] }, order, page);
+        const where = scope(parent as { id: string });
+        const model = "modelId" in where ? { modelId: where.modelId, filter: args.filter } : undefined;
+        return searchVersionsPage(ctx, { AND: [modelVersionWhere(args.filter), where] }, order, page, model);
       }
       const connection = await resolve(parent, args, ctx, info);
       const [key, id] = Object.entries(scope(parent as { id: string }))[0]!;
@@ -363,8 +365,12 @@ function countVersions(ctx: RequestContext, list: string, key: string, id: strin
       setImmediate(() => {
         waiting.delete(list);
         const where = { AND: [modelVersionWhere(filter), { [key]: { in: [...ids] } }] };
-        // One parent: a plain count (PostgreSQL plans the grouped form with parallel workers, slower on a busy machine).
-        if (ids.size === 1) return ctx.prisma.modelVersion.count({ where }).then((n) => resolve(new Map([[id, n]])), reject);
+        // One parent: a plain count (PostgreSQL plans the grouped form with parallel workers, slower on a busy machine);
+        // one model's list filtered by one metric: from its metric rows.
+        if (ids.size === 1) {
+          const count = async () => (key === "modelId" ? await countModelVersionsByMetric(ctx, id, filter) : null) ?? ctx.prisma.modelVersion.count({ where });
+          return count().then((n) => resolve(new Map([[id, n]])), reject);
+        }
         (ctx.prisma.modelVersion.groupBy({ by: [key], where, _count: { _all: true } } as never) as unknown as Promise<Record<string, unknown>[]>).then(
           (rows) => resolve(new Map(rows.map((r) => [r[key] as string, (r._count as { _all: number })._all]))),
           reject,

@@ -249,8 +249,8 @@ function requestedReviewedContent(input: UpdateModelVersionInput): Partial<Revie
 }
 
 /** The searchable copy of a version's metrics (ModelVersionMetric), one row per name, as the metrics map keeps them. */
-async function writeMetricRows(tx: Tx, version: { id: string; number: number }, metrics: readonly NamedValue[]) {
-  const rows = metricsFromMap(metricsToMap(metrics)).map((m) => ({ versionId: version.id, name: m.name, value: m.value, number: version.number }));
+async function writeMetricRows(tx: Tx, version: { id: string; modelId: string; number: number }, metrics: readonly NamedValue[]) {
+  const rows = metricsFromMap(metricsToMap(metrics)).map((m) => ({ versionId: version.id, modelId: version.modelId, name: m.name, value: m.value, number: version.number }));
   if (rows.length > 0) await tx.modelVersionMetric.createMany({ data: rows });
 }
 

@@ -2449,6 +2449,7 @@ export type ModelVersionScalarFieldEnum = (typeof ModelVersionScalarFieldEnum)[k
 
 export const ModelVersionMetricScalarFieldEnum = {
   versionId: 'versionId',
+  modelId: 'modelId',
   name: 'name',
   value: 'value',
   number: 'number'

@@ -39,6 +39,7 @@ export type ModelVersionMetricSumAggregateOutputType = {
 
 export type ModelVersionMetricMinAggregateOutputType = {
   versionId: string | null
+  modelId: string | null
   name: string | null
   value: number | null
   number: number | null
@@ -46,6 +47,7 @@ export type ModelVersionMetricMinAggregateOutputType = {
 
 export type ModelVersionMetricMaxAggregateOutputType = {
   versionId: string | null
+  modelId: string | null
   name: string | null
   value: number | null
   number: number | null
@@ -53,6 +55,7 @@ export type ModelVersionMetricMaxAggregateOutputType = {
 
 export type ModelVersionMetricCountAggregateOutputType = {
   versionId: number
+  modelId: number
   name: number
   value: number
   number: number
@@ -72,6 +75,7 @@ export type ModelVersionMetricSumAggregateInputType = {
 
 export type ModelVersionMetricMinAggregateInputType = {
   versionId?: true
+  modelId?: true
   name?: true
   value?: true
   number?: true
@@ -79,6 +83,7 @@ export type ModelVersionMetricMinAggregateInputType = {
 
 export type ModelVersionMetricMaxAggregateInputType = {
   versionId?: true
+  modelId?: true
   name?: true
   value?: true
   number?: true
@@ -86,6 +91,7 @@ export type ModelVersionMetricMaxAggregateInputType = {
 
 export type ModelVersionMetricCountAggregateInputType = {
   versionId?: true
+  modelId?: true
   name?: true
   value?: true
   number?: true
@@ -180,6 +186,7 @@ export type ModelVersionMetricGroupByArgs<ExtArgs extends runtime.Types.Extensio
 
 export type ModelVersionMetricGroupByOutputType = {
   versionId: string
+  modelId: string
   name: string
   value: number
   number: number
@@ -210,6 +217,7 @@ export type ModelVersionMetricWhereInput = {
   OR?: Prisma.ModelVersionMetricWhereInput[]
   NOT?: Prisma.ModelVersionMetricWhereInput | Prisma.ModelVersionMetricWhereInput[]
   versionId?: Prisma.StringFilter<"ModelVersionMetric"> | string
+  modelId?: Prisma.StringFilter<"ModelVersionMetric"> | string
   name?: Prisma.StringFilter<"ModelVersionMetric"> | string
   value?: Prisma.FloatFilter<"ModelVersionMetric"> | number
   number?: Prisma.IntFilter<"ModelVersionMetric"> | number
@@ -218,6 +226,7 @@ export type ModelVersionMetricWhereInput = {
 
 export type ModelVersionMetricOrderByWithRelationInput = {
   versionId?: Prisma.SortOrder
+  modelId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   value?: Prisma.SortOrder
   number?: Prisma.SortOrder
@@ -230,6 +239,7 @@ export type ModelVersionMetricWhereUniqueInput = Prisma.AtLeast<{
   OR?: Prisma.ModelVersionMetricWhereInput[]
   NOT?: Prisma.ModelVersionMetricWhereInput | Prisma.ModelVersionMetricWhereInput[]
   versionId?: Prisma.StringFilter<"ModelVersionMetric"> | string
+  modelId?: Prisma.StringFilter<"ModelVersionMetric"> | string
   name?: Prisma.StringFilter<"ModelVersionMetric"> | string
   value?: Prisma.FloatFilter<"ModelVersionMetric"> | number
   number?: Prisma.IntFilter<"ModelVersionMetric"> | number
@@ -238,6 +248,7 @@ export type ModelVersionMetricWhereUniqueInput = Prisma.AtLeast<{
 
 export type ModelVersionMetricOrderByWithAggregationInput = {
   versionId?: Prisma.SortOrder
+  modelId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   value?: Prisma.SortOrder
   number?: Prisma.SortOrder
@@ -253,12 +264,14 @@ export type ModelVersionMetricScalarWhereWithAggregatesInput = {
   OR?: Prisma.ModelVersionMetricScalarWhereWithAggregatesInput[]
   NOT?: Prisma.ModelVersionMetricScalarWhereWithAggregatesInput | Prisma.ModelVersionMetricScalarWhereWithAggregatesInput[]
   versionId?: Prisma.StringWithAggregatesFilter<"ModelVersionMetric"> | string
+  modelId?: Prisma.StringWithAggregatesFilter<"ModelVersionMetric"> | string
   name?: Prisma.StringWithAggregatesFilter<"ModelVersionMetric"> | string
   value?: Prisma.FloatWithAggregatesFilter<"ModelVersionMetric"> | number
   number?: Prisma.IntWithAggregatesFilter<"ModelVersionMetric"> | number
 }
 
 export type ModelVersionMetricCreateInput = {
+  modelId: string
   name: string
   value: number
   number: number
@@ -267,12 +280,14 @@ export type ModelVersionMetricCreateInput = {
 
 export type ModelVersionMetricUncheckedCreateInput = {
   versionId: string
+  modelId: string
   name: string
   value: number
   number: number
 }
 
 export type ModelVersionMetricUpdateInput = {
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
@@ -281,6 +296,7 @@ export type ModelVersionMetricUpdateInput = {
 
 export type ModelVersionMetricUncheckedUpdateInput = {
   versionId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
@@ -288,12 +304,14 @@ export type ModelVersionMetricUncheckedUpdateInput = {
 
 export type ModelVersionMetricCreateManyInput = {
   versionId: string
+  modelId: string
   name: string
   value: number
   number: number
 }
 
 export type ModelVersionMetricUpdateManyMutationInput = {
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
@@ -301,6 +319,7 @@ export type ModelVersionMetricUpdateManyMutationInput = {
 
 export type ModelVersionMetricUncheckedUpdateManyInput = {
   versionId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
@@ -323,6 +342,7 @@ export type ModelVersionMetricVersionIdNameCompoundUniqueInput = {
 
 export type ModelVersionMetricCountOrderByAggregateInput = {
   versionId?: Prisma.SortOrder
+  modelId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   value?: Prisma.SortOrder
   number?: Prisma.SortOrder
@@ -335,6 +355,7 @@ export type ModelVersionMetricAvgOrderByAggregateInput = {
 
 export type ModelVersionMetricMaxOrderByAggregateInput = {
   versionId?: Prisma.SortOrder
+  modelId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   value?: Prisma.SortOrder
   number?: Prisma.SortOrder
@@ -342,6 +363,7 @@ export type ModelVersionMetricMaxOrderByAggregateInput = {
 
 export type ModelVersionMetricMinOrderByAggregateInput = {
   versionId?: Prisma.SortOrder
+  modelId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   value?: Prisma.SortOrder
   number?: Prisma.SortOrder
@@ -395,12 +417,14 @@ export type ModelVersionMetricUncheckedUpdateManyWithoutVersionNestedInput = {
 }
 
 export type ModelVersionMetricCreateWithoutVersionInput = {
+  modelId: string
   name: string
   value: number
   number: number
 }
 
 export type ModelVersionMetricUncheckedCreateWithoutVersionInput = {
+  modelId: string
   name: string
   value: number
   number: number
@@ -437,30 +461,35 @@ export type ModelVersionMetricScalarWhereInput = {
   OR?: Prisma.ModelVersionMetricScalarWhereInput[]
   NOT?: Prisma.ModelVersionMetricScalarWhereInput | Prisma.ModelVersionMetricScalarWhereInput[]
   versionId?: Prisma.StringFilter<"ModelVersionMetric"> | string
+  modelId?: Prisma.StringFilter<"ModelVersionMetric"> | string
   name?: Prisma.StringFilter<"ModelVersionMetric"> | string
   value?: Prisma.FloatFilter<"ModelVersionMetric"> | number
   number?: Prisma.IntFilter<"ModelVersionMetric"> | number
 }
 
 export type ModelVersionMetricCreateManyVersionInput = {
+  modelId: string
   name: string
   value: number
   number: number
 }
 
 export type ModelVersionMetricUpdateWithoutVersionInput = {
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ModelVersionMetricUncheckedUpdateWithoutVersionInput = {
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ModelVersionMetricUncheckedUpdateManyWithoutVersionInput = {
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.FloatFieldUpdateOperationsInput | number
   number?: Prisma.IntFieldUpdateOperationsInput | number
@@ -470,6 +499,7 @@ export type ModelVersionMetricUncheckedUpdateManyWithoutVersionInput = {
 
 export type ModelVersionMetricSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   versionId?: boolean
+  modelId?: boolean
   name?: boolean
   value?: boolean
   number?: boolean
@@ -478,6 +508,7 @@ export type ModelVersionMetricSelect<ExtArgs extends runtime.Types.Extensions.In
 
 export type ModelVersionMetricSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   versionId?: boolean
+  modelId?: boolean
   name?: boolean
   value?: boolean
   number?: boolean
@@ -486,6 +517,7 @@ export type ModelVersionMetricSelectCreateManyAndReturn<ExtArgs extends runtime.
 
 export type ModelVersionMetricSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   versionId?: boolean
+  modelId?: boolean
   name?: boolean
   value?: boolean
   number?: boolean
@@ -494,12 +526,13 @@ export type ModelVersionMetricSelectUpdateManyAndReturn<ExtArgs extends runtime.
 
 export type ModelVersionMetricSelectScalar = {
   versionId?: boolean
+  modelId?: boolean
   name?: boolean
   value?: boolean
   number?: boolean
 }
 
-export type ModelVersionMetricOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"versionId" | "name" | "value" | "number", ExtArgs["result"]["modelVersionMetric"]>
+export type ModelVersionMetricOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"versionId" | "modelId" | "name" | "value" | "number", ExtArgs["result"]["modelVersionMetric"]>
 export type ModelVersionMetricInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   version?: boolean | Prisma.ModelVersionDefaultArgs<ExtArgs>
 }
@@ -517,6 +550,10 @@ export type $ModelVersionMetricPayload<ExtArgs extends runtime.Types.Extensions.
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     versionId: string
+    /**
+     * The version's model (it never changes): one model's metric conditions, order and counts stay inside its index range.
+     */
+    modelId: string
     name: string
     value: number
     /**
@@ -948,6 +985,7 @@ export interface Prisma__ModelVersionMetricClient<T, Null = never, ExtArgs exten
  */
 export interface ModelVersionMetricFieldRefs {
   readonly versionId: Prisma.FieldRef<"ModelVersionMetric", 'String'>
+  readonly modelId: Prisma.FieldRef<"ModelVersionMetric", 'String'>
   readonly name: Prisma.FieldRef<"ModelVersionMetric", 'String'>
   readonly value: Prisma.FieldRef<"ModelVersionMetric", 'Float'>
   readonly number: Prisma.FieldRef<"ModelVersionMetric", 'Int'>
