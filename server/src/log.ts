@@ -1,11 +1,8 @@
-// The server's logger: pino, writing JSON lines on stdout in the shape the README documents
-// ({"level":"info","time":"<ISO 8601>","requestId":…,…fields,"msg":…}): level names, not pino's numbers, and no
-// pid/hostname. Callers keep this module's small interface (message first, then fields).
 import { AsyncLocalStorage } from "node:async_hooks";
 import pino from "pino";
 import type { Config } from "./config.ts";
 
-/** Structured JSON lines on stdout; one logger per app. */
+/** Structured JSON lines on stdout (pino); one logger per process. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -20,27 +17,35 @@ export interface Logger {
  */
 export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
-/** Synchronous writes, as process.stdout's to a file or a pipe: no line is lost when the process exits or crashes. */
+const NO_FIELDS = Object.freeze({});
+
 let stdout: pino.DestinationStream | undefined;
 
-/** Never written to: pino copies a line's fields out of it. */
-const NO_FIELDS = {};
+/**
+ * Synchronous writes to fd 1, as `process.stdout` does on pipes and files: a line is out before the next statement
+ * (nothing lost on a crash or exit, and in order with what else the process prints). One per process.
+ */
+function destination(): pino.DestinationStream {
+  stdout ??= pino.destination({ dest: 1, sync: true });
+  return stdout;
+}
 
 export function createLogger(level: Config["logLevel"]): Logger {
-  stdout ??= pino.destination({ fd: 1, sync: true });
   const logger = pino(
     {
       level,
-      base: undefined,
+      // The documented line: {"level":"info","time":"<ISO 8601>","msg":…, "requestId"?, …fields}; no pid or hostname.
+      base: null,
+      messageKey: "msg",
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // A new object each time: pino assigns the line's fields into it.
+      // A new object each line: pino merges the line's fields into it.
       mixin: () => {
         const requestId = requestScope.getStore()?.requestId;
         return requestId ? { requestId } : {};
       },
     },
-    stdout,
+    destination(),
   );
   return {
     debug: (msg, fields) => logger.debug(fields ?? NO_FIELDS, msg),
