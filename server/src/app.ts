@@ -36,7 +36,7 @@ import { handleMetrics } from "./http/metrics.ts";
 import { applyRequestTimeout, configureServerTimeouts, isArtifactRequest } from "./http/timeouts.ts";
 import { createLogger, requestScope, type Logger } from "./log.ts";
 import { recordWebSocketSubscription, useObservability } from "./observability/graphql.ts";
-import { createInstruments, observeRuntime, type Instruments } from "./observability/instruments.ts";
+import { createInstruments, observeRuntime, observeTokenCache, type Instruments } from "./observability/instruments.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { sweepExpiredUploads } from "./services/resources.ts";
 import { openArtifactStore } from "./storage/index.ts";
@@ -197,6 +197,7 @@ export async function startApp(config: Config): Promise<App> {
   // Authenticated tokens are reused for a few seconds; any access change (from this or another replica) drops them.
   const tokenCache = new TokenCache(config.authCacheSeconds * 1000);
   const unsubscribeTokenCache = bus.subscribeAccessChange(() => tokenCache.clear());
+  observeTokenCache(instruments, tokenCache);
   const authenticateToken = (token: string | null, clientKey: string) => authenticate(db.prisma, limiter, token, clientKey, tokenCache);
   const consoleSessions = new ConsoleSessions(db.prisma, limiter);
   /**

@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import pino from "pino";
 import type { Config } from "./config.ts";
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-
-/** Structured JSON lines on stdout; one logger per process. */
+/** Structured JSON lines on stdout (pino); one logger per process. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -18,13 +17,40 @@ export interface Logger {
  */
 export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
+const NO_FIELDS = Object.freeze({});
+
+let stdout: pino.DestinationStream | undefined;
+
+/**
+ * Synchronous writes to fd 1, as `process.stdout` does on pipes and files: a line is out before the next statement
+ * (nothing lost on a crash or exit, and in order with what else the process prints). One per process.
+ */
+function destination(): pino.DestinationStream {
+  stdout ??= pino.destination({ dest: 1, sync: true });
+  return stdout;
+}
+
 export function createLogger(level: Config["logLevel"]): Logger {
-  const min = LEVELS[level];
-  const write = (lvl: keyof typeof LEVELS) => (msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[lvl] < min) return;
-    const requestId = requestScope.getStore()?.requestId;
-    const line = { time: new Date().toISOString(), level: lvl, msg, ...(requestId ? { requestId } : {}), ...fields };
-    process.stdout.write(`${JSON.stringify(line, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value))}\n`);
+  const logger = pino(
+    {
+      level,
+      // The documented line: {"level":"info","time":"<ISO 8601>","msg":…, "requestId"?, …fields}; no pid or hostname.
+      base: null,
+      messageKey: "msg",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // A new object each line: pino merges the line's fields into it.
+      mixin: () => {
+        const requestId = requestScope.getStore()?.requestId;
+        return requestId ? { requestId } : {};
+      },
+    },
+    destination(),
+  );
+  return {
+    debug: (msg, fields) => logger.debug(fields ?? NO_FIELDS, msg),
+    info: (msg, fields) => logger.info(fields ?? NO_FIELDS, msg),
+    warn: (msg, fields) => logger.warn(fields ?? NO_FIELDS, msg),
+    error: (msg, fields) => logger.error(fields ?? NO_FIELDS, msg),
   };
-  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }

@@ -3,7 +3,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphQLClient } from "../support/client.ts";
-import { createModel, createProject, createResource, mutate } from "../support/fixtures.ts";
+import { createModel, createProject, createResource, createUserWithToken, mutate } from "../support/fixtures.ts";
 import { scrape, scrapeUntil } from "../support/metrics.ts";
 import { ADMIN_TOKEN, databaseAvailable, dbKind, freshDatabase, startTestServer, type TestServer } from "../support/server.ts";
 import {
@@ -121,6 +121,44 @@ describe.runIf(databaseAvailable)(`metrics and request ids (${dbKind})`, () => {
     // Never a token or a name of the API's data in the metrics.
     expect(m.text).not.toContain(ADMIN_TOKEN);
     expect(m.text).not.toContain("obs-");
+  });
+
+  it("counts token-cache lookups: a new token's first request is a miss, the same token's second a hit", async () => {
+    const { token } = await createUserWithToken(client);
+    const lookups = async () => {
+      const m = await scrape(server.url);
+      expect(m.types.get("modelgraph_auth_cache_lookups_total")).toBe("counter");
+      return { hit: m.value("modelgraph_auth_cache_lookups_total", { result: "hit" }) ?? 0, miss: m.value("modelgraph_auth_cache_lookups_total", { result: "miss" }) ?? 0 };
+    };
+    const before = await lookups();
+    expect((await post(server.url, "query CacheFirst { viewer { id } }", { authorization: `Bearer ${token}` })).status).toBe(200);
+    const afterFirst = await lookups();
+    expect(afterFirst).toEqual({ hit: before.hit, miss: before.miss + 1 });
+    expect((await post(server.url, "query CacheSecond { viewer { id } }", { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect(await lookups()).toEqual({ hit: before.hit + 1, miss: before.miss + 1 });
+  });
+
+  it("serves Node's default collectors under their standard names beside the README's process metrics", async () => {
+    const m = await scrape(server.url);
+    for (const [name, type] of [
+      ["process_cpu_seconds_total", "counter"],
+      ["process_start_time_seconds", "gauge"],
+      ["process_resident_memory_bytes", "gauge"],
+      ["nodejs_eventloop_lag_seconds", "gauge"],
+      ["nodejs_eventloop_lag_p99_seconds", "gauge"],
+      ["nodejs_gc_duration_seconds", "histogram"],
+      ["nodejs_heap_size_used_bytes", "gauge"],
+      ["nodejs_heap_used_bytes", "gauge"],
+      ["nodejs_active_handles_total", "gauge"],
+    ]) expect(m.types.get(name!), name).toBe(type);
+    const started = m.value("process_start_time_seconds")!;
+    expect(started).toBeGreaterThan(Date.now() / 1000 - 3600);
+    expect(started).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
+    expect(m.value("nodejs_heap_used_bytes")).toBeGreaterThan(1_000_000);
+    // Each family once, though every app of a process shares the process's collectors.
+    const typeLines = m.text.split("\n").filter((line) => line.startsWith("# TYPE "));
+    expect(new Set(typeLines).size).toBe(typeLines.length);
   });
 
   it("reports event-bus lag and live subscriptions per transport, counted per subscriber", async () => {

@@ -15,7 +15,8 @@ export interface Scrape {
   value(name: string, labels?: Record<string, string>): number | undefined;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+// NaN in any case, as Prometheus reads it (prom-client writes "Nan", e.g. for an event-loop lag with no sample yet).
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/g;
 
 /** Parses exposition text; throws on any line that is not a comment, a blank line or a well-formed sample. */

@@ -19,6 +19,8 @@ export class TokenCache {
   private readonly entries = new Map<string, Entry>();
   /** Bumped by clear(): a lookup that started before an access change must not store what it read. */
   private generation = 0;
+  /** Lookups since start, by outcome (the metric modelgraph_auth_cache_lookups_total). */
+  readonly stats = { hits: 0, misses: 0 };
 
   constructor(
     /** 0 turns the cache off. */
@@ -33,10 +35,13 @@ export class TokenCache {
   /** The viewer a token hash authenticated as, while its entry is fresh and the token not expired. */
   get(hash: string, now = Date.now()): Viewer | undefined {
     const entry = this.entries.get(hash);
-    if (!entry) return undefined;
-    this.entries.delete(hash);
-    if (now >= entry.until) return undefined;
+    if (entry) this.entries.delete(hash);
+    if (!entry || now >= entry.until) {
+      this.stats.misses++;
+      return undefined;
+    }
     this.entries.set(hash, entry);
+    this.stats.hits++;
     return entry.viewer;
   }
 

@@ -18,7 +18,7 @@ export async function handleMetrics(req: IncomingMessage, res: ServerResponse, r
     return true;
   }
   const body = await registry.render();
-  res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
+  res.writeHead(200, { "content-type": registry.contentType, "cache-control": "no-store" });
   res.end(req.method === "HEAD" ? undefined : body);
   return true;
 }

@@ -3,7 +3,8 @@
 import type { Database } from "../db/database.ts";
 import type { EventFeed } from "../events/feed.ts";
 import type { WebhookWorker } from "../events/webhooks.ts";
-import { Registry } from "./metrics.ts";
+import type { TokenCache } from "../access/token-cache.ts";
+import { readWithTimeout, Registry } from "./metrics.ts";
 
 /** Seconds: 5 ms … 30 s, for request durations. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -57,43 +58,62 @@ export function observeRuntime(
   const { registry } = instruments;
   const { db, feed, webhooks } = parts;
   registry.gauge("modelgraph_info", "Constant 1, labelled with how this process is configured.", Object.keys(parts.info)).set(parts.info, 1);
-  const started = Date.now() / 1000;
-  registry.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds.").set({}, Math.round(started));
-  registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes.").collect(() => [{ value: process.memoryUsage.rss() }]);
-  registry.gauge("nodejs_heap_used_bytes", "V8 heap in use, in bytes.").collect(() => [{ value: process.memoryUsage().heapUsed }]);
-  registry.gauge("modelgraph_shutting_down", "1 once the process received SIGTERM/SIGINT and drains its requests.").collect(() => [
+  // process_start_time_seconds and process_resident_memory_bytes come from prom-client's default collectors; this
+  // one predates them (their name for it is nodejs_heap_size_used_bytes) and stays for existing dashboards.
+  registry.gaugeReading("nodejs_heap_used_bytes", "V8 heap in use, in bytes.", [], () => [{ value: process.memoryUsage().heapUsed }]);
+  registry.gaugeReading("modelgraph_shutting_down", "1 once the process received SIGTERM/SIGINT and drains its requests.", [], () => [
     { value: parts.draining() ? 1 : 0 },
   ]);
 
-  registry.gauge("modelgraph_db_pool_max", "Connections the database pool may open (PGlite: 1, in-process).").collect(() => [{ value: db.pool().max }]);
-  registry
-    .gauge("modelgraph_db_pool_connections", "Database connections by state: total (open), idle, waiting (callers queued for one). PGlite: total only.", ["state"])
-    .collect(() => {
+  registry.gaugeReading("modelgraph_db_pool_max", "Connections the database pool may open (PGlite: 1, in-process).", [], () => [{ value: db.pool().max }]);
+  registry.gaugeReading(
+    "modelgraph_db_pool_connections",
+    "Database connections by state: total (open), idle, waiting (callers queued for one). PGlite: total only.",
+    ["state"],
+    () => {
       const pool = db.pool();
       const readings = [{ labels: { state: "total" }, value: pool.total }];
       if (pool.idle !== undefined) readings.push({ labels: { state: "idle" }, value: pool.idle });
       if (pool.waiting !== undefined) readings.push({ labels: { state: "waiting" }, value: pool.waiting });
       return readings;
-    });
-  registry.counter("modelgraph_db_statements_total", "SQL statements sent to the database by Prisma.").collect(() => [{ value: db.stats.statements }]);
+    },
+  );
+  registry.counterReading("modelgraph_db_statements_total", "SQL statements sent to the database by Prisma.", [], () => [{ value: db.stats.statements }]);
 
-  registry.gauge("modelgraph_event_feed_seq", "Seq of the last event this process's feed delivered.").collect(() => [{ value: Number(feed.seq) }]);
-  registry.gauge("modelgraph_event_bus_announced_seq", "Highest seq announced on the event bus; minus the feed's seq, the events not yet delivered here.").collect(() => [
+  registry.gaugeReading("modelgraph_event_feed_seq", "Seq of the last event this process's feed delivered.", [], () => [{ value: Number(feed.seq) }]);
+  registry.gaugeReading("modelgraph_event_bus_announced_seq", "Highest seq announced on the event bus; minus the feed's seq, the events not yet delivered here.", [], () => [
     { value: Number(feed.announced) },
   ]);
-  registry.gauge("modelgraph_event_feed_lag_seconds", "Delivery lag of the newest event the feed delivered.").collect(() => [{ value: feed.lastLagMs / 1000 }]);
-  registry.counter("modelgraph_events_delivered_total", "Events this process's feed handed to its subscriptions and webhook worker.").collect(() => [
+  registry.gaugeReading("modelgraph_event_feed_lag_seconds", "Delivery lag of the newest event the feed delivered.", [], () => [{ value: feed.lastLagMs / 1000 }]);
+  registry.counterReading("modelgraph_events_delivered_total", "Events this process's feed handed to its subscriptions and webhook worker.", [], () => [
     { value: feed.delivered },
   ]);
 
-  const pending = registry.gauge("modelgraph_webhook_deliveries_pending", "Webhook deliveries waiting to be sent or retried (whole deployment).");
-  registry.beforeScrape(async () => {
-    const rows = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "WebhookDelivery" WHERE "status" = 'PENDING'`;
-    pending.set({}, Number(rows[0]?.n ?? 0));
-  });
-  registry.gauge("modelgraph_webhook_deliveries_in_flight", "Webhook requests this process is sending now.").collect(() => [{ value: webhooks.sending }]);
-  registry.counter("modelgraph_webhook_attempts_total", "Webhook delivery attempts made by this process, by result (succeeded, failed).", ["result"]).collect(() => [
+  registry.gaugeReading(
+    "modelgraph_webhook_deliveries_pending",
+    "Webhook deliveries waiting to be sent or retried (whole deployment).",
+    [],
+    readWithTimeout(async () => {
+      const rows = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "WebhookDelivery" WHERE "status" = 'PENDING'`;
+      return Number(rows[0]?.n ?? 0);
+    }),
+  );
+  registry.gaugeReading("modelgraph_webhook_deliveries_in_flight", "Webhook requests this process is sending now.", [], () => [{ value: webhooks.sending }]);
+  registry.counterReading("modelgraph_webhook_attempts_total", "Webhook delivery attempts made by this process, by result (succeeded, failed).", ["result"], () => [
     { labels: { result: "succeeded" }, value: webhooks.stats.succeeded },
     { labels: { result: "failed" }, value: webhooks.stats.failed },
   ]);
+}
+
+/** Lookups in the cache of authenticated tokens (access/token-cache.ts), by result. */
+export function observeTokenCache(instruments: Instruments, cache: TokenCache): void {
+  instruments.registry.counterReading(
+    "modelgraph_auth_cache_lookups_total",
+    "Bearer tokens looked up in this process's cache of authenticated tokens, by result (hit: no database read; miss: read).",
+    ["result"],
+    () => [
+      { labels: { result: "hit" }, value: cache.stats.hits },
+      { labels: { result: "miss" }, value: cache.stats.misses },
+    ],
+  );
 }

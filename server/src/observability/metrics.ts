@@ -1,199 +1,118 @@
-// A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms with labels,
-// plus gauges read at scrape time. Written by hand: the format is simple and the server needs no client library.
+// The metrics of a modelgraph process, on prom-client. This module adds what the server needs on top of it:
+//   - a bound on the series of each metric (label values such as operation names are chosen by clients),
+//   - counters and gauges read at scrape time from counts kept elsewhere,
+//   - Node's default collectors (process_*, nodejs_*) once per process, shared by every app the process runs.
+import client from "prom-client";
 
 type Labels = Record<string, string>;
 
 /** Distinct label sets a metric keeps; past it, new sets are folded into one `"other"` series (bounded memory). */
-const MAX_SERIES = 500;
+export const MAX_SERIES = 500;
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
+/** Readings of a metric taken at scrape time. */
+export type Reading = { labels?: Labels; value: number }[];
 
-function formatLabels(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return "";
-  return `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Infinity) return "+Inf";
-  if (value === -Infinity) return "-Inf";
-  return String(value);
-}
-
-interface ValueSeries {
-  labels: Labels;
-  value: number;
-}
-
-abstract class Metric<S extends { labels: Labels }> {
-  protected readonly series = new Map<string, S>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[],
-  ) {}
-
-  abstract readonly type: "counter" | "gauge" | "histogram";
-
-  /** The series of `labels`, created on first use (label names fixed, values bounded by MAX_SERIES). */
-  protected seriesFor(labels: Labels, create: (labels: Labels) => S): S {
-    const normalized: Labels = {};
-    for (const name of this.labelNames) normalized[name] = labels[name] ?? "";
-    let key = JSON.stringify(normalized);
-    let found = this.series.get(key);
-    if (!found && this.series.size >= MAX_SERIES) {
-      for (const name of this.labelNames) normalized[name] = "other";
-      key = JSON.stringify(normalized);
-      found = this.series.get(key);
+/** Maps a label set to itself while the metric has room for it, else to the all-`"other"` set. */
+function seriesLimit(labelNames: readonly string[]): (labels: Labels) => Labels {
+  if (labelNames.length === 0) return (labels) => labels;
+  const seen = new Set<string>();
+  const other = Object.fromEntries(labelNames.map((name) => [name, "other"]));
+  return (labels) => {
+    let key = "";
+    for (const name of labelNames) key += `${labels[name] ?? ""}\u0000`;
+    if (seen.has(key)) return labels;
+    if (seen.size < MAX_SERIES) {
+      seen.add(key);
+      return labels;
     }
-    if (!found) {
-      found = create(normalized);
-      this.series.set(key, found);
-    }
-    return found;
-  }
-
-  abstract samples(): string[];
-
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.samples()];
-    return lines.join("\n");
-  }
+    return other;
+  };
 }
 
-type Reading = { labels?: Labels; value: number }[];
+let processRegistry: client.Registry | undefined;
 
-export class Counter extends Metric<ValueSeries> {
-  readonly type = "counter" as const;
-  private collector: (() => Reading) | undefined;
-
-  inc(labels: Labels = {}, by = 1): void {
-    this.seriesFor(labels, (l) => ({ labels: l, value: 0 })).value += by;
+/** Node's default collectors (event-loop lag, GC, heap, CPU, handles): one set per process, since they describe it. */
+function processMetrics(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
   }
-
-  /** Reads the total(s) at scrape time from a count kept elsewhere (which must only grow). */
-  collect(read: () => Reading): this {
-    this.collector = read;
-    return this;
-  }
-
-  samples(): string[] {
-    if (this.collector) {
-      for (const { labels = {}, value } of this.collector()) this.seriesFor(labels, (l) => ({ labels: l, value: 0 })).value = value;
-    }
-    return [...this.series.values()].map((s) => `${this.name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
-  }
+  return processRegistry;
 }
 
-/** A gauge set by the code, or read from `collect` at each scrape. */
-export class Gauge extends Metric<ValueSeries> {
-  readonly type = "gauge" as const;
-  private collector: (() => Reading) | undefined;
-
-  set(labels: Labels, value: number): void {
-    this.seriesFor(labels, (l) => ({ labels: l, value: 0 })).value = value;
-  }
-
-  inc(labels: Labels = {}, by = 1): void {
-    this.seriesFor(labels, (l) => ({ labels: l, value: 0 })).value += by;
-  }
-
-  dec(labels: Labels = {}, by = 1): void {
-    this.inc(labels, -by);
-  }
-
-  /** Reads the value(s) at scrape time instead (replaces what set/inc stored). */
-  collect(read: () => Reading): this {
-    this.collector = read;
-    return this;
-  }
-
-  samples(): string[] {
-    if (this.collector) {
-      for (const { labels = {}, value } of this.collector()) this.set(labels, value);
-    }
-    return [...this.series.values()].map((s) => `${this.name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
-  }
-}
-
-interface HistogramSeries {
-  labels: Labels;
-  counts: number[];
-  sum: number;
-  count: number;
-}
-
-export class Histogram extends Metric<HistogramSeries> {
-  readonly type = "histogram" as const;
-
-  constructor(
-    name: string,
-    help: string,
-    labelNames: readonly string[],
-    readonly buckets: readonly number[],
-  ) {
-    super(name, help, labelNames);
-  }
-
-  observe(labels: Labels, value: number): void {
-    const s = this.seriesFor(labels, (l) => ({ labels: l, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
-    s.sum += value;
-    s.count++;
-  }
-
-  samples(): string[] {
-    const lines: string[] = [];
-    for (const s of this.series.values()) {
-      this.buckets.forEach((le, i) => lines.push(`${this.name}_bucket${formatLabels({ ...s.labels, le: formatValue(le) })} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket${formatLabels({ ...s.labels, le: "+Inf" })} ${s.count}`);
-      lines.push(`${this.name}_sum${formatLabels(s.labels)} ${formatValue(s.sum)}`);
-      lines.push(`${this.name}_count${formatLabels(s.labels)} ${s.count}`);
-    }
-    return lines;
-  }
-}
-
-/** The metrics of one process; `render()` is the body of GET /metrics. */
+/** The metrics of one app; `render()` is the body of GET /metrics. */
 export class Registry {
-  private readonly metrics: { name: string; render(): string }[] = [];
-  private readonly refreshers: (() => Promise<void>)[] = [];
+  readonly contentType = client.Registry.PROMETHEUS_CONTENT_TYPE;
+  private readonly own = new client.Registry();
 
-  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.add(new Counter(name, help, labelNames));
+  constructor() {
+    processMetrics();
   }
 
-  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    return this.add(new Gauge(name, help, labelNames));
+  counter(name: string, help: string, labelNames: readonly string[] = []) {
+    const metric = new client.Counter({ name, help, labelNames, registers: [this.own] });
+    const fold = seriesLimit(labelNames);
+    return { inc: (labels: Labels = {}, by = 1) => metric.inc(fold(labels), by) };
   }
 
-  histogram(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): Histogram {
-    return this.add(new Histogram(name, help, labelNames, buckets));
+  gauge(name: string, help: string, labelNames: readonly string[] = []) {
+    const metric = new client.Gauge({ name, help, labelNames, registers: [this.own] });
+    const fold = seriesLimit(labelNames);
+    return {
+      set: (labels: Labels, value: number) => metric.set(fold(labels), value),
+      inc: (labels: Labels = {}, by = 1) => metric.inc(fold(labels), by),
+      dec: (labels: Labels = {}, by = 1) => metric.dec(fold(labels), by),
+    };
   }
 
-  /** Work done before each scrape (e.g. a count query); bounded by `timeoutMs`, a failure keeps the last value. */
-  beforeScrape(refresh: () => Promise<void>): void {
-    this.refreshers.push(refresh);
+  histogram(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
+    const metric = new client.Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.own] });
+    const fold = seriesLimit(labelNames);
+    return { observe: (labels: Labels, value: number) => metric.observe(fold(labels), value) };
   }
 
-  private add<M extends { name: string; render(): string }>(metric: M): M {
-    if (this.metrics.some((m) => m.name === metric.name)) throw new Error(`metric ${metric.name} registered twice`);
-    this.metrics.push(metric);
-    return metric;
+  /** A gauge whose values are read at each scrape. */
+  gaugeReading(name: string, help: string, labelNames: readonly string[], read: () => Reading | Promise<Reading>): void {
+    new client.Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.own],
+      async collect() {
+        for (const { labels = {}, value } of await read()) this.set(labels, value);
+      },
+    });
   }
 
-  async render(timeoutMs = 1_000): Promise<string> {
-    await Promise.all(
-      this.refreshers.map((refresh) => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-        return Promise.race([refresh().catch(() => {}), timeout]).finally(() => clearTimeout(timer));
-      }),
-    );
-    return `${this.metrics.map((m) => m.render()).join("\n")}\n`;
+  /** A counter whose totals are kept elsewhere (they must only grow) and read at each scrape. */
+  counterReading(name: string, help: string, labelNames: readonly string[], read: () => Reading): void {
+    new client.Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.own],
+      collect() {
+        this.reset();
+        for (const { labels = {}, value } of read()) this.inc(labels, value);
+      },
+    });
   }
+
+  async render(): Promise<string> {
+    return client.Registry.merge([processMetrics(), this.own]).metrics();
+  }
+}
+
+/**
+ * A reading that needs I/O (a count query): bounded by `timeoutMs`; a failure or a timeout reports the last value
+ * read, so a slow database never stalls a scrape.
+ */
+export function readWithTimeout(read: () => Promise<number>, timeoutMs = 1_000): () => Promise<Reading> {
+  let last = 0;
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([read().then((value) => void (last = value), () => {}), timeout]).finally(() => clearTimeout(timer));
+    return [{ value: last }];
+  };
 }
