@@ -44,14 +44,14 @@ export async function createModel(ctx: ServiceContext, input: CreateModelInput) 
           createdById: ctx.viewer.userId,
         },
       });
-      await appendEvent(tx, {
+      appendEvent(tx, {
         projectId: project.id,
         type: "MODEL_CREATED",
         actorId: ctx.viewer.userId,
         modelId: model.id,
         payload: { name: model.name },
       });
-      await audit(tx, ctx, { action: "createModel", targetType: "Model", targetId: model.id, projectId: project.id, after: model });
+      audit(tx, ctx, { action: "createModel", targetType: "Model", targetId: model.id, projectId: project.id, after: model });
       return model;
     }),
   );
@@ -89,7 +89,7 @@ export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, 
         },
       });
       if (input.name != null && input.name !== model.name) {
-        await appendEvent(tx, {
+        appendEvent(tx, {
           projectId: model.projectId,
           type: "MODEL_RENAMED",
           actorId: ctx.viewer.userId,
@@ -98,10 +98,10 @@ export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, 
         });
       }
       if (input.status === "DEPRECATED" && model.status !== "DEPRECATED") {
-        await appendEvent(tx, { projectId: model.projectId, type: "MODEL_DEPRECATED", actorId: ctx.viewer.userId, modelId: model.id });
+        appendEvent(tx, { projectId: model.projectId, type: "MODEL_DEPRECATED", actorId: ctx.viewer.userId, modelId: model.id });
       }
       const { project: _project, ...before } = model;
-      await audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: updated });
+      audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: updated });
       return updated;
     }),
   );
@@ -115,8 +115,8 @@ export async function archiveModel(ctx: ServiceContext, input: { id: string }) {
   return transaction(ctx.prisma, async (tx) => {
     const model = await loadModelForWrite(ctx, tx, input.id, "delete");
     const archived = await tx.model.update({ where: { id: model.id }, data: { status: "ARCHIVED" } });
-    await appendEvent(tx, { projectId: model.projectId, type: "MODEL_ARCHIVED", actorId: ctx.viewer.userId, modelId: model.id });
-    await audit(tx, ctx, { action: "archiveModel", targetType: "Model", targetId: model.id, projectId: model.projectId, after: archived });
+    appendEvent(tx, { projectId: model.projectId, type: "MODEL_ARCHIVED", actorId: ctx.viewer.userId, modelId: model.id });
+    audit(tx, ctx, { action: "archiveModel", targetType: "Model", targetId: model.id, projectId: model.projectId, after: archived });
     return archived;
   });
 }

@@ -122,7 +122,7 @@ export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): 
 /** Applies a move and records the mutation that asked for it in the audit log. */
 export async function auditedTransition(ctx: ServiceContext, tx: Tx, action: string, move: Move): Promise<TransitionOutcome> {
   const outcome = await applyTransition(ctx, tx, move);
-  await audit(tx, ctx, {
+  audit(tx, ctx, {
     action,
     targetType: "ModelVersion",
     targetId: move.version.id,
@@ -199,7 +199,7 @@ async function recordMove(
       at,
     },
   });
-  await appendEvent(tx, {
+  appendEvent(tx, {
     projectId: version.projectId,
     type: "MODEL_VERSION_STAGE_CHANGED",
     actorId: ctx.viewer.userId,
