@@ -207,7 +207,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       comment,
       archiveExisting: false,
     });
-    const { at } = await tx.stageTransition.findUniqueOrThrow({ where: { id: outcome.transitionId }, select: { at: true } });
+    const { at } = outcome;
     const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
       modelVersion: outcome.modelVersion,
       archivedVersionIds: outcome.archivedVersions.map((v) => v.id),

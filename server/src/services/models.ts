@@ -121,9 +121,11 @@ export async function archiveModel(ctx: ServiceContext, input: { id: string }) {
   });
 }
 
-/** Loads a model the viewer may change; archived models (and models of archived projects) are read-only. */
-export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: Action) {
-  const notFound = () => new NotFoundError("Model", ref);
+/**
+ * Loads a model the viewer may change; archived models (and models of archived projects) are read-only. A model
+ * the viewer cannot see is `notFound` (by default this model, named as the caller passed it).
+ */
+export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: Action, notFound = () => new NotFoundError("Model", ref)) {
   const model = await tx.model.findUnique({
     where: { id: idOf("Model", ref) },
     include: { project: { select: { id: true, name: true, status: true } } },
@@ -138,7 +140,11 @@ export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string
 /**
  * Takes the model's row lock for the rest of the transaction. Everything that changes a model's versions'
  * stages or numbers holds it, so those changes are serialised per model and their history has one order.
+ * Returns the database's clock once the lock is granted (taken above the locking subquery, so after any wait):
+ * an instant later than anything the previous holder recorded, for moves that must follow `seq` in time.
  */
-export async function lockModel(tx: Tx, modelId: string): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM "Model" WHERE "id" = ${modelId} FOR UPDATE`;
+export async function lockModel(tx: Tx, modelId: string): Promise<Date> {
+  const rows = await tx.$queryRaw<{ at: Date }[]>`
+    SELECT clock_timestamp()::timestamptz(3) AS "at" FROM (SELECT 1 FROM "Model" WHERE "id" = ${modelId} FOR UPDATE) AS locked`;
+  return rows[0]?.at ?? new Date();
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { roleIn, authorize } from "../access/permissions.ts";
+import { roleIn } from "../access/permissions.ts";
 import { CrossProjectLineageError, IdempotencyKeyReuseError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
 import { check, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METRICS_PER_VERSION, metricsFromMap, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
@@ -11,6 +10,7 @@ import { assertNoAliasesOn } from "./aliases.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { stagePastOf } from "./history.ts";
+import { uuid7, versionColumns } from "./rows.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
 import { cancelRequestsOfChangedVersion } from "./transition-requests.ts";
 
@@ -131,23 +131,10 @@ async function insertNextVersion(tx: Tx, v: NewVersion): Promise<ModelVersion> {
       INSERT INTO "ModelVersionMetric" ("versionId", "name", "value", "number")
       SELECT c."id", m."name", m."value", c."number"
       FROM created c, json_to_recordset(${metricRows}::json) AS m("name" text, "value" double precision))
-    SELECT c."id", c."projectId", c."modelId", c."number", c."stage"::text AS "stage", c."description", c."tags", c."metrics", c."iterationId",
-      c."resourceId", c."parentVersionId", c."idempotencyKey", c."idempotencyInputHash", c."createdById", c."createdAt", c."updatedAt",
-      c."stageChangedAt", c."deletedAt"
-    FROM created c`;
+    SELECT ${versionColumns("c")} FROM created c`;
   const row = rows[0];
   if (!row) throw new Error(`model ${v.modelId} vanished while a version was being registered`);
   return row;
-}
-
-/** A UUIDv7 in text form, as Prisma's `@default(uuid(7))` makes client-side (time-ordered, then random). */
-function uuid7(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The parts of a create input that make the version, as the fingerprint sees them (database ids, defaults applied). */
@@ -339,9 +326,10 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
 
 /** Loads a live (not deleted) version the viewer may change, checking its model is writable. */
 export async function loadVersionForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: "write" | "transition" | "delete") {
+  const notFound = () => new NotFoundError("ModelVersion", ref);
   const version = await tx.modelVersion.findUnique({ where: { id: idOf("ModelVersion", ref) } });
-  if (!version || version.deletedAt) throw new NotFoundError("ModelVersion", ref);
-  await authorize(tx, ctx.viewer, version.projectId, action, () => new NotFoundError("ModelVersion", ref));
-  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", version.modelId), action);
+  if (!version || version.deletedAt) throw notFound();
+  // The model's project is the version's: authorised once, there, and refused as this version not found.
+  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", version.modelId), action, notFound);
   return { ...version, model };
 }
