@@ -1,9 +1,9 @@
 // Peer of the version-registration race: `CLIENTS` concurrent clients, registering
 // versions of one model for `DURATION` seconds with the statements our service sends for createModelVersion
 // (server/src/services/versions.ts, through Prisma): authenticate the token (token, then its user), then in one
-// transaction: the model, its project, the caller's membership, the counter increment (row lock: concurrent
-// creators queue here), the version, the event-log advisory lock, the event, its webhook deliveries, the audit
-// entry; after commit the NOTIFY of the event bus. Run by bench/suite.ts pinned to core 0 (where our server
+// transaction: the model, its project, the caller's membership, the counter increment with the version's insert in
+// one statement (row lock: concurrent creators queue here), then one statement taking the event-log advisory lock
+// and writing the event, its webhook deliveries and the audit entry; after commit the NOTIFY of the event bus. Run by bench/suite.ts pinned to core 0 (where our server
 // runs), sharing a pool the size of our server's; prints one JSON line { versions, seconds, failures }.
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
@@ -36,35 +36,50 @@ async function register(pool: pg.Pool): Promise<void> {
     await db.query(`SELECT "id", "name", "status" FROM "Project" WHERE "id" = $1`, [model.projectId]);
     const role = (await db.query(`SELECT "role" FROM "Membership" WHERE "projectId" = $1 AND "userId" = $2 LIMIT 1`, [model.projectId, user.id])).rows[0];
     if (!role || role.role === "VIEWER") throw new Error("forbidden");
-    const { nextVersionNumber } = (
-      await db.query(`UPDATE "Model" SET "nextVersionNumber" = "nextVersionNumber" + 1, "updatedAt" = $2 WHERE "id" = $1 RETURNING "nextVersionNumber"`, [model.id, new Date()])
-    ).rows[0];
+    const now = new Date();
     const version = (
       await db.query(
-        `INSERT INTO "ModelVersion" ("id", "projectId", "modelId", "number", "description", "tags", "metrics", "createdById", "updatedAt")
-         VALUES ($1, $2, $3, $4, $5, '{}', '{}', $6, $7) RETURNING *`,
-        [uuid7(), model.projectId, model.id, nextVersionNumber - 1, "race", user.id, new Date()],
+        `WITH counter AS (
+           UPDATE "Model" SET "nextVersionNumber" = "nextVersionNumber" + 1, "updatedAt" = $2 WHERE "id" = $1 RETURNING "nextVersionNumber" - 1 AS "number"),
+         created AS (
+           INSERT INTO "ModelVersion" ("id", "projectId", "modelId", "number", "description", "tags", "metrics", "createdById", "createdAt", "updatedAt", "stageChangedAt")
+           SELECT $3, $4, $1, counter."number", $5, '{}', '{}', $6, $2, $2, $2 FROM counter RETURNING *),
+         metric_rows AS (
+           INSERT INTO "ModelVersionMetric" ("versionId", "modelId", "name", "value", "number")
+           SELECT c."id", c."modelId", m."name", m."value", c."number" FROM created c, json_to_recordset($7::json) AS m("name" text, "value" double precision))
+         SELECT * FROM created`,
+        [model.id, now, uuid7(), model.projectId, "race", user.id, "[]"],
       )
     ).rows[0];
-    await db.query(`SELECT pg_advisory_xact_lock($1)`, [72707371]);
+    const events = JSON.stringify([{ n: 0, projectId: model.projectId, type: "MODEL_VERSION_CREATED", actorId: user.id, modelId: model.id, modelVersionId: version.id, payload: { number: version.number } }]);
+    const audit = JSON.stringify([{ n: 0, actorId: user.id, action: "createModelVersion", targetType: "ModelVersion", targetId: encodeGlobalId("ModelVersion", version.id), projectId: model.projectId, before: null, after: version, requestId: uuid7(), at: new Date() }]);
     const event = (
       await db.query(
-        `INSERT INTO "Event" ("projectId", "type", "actorId", "modelId", "modelVersionId", "payload") VALUES ($1, 'MODEL_VERSION_CREATED', $2, $3, $4, $5) RETURNING "seq"`,
-        [model.projectId, user.id, model.id, version.id, JSON.stringify({ number: version.number })],
+        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)),
+         appended AS (
+           INSERT INTO "Event" ("projectId", "type", "actorId", "modelId", "modelVersionId", "payload")
+           SELECT e."projectId", e."type", e."actorId", e."modelId", e."modelVersionId", e."payload"
+           FROM locked, json_to_recordset($2::json) AS e("projectId" text, "type" text, "actorId" text, "modelId" text, "modelVersionId" text, "payload" jsonb, "n" int)
+           ORDER BY e."n" RETURNING "seq", "projectId", "type"),
+         hooks AS (
+           SELECT w."id", w."projectId", w."eventTypes" FROM locked, "Webhook" w
+           WHERE w."active" AND w."projectId" IN (SELECT DISTINCT "projectId" FROM appended) FOR KEY SHARE OF w),
+         queued AS (
+           INSERT INTO "WebhookDelivery" ("id", "webhookId", "eventSeq")
+           SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                    PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
+                  52, 1), 53, 1), 'hex')::uuid::text, h."id", a."seq"
+           FROM appended a JOIN hooks h ON h."projectId" = a."projectId" AND (cardinality(h."eventTypes") = 0 OR a."type" = ANY (h."eventTypes"))
+           RETURNING 1),
+         audited AS (
+           INSERT INTO "AuditEntry" ("actorId", "action", "targetType", "targetId", "projectId", "before", "after", "requestId", "at")
+           SELECT a."actorId", a."action", a."targetType", a."targetId", a."projectId", a."before", a."after", a."requestId", a."at"
+           FROM json_to_recordset($3::json) AS a("actorId" text, "action" text, "targetType" text, "targetId" text, "projectId" text, "before" jsonb, "after" jsonb, "requestId" text, "at" timestamptz, "n" int)
+           ORDER BY a."n" RETURNING 1)
+         SELECT max("seq") AS "seq" FROM appended`,
+        [72707371, events, audit],
       )
     ).rows[0];
-    await db.query(
-      `INSERT INTO "WebhookDelivery" ("id", "webhookId", "eventSeq")
-       SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-                PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
-              52, 1), 53, 1), 'hex')::uuid::text, w."id", $1
-       FROM "Webhook" w WHERE w."projectId" = $2 AND w."active" AND (cardinality(w."eventTypes") = 0 OR $3::text = ANY (w."eventTypes"))`,
-      [event.seq, model.projectId, "MODEL_VERSION_CREATED"],
-    );
-    await db.query(
-      `INSERT INTO "AuditEntry" ("actorId", "action", "targetType", "targetId", "projectId", "after", "requestId") VALUES ($1, 'createModelVersion', 'ModelVersion', $2, $3, $4, $5) RETURNING *`,
-      [user.id, encodeGlobalId("ModelVersion", version.id), model.projectId, JSON.stringify(version), uuid7()],
-    );
     await db.query("COMMIT");
     db.release();
     await pool.query(`SELECT pg_notify($1, $2)`, ["modelgraph_bench_raw", String(event.seq)]);

@@ -1,5 +1,5 @@
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.ts";
-import { appendedSeq } from "../events/log.ts";
+import { beginAppends, flushAppends } from "../events/log.ts";
 import type { Prisma } from "./database.ts";
 
 /** The client handed to code running inside a transaction. */
@@ -30,6 +30,8 @@ export function onEventsCommitted(prisma: Prisma, listener: (seq: bigint) => voi
 /**
  * The one way services write: runs `work` in an interactive transaction, retrying it when PostgreSQL
  * aborts it for a serialization failure or a deadlock. Everything `work` does commits together or not at all.
+ * The events and audit rows `work` appended are written when it is done, in one statement that takes the
+ * event-log lock (events/log.ts `flushAppends`), so that global lock is held for that statement and COMMIT only.
  * Once a transaction that appended events has committed, the event bus is told.
  */
 export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -38,8 +40,9 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
       let seq: bigint | undefined;
       let accessChanged = false;
       const result = await prisma.$transaction(async (tx) => {
+        beginAppends(tx);
         const value = await work(tx);
-        seq = appendedSeq(tx);
+        seq = await flushAppends(tx);
         accessChanged = accessChangedBy.has(tx);
         return value;
       });
@@ -53,9 +56,15 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
   }
 }
 
-/** True when a unique constraint or unique index rejected the write (Prisma P2002 on both adapters). */
+/**
+ * True when a unique constraint or unique index rejected the write: Prisma's P2002 on both adapters, or a raw
+ * statement's failure (P2010) with PostgreSQL's unique_violation (23505).
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof PrismaNamespace.PrismaClientKnownRequestError && error.code === "P2002";
+  if (!(error instanceof PrismaNamespace.PrismaClientKnownRequestError)) return false;
+  if (error.code === "P2002") return true;
+  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
+  return error.code === "P2010" && (cause?.kind === "UniqueConstraintViolation" || cause?.originalCode === "23505" || error.message.includes("Code: `23505`"));
 }
 
 function isRetryable(error: unknown): boolean {

@@ -62,11 +62,11 @@ export async function setModelAlias(ctx: ServiceContext, input: SetModelAliasInp
     const current = await currentAlias(tx, model.id, input.alias);
     assertExpected(input.alias, input.expectedVersionId, current);
     if (current?.modelVersionId === target.id) {
-      await audit(tx, ctx, { action: "setModelAlias", targetType: "Model", targetId: model.id, projectId: model.projectId, before: current, after: { ...current, unchanged: true } });
+      audit(tx, ctx, { action: "setModelAlias", targetType: "Model", targetId: model.id, projectId: model.projectId, before: current, after: { ...current, unchanged: true } });
       return { model, aliasName: input.alias, alias: current, modelVersion: target, previousVersion: target, change: null };
     }
     const outcome = await applyAliasMove(ctx, tx, { model, alias: input.alias, current, to: target, comment: input.comment ?? null, transitionRequestId: null });
-    await audit(tx, ctx, { action: "setModelAlias", targetType: "Model", targetId: model.id, projectId: model.projectId, before: current, after: outcome.alias });
+    audit(tx, ctx, { action: "setModelAlias", targetType: "Model", targetId: model.id, projectId: model.projectId, before: current, after: outcome.alias });
     return outcome;
   });
 }
@@ -88,7 +88,7 @@ export async function removeModelAlias(ctx: ServiceContext, input: RemoveModelAl
     assertExpected(input.alias, input.expectedVersionId, current);
     if (!current) throw new NotFoundError("ModelAlias", input.alias);
     const outcome = await applyAliasMove(ctx, tx, { model, alias: input.alias, current, to: null, comment: input.comment ?? null, transitionRequestId: null });
-    await audit(tx, ctx, { action: "removeModelAlias", targetType: "Model", targetId: model.id, projectId: model.projectId, before: current });
+    audit(tx, ctx, { action: "removeModelAlias", targetType: "Model", targetId: model.id, projectId: model.projectId, before: current });
     return outcome;
   });
 }
@@ -171,7 +171,7 @@ export async function applyAliasMove(ctx: ServiceContext, tx: Tx, move: AliasMov
     },
   });
   const versionRef = (v: ModelVersion | null) => (v ? encodeGlobalId("ModelVersion", v.id) : null);
-  await appendEvent(tx, {
+  appendEvent(tx, {
     projectId: model.projectId,
     type: to ? "MODEL_ALIAS_SET" : "MODEL_ALIAS_REMOVED",
     actorId: ctx.viewer.userId,

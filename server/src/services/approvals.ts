@@ -98,7 +98,7 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
           comment: input.comment ?? null,
         },
       });
-      await appendEvent(tx, {
+      appendEvent(tx, {
         projectId: version.projectId,
         type: "TRANSITION_REQUESTED",
         actorId: ctx.viewer.userId,
@@ -111,7 +111,7 @@ export async function requestModelVersionTransition(ctx: ServiceContext, input: 
           ...(input.alias != null ? { toAlias: input.alias } : { toStage: input.stage }),
         },
       });
-      await audit(tx, ctx, {
+      audit(tx, ctx, {
         action: "requestModelVersionTransition",
         targetType: "TransitionRequest",
         targetId: request.id,
@@ -166,7 +166,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
     });
     const required = evaluation.policy.approvals;
     if (counted < required) {
-      await appendEvent(tx, {
+      appendEvent(tx, {
         projectId: request.projectId,
         type: "TRANSITION_APPROVAL_RECORDED",
         actorId: ctx.viewer.userId,
@@ -174,7 +174,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
         modelVersionId: version.id,
         payload: { requestId: encodeGlobalId("TransitionRequest", request.id), ...targetPayload, number: version.number, approvals: counted, required },
       });
-      await audit(tx, ctx, {
+      audit(tx, ctx, {
         action: "approveTransitionRequest",
         targetType: "TransitionRequest",
         targetId: request.id,
@@ -207,7 +207,7 @@ export async function approveTransitionRequest(ctx: ServiceContext, input: Decid
       comment,
       archiveExisting: false,
     });
-    const { at } = await tx.stageTransition.findUniqueOrThrow({ where: { id: outcome.transitionId }, select: { at: true } });
+    const { at } = outcome;
     const decided = await decide(ctx, tx, request, version, "APPROVED", input.comment ?? null, at, {
       modelVersion: outcome.modelVersion,
       archivedVersionIds: outcome.archivedVersions.map((v) => v.id),
@@ -303,7 +303,7 @@ async function decide(
 ): Promise<TransitionRequest> {
   const decided = await recordDecision(ctx, tx, request, version, status, comment, at);
   const action = { APPROVED: "approveTransitionRequest", REJECTED: "rejectTransitionRequest", CANCELLED: "cancelTransitionRequest" }[status];
-  await audit(tx, ctx, {
+  audit(tx, ctx, {
     action,
     targetType: "TransitionRequest",
     targetId: request.id,

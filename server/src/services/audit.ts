@@ -1,5 +1,6 @@
 import { encodeGlobalId } from "../domain/ids.ts";
 import type { Tx } from "../db/transaction.ts";
+import { appendAuditEntry } from "../events/log.ts";
 import type { ServiceContext } from "./context.ts";
 
 export interface AuditRecord {
@@ -11,19 +12,21 @@ export interface AuditRecord {
   after?: unknown;
 }
 
-/** Records one successful mutation, in the mutation's own transaction (so it exists iff the change does). */
-export async function audit(tx: Tx, ctx: ServiceContext, record: AuditRecord): Promise<void> {
-  await tx.auditEntry.create({
-    data: {
-      actorId: ctx.viewer.userId,
-      action: record.action,
-      targetType: record.targetType,
-      targetId: encodeGlobalId(record.targetType, record.targetId),
-      projectId: record.projectId ?? null,
-      before: toJson(record.before),
-      after: toJson(record.after),
-      requestId: ctx.requestId ?? null,
-    },
+/**
+ * Records one successful mutation in the mutation's own transaction (so it exists iff the change does): appended
+ * to the transaction's buffer and written with its events in one statement when its work is done.
+ */
+export function audit(tx: Tx, ctx: ServiceContext, record: AuditRecord): void {
+  appendAuditEntry(tx, {
+    actorId: ctx.viewer.userId,
+    action: record.action,
+    targetType: record.targetType,
+    targetId: encodeGlobalId(record.targetType, record.targetId),
+    projectId: record.projectId ?? null,
+    before: toJson(record.before),
+    after: toJson(record.after),
+    requestId: ctx.requestId ?? null,
+    at: new Date(),
   });
 }
 

@@ -80,7 +80,7 @@ export async function reportDeployment(ctx: ServiceContext, input: ReportDeploym
         : await tx.deployment.create({
             data: { ...state, projectId: version.projectId, modelId: version.modelId, modelVersionId: version.id, environment, startedAt: at },
           });
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: version.projectId,
       type: "DEPLOYMENT_REPORTED",
       actorId: ctx.viewer.userId,
@@ -96,7 +96,7 @@ export async function reportDeployment(ctx: ServiceContext, input: ReportDeploym
         previousLive,
       },
     });
-    await audit(tx, ctx, {
+    audit(tx, ctx, {
       action: "reportDeployment",
       targetType: "Deployment",
       targetId: deployment.id,
@@ -154,7 +154,7 @@ export async function addModelLog(ctx: ServiceContext, input: AddModelLogInput):
     const log = await tx.modelLog.create({
       data: { projectId: model.projectId, modelId: model.id, modelVersionId: version?.id ?? null, message: input.message, success: input.success, actorId: ctx.viewer.userId },
     });
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: model.projectId,
       type: "MODEL_LOG_ADDED",
       actorId: ctx.viewer.userId,
@@ -162,7 +162,7 @@ export async function addModelLog(ctx: ServiceContext, input: AddModelLogInput):
       modelVersionId: version?.id,
       payload: { logId: encodeGlobalId("ModelLog", log.id), success: log.success, message: log.message, number: version?.number ?? null },
     });
-    await audit(tx, ctx, { action: "addModelLog", targetType: "ModelLog", targetId: log.id, projectId: model.projectId, after: log });
+    audit(tx, ctx, { action: "addModelLog", targetType: "ModelLog", targetId: log.id, projectId: model.projectId, after: log });
     return log;
   });
 }

@@ -29,7 +29,7 @@ export async function createExperiment(ctx: ServiceContext, input: CreateExperim
           createdById: ctx.viewer.userId,
         },
       });
-      await audit(tx, ctx, { action: "createExperiment", targetType: "Experiment", targetId: experiment.id, projectId: project.id, after: experiment });
+      audit(tx, ctx, { action: "createExperiment", targetType: "Experiment", targetId: experiment.id, projectId: project.id, after: experiment });
       return experiment;
     }),
   );
@@ -58,7 +58,7 @@ export async function updateExperiment(ctx: ServiceContext, input: UpdateExperim
           status: input.status ?? undefined,
         },
       });
-      await audit(tx, ctx, { action: "updateExperiment", targetType: "Experiment", targetId: experiment.id, projectId: experiment.projectId, before, after: updated });
+      audit(tx, ctx, { action: "updateExperiment", targetType: "Experiment", targetId: experiment.id, projectId: experiment.projectId, before, after: updated });
       return updated;
     }),
   );
@@ -68,7 +68,7 @@ export async function archiveExperiment(ctx: ServiceContext, input: { id: string
   return transaction(ctx.prisma, async (tx) => {
     const experiment = await loadExperimentForWrite(ctx, tx, input.id, "delete");
     const archived = await tx.experiment.update({ where: { id: experiment.id }, data: { status: "ARCHIVED" } });
-    await audit(tx, ctx, { action: "archiveExperiment", targetType: "Experiment", targetId: experiment.id, projectId: experiment.projectId, after: archived });
+    audit(tx, ctx, { action: "archiveExperiment", targetType: "Experiment", targetId: experiment.id, projectId: experiment.projectId, after: archived });
     return archived;
   });
 }

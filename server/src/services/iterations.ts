@@ -35,7 +35,7 @@ export async function createIteration(ctx: ServiceContext, input: CreateIteratio
         createdById: ctx.viewer.userId,
       },
     });
-    await audit(tx, ctx, { action: "createIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, after: iteration });
+    audit(tx, ctx, { action: "createIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, after: iteration });
     return iteration;
   });
 }
@@ -60,7 +60,7 @@ export async function logIterationMetrics(ctx: ServiceContext, input: { iteratio
     await tx.metricPoint.createMany({
       data: input.metrics.map((m) => ({ iterationId: iteration.id, name: m.name, value: m.value, step: m.step ?? 0 })),
     });
-    await audit(tx, ctx, { action: "logIterationMetrics", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, after: { metrics: input.metrics } });
+    audit(tx, ctx, { action: "logIterationMetrics", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, after: { metrics: input.metrics } });
     return iteration;
   });
 }
@@ -78,7 +78,7 @@ export async function finishIteration(
       where: { id: iteration.id },
       data: { status: input.status ?? "COMPLETED", endedAt: new Date() },
     });
-    await audit(tx, ctx, { action: "finishIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, before: iteration, after: finished });
+    audit(tx, ctx, { action: "finishIteration", targetType: "Iteration", targetId: iteration.id, projectId: iteration.projectId, before: iteration, after: finished });
     return finished;
   });
 }

@@ -44,14 +44,14 @@ export async function createModel(ctx: ServiceContext, input: CreateModelInput) 
           createdById: ctx.viewer.userId,
         },
       });
-      await appendEvent(tx, {
+      appendEvent(tx, {
         projectId: project.id,
         type: "MODEL_CREATED",
         actorId: ctx.viewer.userId,
         modelId: model.id,
         payload: { name: model.name },
       });
-      await audit(tx, ctx, { action: "createModel", targetType: "Model", targetId: model.id, projectId: project.id, after: model });
+      audit(tx, ctx, { action: "createModel", targetType: "Model", targetId: model.id, projectId: project.id, after: model });
       return model;
     }),
   );
@@ -89,7 +89,7 @@ export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, 
         },
       });
       if (input.name != null && input.name !== model.name) {
-        await appendEvent(tx, {
+        appendEvent(tx, {
           projectId: model.projectId,
           type: "MODEL_RENAMED",
           actorId: ctx.viewer.userId,
@@ -98,10 +98,10 @@ export async function updateModel(ctx: ServiceContext, input: UpdateModelInput, 
         });
       }
       if (input.status === "DEPRECATED" && model.status !== "DEPRECATED") {
-        await appendEvent(tx, { projectId: model.projectId, type: "MODEL_DEPRECATED", actorId: ctx.viewer.userId, modelId: model.id });
+        appendEvent(tx, { projectId: model.projectId, type: "MODEL_DEPRECATED", actorId: ctx.viewer.userId, modelId: model.id });
       }
       const { project: _project, ...before } = model;
-      await audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: updated });
+      audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: updated });
       return updated;
     }),
   );
@@ -115,15 +115,17 @@ export async function archiveModel(ctx: ServiceContext, input: { id: string }) {
   return transaction(ctx.prisma, async (tx) => {
     const model = await loadModelForWrite(ctx, tx, input.id, "delete");
     const archived = await tx.model.update({ where: { id: model.id }, data: { status: "ARCHIVED" } });
-    await appendEvent(tx, { projectId: model.projectId, type: "MODEL_ARCHIVED", actorId: ctx.viewer.userId, modelId: model.id });
-    await audit(tx, ctx, { action: "archiveModel", targetType: "Model", targetId: model.id, projectId: model.projectId, after: archived });
+    appendEvent(tx, { projectId: model.projectId, type: "MODEL_ARCHIVED", actorId: ctx.viewer.userId, modelId: model.id });
+    audit(tx, ctx, { action: "archiveModel", targetType: "Model", targetId: model.id, projectId: model.projectId, after: archived });
     return archived;
   });
 }
 
-/** Loads a model the viewer may change; archived models (and models of archived projects) are read-only. */
-export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: Action) {
-  const notFound = () => new NotFoundError("Model", ref);
+/**
+ * Loads a model the viewer may change; archived models (and models of archived projects) are read-only. A model
+ * the viewer cannot see is `notFound` (by default this model, named as the caller passed it).
+ */
+export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: Action, notFound = () => new NotFoundError("Model", ref)) {
   const model = await tx.model.findUnique({
     where: { id: idOf("Model", ref) },
     include: { project: { select: { id: true, name: true, status: true } } },
@@ -138,7 +140,11 @@ export async function loadModelForWrite(ctx: ServiceContext, tx: Tx, ref: string
 /**
  * Takes the model's row lock for the rest of the transaction. Everything that changes a model's versions'
  * stages or numbers holds it, so those changes are serialised per model and their history has one order.
+ * Returns the database's clock once the lock is granted (taken above the locking subquery, so after any wait):
+ * an instant later than anything the previous holder recorded, for moves that must follow `seq` in time.
  */
-export async function lockModel(tx: Tx, modelId: string): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM "Model" WHERE "id" = ${modelId} FOR UPDATE`;
+export async function lockModel(tx: Tx, modelId: string): Promise<Date> {
+  const rows = await tx.$queryRaw<{ at: Date }[]>`
+    SELECT clock_timestamp()::timestamptz(3) AS "at" FROM (SELECT 1 FROM "Model" WHERE "id" = ${modelId} FOR UPDATE) AS locked`;
+  return rows[0]?.at ?? new Date();
 }

@@ -84,14 +84,14 @@ export async function setPromotionPolicy(ctx: ServiceContext, input: SetPromotio
             ...fields,
           },
         });
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: model.projectId,
       type: "PROMOTION_POLICY_CHANGED",
       actorId: ctx.viewer.userId,
       modelId: model.id,
       payload: { ...targetPayload(input), policy: policyPayload(policy) },
     });
-    await audit(tx, ctx, {
+    audit(tx, ctx, {
       action: "setPromotionPolicy",
       targetType: "Model",
       targetId: model.id,
@@ -112,14 +112,14 @@ export async function removePromotionPolicy(ctx: ServiceContext, input: PolicyTa
     await lockModel(tx, model.id);
     const before = await tx.promotionPolicy.findFirst({ where: whereTarget(model.id, input) });
     if (before) await tx.promotionPolicy.delete({ where: { id: before.id } });
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: model.projectId,
       type: "PROMOTION_POLICY_CHANGED",
       actorId: ctx.viewer.userId,
       modelId: model.id,
       payload: { ...targetPayload(input), policy: null, removed: before != null },
     });
-    await audit(tx, ctx, { action: "removePromotionPolicy", targetType: "Model", targetId: model.id, projectId: model.projectId, before: before ?? undefined, after: { ...targetPayload(input), removed: before != null } });
+    audit(tx, ctx, { action: "removePromotionPolicy", targetType: "Model", targetId: model.id, projectId: model.projectId, before: before ?? undefined, after: { ...targetPayload(input), removed: before != null } });
     const { project: _project, ...row } = model;
     return { model: row, promotionPolicy: before };
   });

@@ -28,7 +28,7 @@ export async function createProject(ctx: ServiceContext, input: CreateProjectInp
       });
       // The creator administers the project they created.
       await tx.membership.create({ data: { projectId: project.id, userId: ctx.viewer.userId, role: "ADMIN" } });
-      await audit(tx, ctx, { action: "createProject", targetType: "Project", targetId: project.id, projectId: project.id, after: project });
+      audit(tx, ctx, { action: "createProject", targetType: "Project", targetId: project.id, projectId: project.id, after: project });
       return project;
     }),
   );
@@ -56,7 +56,7 @@ export async function updateProject(ctx: ServiceContext, input: UpdateProjectInp
           status: input.status ?? undefined,
         },
       });
-      await audit(tx, ctx, { action: "updateProject", targetType: "Project", targetId: project.id, projectId: project.id, before: project, after: updated });
+      audit(tx, ctx, { action: "updateProject", targetType: "Project", targetId: project.id, projectId: project.id, before: project, after: updated });
       return updated;
     }),
   );
@@ -66,7 +66,7 @@ export async function archiveProject(ctx: ServiceContext, input: { id: string })
   return transaction(ctx.prisma, async (tx) => {
     const project = await loadProjectForWrite(ctx, tx, input.id, "delete");
     const archived = await tx.project.update({ where: { id: project.id }, data: { status: "ARCHIVED" } });
-    await audit(tx, ctx, { action: "archiveProject", targetType: "Project", targetId: project.id, projectId: project.id, before: project, after: archived });
+    audit(tx, ctx, { action: "archiveProject", targetType: "Project", targetId: project.id, projectId: project.id, before: project, after: archived });
     return archived;
   });
 }

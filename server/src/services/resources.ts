@@ -83,7 +83,7 @@ export async function createResourceUpload(
         expiresAt: new Date(Date.now() + ctx.uploadTtlSeconds * 1000),
       },
     });
-    await audit(tx, ctx, { action: "createResourceUpload", targetType: "Resource", targetId: created.id, projectId: project.id, after: created });
+    audit(tx, ctx, { action: "createResourceUpload", targetType: "Resource", targetId: created.id, projectId: project.id, after: created });
     return created;
   });
   let presignedUpload: PresignedUpload | null = null;
@@ -133,7 +133,7 @@ export async function receiveResourceBytes(ctx: ArtifactContext, ref: string, bo
 export async function completeResourceUpload(ctx: ArtifactContext, input: { resourceId: string }): Promise<Resource> {
   const resource = await loadResourceForWrite(ctx, ctx.prisma, input.resourceId, "write");
   if (resource.status === "READY") {
-    await transaction(ctx.prisma, (tx) =>
+    await transaction(ctx.prisma, async (tx) =>
       audit(tx, ctx, { action: "completeResourceUpload", targetType: "Resource", targetId: resource.id, projectId: resource.projectId, after: resource }),
     );
     return resource;
@@ -185,13 +185,13 @@ async function verifyAndFinish(
     });
     if (count === 0) return null;
     const ready = await tx.resource.findUniqueOrThrow({ where: { id: resource.id } });
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: resource.projectId,
       type: "RESOURCE_READY",
       actorId: ctx.viewer.userId,
       payload: { resourceId: encodeGlobalId("Resource", resource.id), sha256: resource.sha256, sizeBytes: String(resource.sizeBytes) },
     });
-    await audit(tx, ctx, { action, targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: ready });
+    audit(tx, ctx, { action, targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: ready });
     return ready;
   });
   return finished ?? settleLateUpload(ctx, resource);
@@ -222,7 +222,7 @@ export async function deleteResource(ctx: ArtifactContext, input: { id: string }
     const users = await tx.modelVersion.count({ where: { resourceId: resource.id, deletedAt: null } });
     if (users > 0) throw new ResourceInUseError(users);
     const gone = await tx.resource.update({ where: { id: resource.id }, data: { deletedAt: new Date() } });
-    await audit(tx, ctx, { action: "deleteResource", targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: gone });
+    audit(tx, ctx, { action: "deleteResource", targetType: "Resource", targetId: resource.id, projectId: resource.projectId, before: resource, after: gone });
     return gone;
   });
   await discardStagedOf(ctx.store, deleted.id);

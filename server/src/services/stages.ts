@@ -6,7 +6,7 @@ import {
   ValidationError,
 } from "../domain/errors.ts";
 import { idOf } from "../domain/ids.ts";
-import { assertAllowedTransition, type Stage } from "../domain/stages.ts";
+import { assertAllowedTransition, type Stage, type StagePast } from "../domain/stages.ts";
 import { check, MAX_COMMENT_LENGTH } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import type { TransitionCause } from "../generated/prisma/enums.ts";
@@ -14,11 +14,11 @@ import type { ModelVersion } from "../generated/prisma/client.ts";
 import { appendEvent } from "../events/log.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
-import { stagePastOf } from "./history.ts";
 import { lockModel, loadModelForWrite } from "./models.ts";
 import { assertDirectMoveAllowed, evaluateStageMove, stagePolicy } from "./policies.ts";
 import { isEmptyPolicy } from "../domain/policies.ts";
 import { loadVersionForWrite } from "./versions.ts";
+import { uuid7, versionColumns } from "./rows.ts";
 
 export interface TransitionInput {
   modelVersionId: string;
@@ -28,11 +28,12 @@ export interface TransitionInput {
   comment?: string | null;
 }
 
-/** What a stage move changed: the version, the versions archived with it, and the recorded transition. */
+/** What a stage move changed: the version, the versions archived with it, and the recorded transition and its instant. */
 export interface TransitionOutcome {
   modelVersion: ModelVersion;
   archivedVersions: ModelVersion[];
   transitionId: string;
+  at: Date;
 }
 
 /**
@@ -44,19 +45,23 @@ export async function transitionModelVersionStage(ctx: ServiceContext, input: Tr
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
     const found = await loadVersionForWrite(ctx, tx, input.modelVersionId, "transition");
-    await lockModel(tx, found.modelId);
-    const version = await reloadLocked(tx, found.id, input.modelVersionId);
+    const at = await lockModel(tx, found.modelId);
+    const { version, past } = await reloadLocked(tx, found.id, input.modelVersionId);
     if (input.expectedStage != null && version.stage !== input.expectedStage) {
       throw new StaleStageError(input.expectedStage, version.stage);
     }
-    assertAllowedTransition(version.stage, input.stage, await stagePastOf(tx, version.id));
-    assertDirectMoveAllowed(await evaluateStageMove(tx, found.model, version, input.stage, 0), input.stage);
+    assertAllowedTransition(version.stage, input.stage, past);
+    const evaluation = await evaluateStageMove(tx, found.model, version, input.stage, 0);
+    assertDirectMoveAllowed(evaluation, input.stage);
     return auditedTransition(ctx, tx, "transitionModelVersionStage", {
       version,
       to: input.stage,
       cause: "MANUAL",
       comment: input.comment ?? null,
       archiveExisting: input.archiveExisting ?? false,
+      at,
+      // PRODUCTION holds one version at most (a unique index): the incumbent the policy was checked against.
+      displaced: input.stage === "PRODUCTION" ? (evaluation.incumbent ? [evaluation.incumbent] : []) : undefined,
     });
   });
 }
@@ -81,7 +86,7 @@ export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): 
     // Checked once with the role this model needs, so a refusal names that role (not EDITOR, then ADMIN).
     const action = isEmptyPolicy(await stagePolicy(tx, model, "PRODUCTION")) ? "transition" : "approve";
     await authorize(tx, ctx.viewer, model.projectId, action, () => new NotFoundError("Model", input.modelId));
-    await lockModel(tx, model.id);
+    const at = await lockModel(tx, model.id);
     let targetId: string;
     if (input.toVersionId != null) {
       targetId = idOf("ModelVersion", input.toVersionId);
@@ -110,19 +115,19 @@ export async function rollbackModel(ctx: ServiceContext, input: RollbackInput): 
       }
       targetId = left.modelVersionId;
     }
-    const version = await reloadLocked(tx, targetId, input.toVersionId ?? input.modelId);
+    const { version, past } = await reloadLocked(tx, targetId, input.toVersionId ?? input.modelId);
     if (version.stage === "PRODUCTION") {
       throw new InvalidStageTransitionError("PRODUCTION", "PRODUCTION", "The version is already in PRODUCTION");
     }
-    assertAllowedTransition(version.stage, "PRODUCTION", await stagePastOf(tx, version.id));
-    return auditedTransition(ctx, tx, "rollbackModel", { version, to: "PRODUCTION", cause: "ROLLBACK", comment: input.comment ?? null, archiveExisting: false });
+    assertAllowedTransition(version.stage, "PRODUCTION", past);
+    return auditedTransition(ctx, tx, "rollbackModel", { version, to: "PRODUCTION", cause: "ROLLBACK", comment: input.comment ?? null, archiveExisting: false, at });
   });
 }
 
 /** Applies a move and records the mutation that asked for it in the audit log. */
 export async function auditedTransition(ctx: ServiceContext, tx: Tx, action: string, move: Move): Promise<TransitionOutcome> {
   const outcome = await applyTransition(ctx, tx, move);
-  await audit(tx, ctx, {
+  audit(tx, ctx, {
     action,
     targetType: "ModelVersion",
     targetId: move.version.id,
@@ -133,10 +138,19 @@ export async function auditedTransition(ctx: ServiceContext, tx: Tx, action: str
   return outcome;
 }
 
-async function reloadLocked(tx: Tx, id: string, ref: string): Promise<ModelVersion> {
-  const version = await tx.modelVersion.findUnique({ where: { id } });
-  if (!version || version.deletedAt) throw new NotFoundError("ModelVersion", ref);
-  return version;
+/**
+ * The version as it is now that the model is locked (the first load may predate another move), with the stages it
+ * has entered (`stagePastOf`), in one statement.
+ */
+async function reloadLocked(tx: Tx, id: string, ref: string): Promise<{ version: ModelVersion; past: StagePast }> {
+  const rows = await tx.$queryRaw<(ModelVersion & { entered: Stage[] })[]>`
+    SELECT ${versionColumns("v")},
+      ARRAY(SELECT DISTINCT t."toStage"::text FROM "StageTransition" t WHERE t."modelVersionId" = v."id") AS "entered"
+    FROM "ModelVersion" v WHERE v."id" = ${id}`;
+  const row = rows[0];
+  if (!row || row.deletedAt) throw new NotFoundError("ModelVersion", ref);
+  const { entered, ...version } = row;
+  return { version, past: { entered } };
 }
 
 interface Move {
@@ -145,6 +159,10 @@ interface Move {
   cause: TransitionCause;
   comment: string | null;
   archiveExisting: boolean;
+  /** The instant of the move, read under the model lock (`lockModel`'s); read here when not given. */
+  at?: Date;
+  /** The versions the move displaces, when the caller has just read them under the lock; read here when not given. */
+  displaced?: ModelVersion[];
 }
 
 /**
@@ -155,13 +173,14 @@ export async function applyTransition(ctx: ServiceContext, tx: Tx, move: Move): 
   const { version, to } = move;
   // One instant for every move of this change: they commit together, so the past (versionAt) must not show a
   // state between them (e.g. no PRODUCTION version). Read under the model lock, so times still follow `seq`.
-  const [{ at }] = (await tx.$queryRaw<{ at: Date }[]>`SELECT clock_timestamp()::timestamptz(3) AS at`) as [{ at: Date }];
+  const at = move.at ?? ((await tx.$queryRaw<{ at: Date }[]>`SELECT clock_timestamp()::timestamptz(3) AS at`) as [{ at: Date }])[0].at;
   const displaced =
     to === "PRODUCTION" || (to === "STAGING" && move.archiveExisting)
-      ? await tx.modelVersion.findMany({
+      ? (move.displaced ??
+        (await tx.modelVersion.findMany({
           where: { modelId: version.modelId, stage: to, deletedAt: null, id: { not: version.id } },
           orderBy: { number: "asc" },
-        })
+        })))
       : [];
   const archivedVersions: ModelVersion[] = [];
   for (const other of displaced) {
@@ -169,7 +188,7 @@ export async function applyTransition(ctx: ServiceContext, tx: Tx, move: Move): 
     archivedVersions.push(archived.version);
   }
   const moved = await recordMove(ctx, tx, version, to, move.cause, move.comment, at);
-  return { modelVersion: moved.version, archivedVersions, transitionId: moved.transitionId };
+  return { modelVersion: moved.version, archivedVersions, transitionId: moved.transitionId, at };
 }
 
 async function recordMove(
@@ -181,25 +200,23 @@ async function recordMove(
   comment: string | null,
   at: Date,
 ): Promise<{ version: ModelVersion; transitionId: string }> {
-  const moved = await tx.modelVersion.update({
-    where: { id: version.id },
-    data: { stage: to, stageChangedAt: at },
-  });
-  const transition = await tx.stageTransition.create({
-    select: { id: true },
-    data: {
-      projectId: version.projectId,
-      modelId: version.modelId,
-      modelVersionId: version.id,
-      fromStage: version.stage,
-      toStage: to,
-      cause,
-      actorId: ctx.viewer.userId,
-      comment,
-      at,
-    },
-  });
-  await appendEvent(tx, {
+  // The version's new stage and its transition row in one statement.
+  const rows = await tx.$queryRaw<(ModelVersion & { transitionId: string })[]>`
+    WITH moved AS (
+      UPDATE "ModelVersion" SET "stage" = ${to}::"ModelVersionStage", "stageChangedAt" = ${at}, "updatedAt" = ${new Date()}
+      WHERE "id" = ${version.id}
+      RETURNING *),
+    recorded AS (
+      INSERT INTO "StageTransition" ("id", "projectId", "modelId", "modelVersionId", "fromStage", "toStage", "cause", "actorId", "comment", "at")
+      SELECT ${uuid7()}, m."projectId", m."modelId", m."id", ${version.stage}::"ModelVersionStage", ${to}::"ModelVersionStage",
+        ${cause}::"TransitionCause", ${ctx.viewer.userId}, ${comment}, ${at}
+      FROM moved m
+      RETURNING "id")
+    SELECT ${versionColumns("m")}, r."id" AS "transitionId" FROM moved m, recorded r`;
+  const row = rows[0];
+  if (!row) throw new NotFoundError("ModelVersion", version.id);
+  const { transitionId, ...moved } = row;
+  appendEvent(tx, {
     projectId: version.projectId,
     type: "MODEL_VERSION_STAGE_CHANGED",
     actorId: ctx.viewer.userId,
@@ -207,5 +224,5 @@ async function recordMove(
     modelVersionId: version.id,
     payload: { number: version.number, fromStage: version.stage, toStage: to, cause },
   });
-  return { version: moved, transitionId: transition.id };
+  return { version: moved, transitionId };
 }

@@ -40,7 +40,7 @@ async function editTag(ctx: ServiceContext, action: "setTag" | "deleteTag", subj
       const tags = edited(current, key, value);
       const updated = tags ? await tx.model.update({ where: { id: model.id }, data: { tags } }) : model;
       const { project: _project, ...before } = model;
-      await audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: { ...updated, project: undefined, tag: { key, value } } });
+      audit(tx, ctx, { action, targetType: "Model", targetId: model.id, projectId: model.projectId, before, after: { ...updated, project: undefined, tag: { key, value } } });
       return { model: updated };
     }
     if (subject?.typename === "ModelVersion") {
@@ -50,7 +50,7 @@ async function editTag(ctx: ServiceContext, action: "setTag" | "deleteTag", subj
       const tags = edited(current, key, value);
       const updated = tags ? await tx.modelVersion.update({ where: { id: version.id }, data: { tags } }) : version;
       if (tags) {
-        await appendEvent(tx, {
+        appendEvent(tx, {
           projectId: version.projectId,
           type: "MODEL_VERSION_UPDATED",
           actorId: ctx.viewer.userId,
@@ -60,7 +60,7 @@ async function editTag(ctx: ServiceContext, action: "setTag" | "deleteTag", subj
         });
       }
       const { model: _model, ...before } = version;
-      await audit(tx, ctx, { action, targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, before, after: { ...updated, model: undefined, tag: { key, value } } });
+      audit(tx, ctx, { action, targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, before, after: { ...updated, model: undefined, tag: { key, value } } });
       return { modelVersion: updated };
     }
     throw new NotFoundError("Model or ModelVersion", subjectId);

@@ -29,7 +29,7 @@ export async function recordDecision(
   });
   if (count !== 1) throw ValidationError.single(["input", "requestId"], "the request was decided meanwhile");
   const decided = await tx.transitionRequest.findUniqueOrThrow({ where: { id: request.id } });
-  await appendEvent(tx, {
+  appendEvent(tx, {
     projectId: request.projectId,
     type: "TRANSITION_DECIDED",
     actorId: ctx.viewer.userId,

@@ -22,7 +22,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput) {
   try {
     return await transaction(ctx.prisma, async (tx) => {
       const user = await tx.user.create({ data: { name: input.name, displayName: input.displayName ?? null, isAdmin: input.isAdmin ?? false } });
-      await audit(tx, ctx, { action: "createUser", targetType: "User", targetId: user.id, after: user });
+      audit(tx, ctx, { action: "createUser", targetType: "User", targetId: user.id, after: user });
       return user;
     });
   } catch (error) {
@@ -71,7 +71,7 @@ export async function createApiToken(ctx: ServiceContext, input: CreateApiTokenI
         parentTokenId: parent?.id ?? null,
       },
     });
-    await audit(tx, ctx, { action: "createApiToken", targetType: "ApiToken", targetId: apiToken.id, after: apiToken });
+    audit(tx, ctx, { action: "createApiToken", targetType: "ApiToken", targetId: apiToken.id, after: apiToken });
     return { apiToken, secret };
   });
 }
@@ -87,7 +87,7 @@ export async function revokeApiToken(ctx: ServiceContext, input: { id: string })
     if (!token || (token.userId !== ctx.viewer.userId && !ctx.viewer.isAdmin)) throw new NotFoundError("ApiToken", input.id);
     const now = new Date();
     const revoked = token.revokedAt ? token : await tx.apiToken.update({ where: { id: token.id }, data: { revokedAt: now } });
-    await audit(tx, ctx, { action: "revokeApiToken", targetType: "ApiToken", targetId: token.id, before: token, after: revoked });
+    audit(tx, ctx, { action: "revokeApiToken", targetType: "ApiToken", targetId: token.id, before: token, after: revoked });
     // Descendants, level by level; already revoked ones are walked through too (their children may not be).
     const seen = new Set([token.id]);
     for (let frontier = [token.id]; frontier.length > 0; ) {
@@ -97,7 +97,7 @@ export async function revokeApiToken(ctx: ServiceContext, input: { id: string })
         seen.add(child.id);
         if (child.revokedAt) continue;
         const after = await tx.apiToken.update({ where: { id: child.id }, data: { revokedAt: now } });
-        await audit(tx, ctx, { action: "revokeApiToken", targetType: "ApiToken", targetId: child.id, before: child, after: { ...after, revokedWith: token.id } });
+        audit(tx, ctx, { action: "revokeApiToken", targetType: "ApiToken", targetId: child.id, before: child, after: { ...after, revokedWith: token.id } });
       }
     }
     markAccessChanged(tx);
@@ -125,7 +125,7 @@ export async function deactivateUser(ctx: ServiceContext, input: { userId: strin
     const others = await tx.user.count({ where: { isAdmin: true, deactivatedAt: null, id: { not: user.id } } });
     if (user.isAdmin && others === 0) throw ValidationError.single(["input", "userId"], "the last active instance admin cannot be deactivated");
     const after = user.deactivatedAt ? user : await tx.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } });
-    await audit(tx, ctx, { action: "deactivateUser", targetType: "User", targetId: user.id, before: user, after });
+    audit(tx, ctx, { action: "deactivateUser", targetType: "User", targetId: user.id, before: user, after });
     markAccessChanged(tx);
     return after;
   });
@@ -138,7 +138,7 @@ export async function reactivateUser(ctx: ServiceContext, input: { userId: strin
     const user = await tx.user.findUnique({ where: { id: idOf("User", input.userId) } });
     if (!user) throw new NotFoundError("User", input.userId);
     const after = user.deactivatedAt ? await tx.user.update({ where: { id: user.id }, data: { deactivatedAt: null } }) : user;
-    await audit(tx, ctx, { action: "reactivateUser", targetType: "User", targetId: user.id, before: user, after });
+    audit(tx, ctx, { action: "reactivateUser", targetType: "User", targetId: user.id, before: user, after });
     return after;
   });
 }
@@ -157,7 +157,7 @@ export async function addProjectMember(ctx: ServiceContext, input: MemberInput) 
     const existing = await tx.membership.findUnique({ where: { projectId_userId: { projectId: project.id, userId: user.id } } });
     if (existing) throw ValidationError.single(["input", "userId"], `the user is already a member (${existing.role}); use updateProjectMember`);
     const membership = await tx.membership.create({ data: { projectId: project.id, userId: user.id, role: input.role } });
-    await audit(tx, ctx, { action: "addProjectMember", targetType: "Project", targetId: project.id, projectId: project.id, after: membership });
+    audit(tx, ctx, { action: "addProjectMember", targetType: "Project", targetId: project.id, projectId: project.id, after: membership });
     return membership;
   });
 }
@@ -171,7 +171,7 @@ export async function updateProjectMember(ctx: ServiceContext, input: MemberInpu
       where: { projectId_userId: { projectId: project.id, userId: membership.userId } },
       data: { role: input.role },
     });
-    await audit(tx, ctx, { action: "updateProjectMember", targetType: "Project", targetId: project.id, projectId: project.id, before: membership, after: updated });
+    audit(tx, ctx, { action: "updateProjectMember", targetType: "Project", targetId: project.id, projectId: project.id, before: membership, after: updated });
     return updated;
   });
 }
@@ -182,7 +182,7 @@ export async function removeProjectMember(ctx: ServiceContext, input: { projectI
     const membership = await loadMembership(tx, project.id, input.userId);
     if (membership.role === "ADMIN") await assertAnotherAdmin(tx, project.id, membership.userId);
     await tx.membership.delete({ where: { projectId_userId: { projectId: project.id, userId: membership.userId } } });
-    await audit(tx, ctx, { action: "removeProjectMember", targetType: "Project", targetId: project.id, projectId: project.id, before: membership });
+    audit(tx, ctx, { action: "removeProjectMember", targetType: "Project", targetId: project.id, projectId: project.id, before: membership });
     return membership;
   });
 }

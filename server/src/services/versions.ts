@@ -1,14 +1,16 @@
-import { roleIn, authorize } from "../access/permissions.ts";
+import { roleIn } from "../access/permissions.ts";
 import { CrossProjectLineageError, IdempotencyKeyReuseError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { encodeGlobalId, idOf } from "../domain/ids.ts";
 import { check, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_METRICS_PER_VERSION, metricsFromMap, metricsToMap, toMap, type KeyValue, type NamedValue } from "../domain/rules.ts";
 import { assertReviewedContentMayChange, changedReviewedFields, createVersionFingerprint, type ReviewedContent } from "../domain/versions.ts";
 import { isUniqueViolation, transaction, type Tx } from "../db/transaction.ts";
+import type { ModelVersion } from "../generated/prisma/client.ts";
 import { appendEvent } from "../events/log.ts";
 import { assertNoAliasesOn } from "./aliases.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { stagePastOf } from "./history.ts";
+import { uuid7, versionColumns } from "./rows.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
 import { cancelRequestsOfChangedVersion } from "./transition-requests.ts";
 
@@ -51,33 +53,25 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
           if (existing?.idempotencyInputHash != null && existing.idempotencyInputHash !== fingerprint) throw new IdempotencyKeyReuseError(key);
           if (existing) {
             // A replay is a successful call too: it is audited, marked as such.
-            await audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: existing.id, projectId: existing.projectId, after: { ...existing, idempotentReplay: true } });
+            audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: existing.id, projectId: existing.projectId, after: { ...existing, idempotentReplay: true } });
             return existing;
           }
         }
         const lineage = await resolveLineage(ctx, tx, model.projectId, input);
-        // The increment locks the model row until commit: concurrent creators queue here.
-        const { nextVersionNumber } = await tx.model.update({
-          where: { id: model.id },
-          data: { nextVersionNumber: { increment: 1 } },
-          select: { nextVersionNumber: true },
+        const version = await insertNextVersion(tx, {
+          projectId: model.projectId,
+          modelId: model.id,
+          description: input.description ?? "",
+          tags: toMap(input.tags ?? []),
+          metrics: input.metrics ?? [],
+          iterationId: lineage.iterationId ?? null,
+          resourceId: lineage.resourceId ?? null,
+          parentVersionId: lineage.parentVersionId ?? null,
+          idempotencyKey: key,
+          idempotencyInputHash: fingerprint,
+          createdById: ctx.viewer.userId,
         });
-        const version = await tx.modelVersion.create({
-          data: {
-            projectId: model.projectId,
-            modelId: model.id,
-            number: nextVersionNumber - 1,
-            description: input.description ?? "",
-            tags: toMap(input.tags ?? []),
-            metrics: metricsToMap(input.metrics ?? []),
-            ...lineage,
-            idempotencyKey: key,
-            idempotencyInputHash: fingerprint,
-            createdById: ctx.viewer.userId,
-          },
-        });
-        await writeMetricRows(tx, version, input.metrics ?? []);
-        await appendEvent(tx, {
+        appendEvent(tx, {
           projectId: model.projectId,
           type: "MODEL_VERSION_CREATED",
           actorId: ctx.viewer.userId,
@@ -85,7 +79,7 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
           modelVersionId: version.id,
           payload: { number: version.number },
         });
-        await audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: model.projectId, after: version });
+        audit(tx, ctx, { action: "createModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: model.projectId, after: version });
         return version;
       });
     } catch (error) {
@@ -95,6 +89,52 @@ export async function createModelVersion(ctx: ServiceContext, input: CreateModel
       throw error;
     }
   }
+}
+
+interface NewVersion {
+  projectId: string;
+  modelId: string;
+  description: string;
+  tags: Record<string, string>;
+  metrics: readonly NamedValue[];
+  iterationId: string | null;
+  resourceId: string | null;
+  parentVersionId: string | null;
+  idempotencyKey: string | null;
+  idempotencyInputHash: string | null;
+  createdById: string;
+}
+
+/**
+ * Takes the model's next number and inserts the version with it, and its searchable metric rows, in one statement.
+ * The increment locks the model row until commit, so concurrent creators queue on it and numbers are unique and
+ * contiguous in commit order. Returns the row as Prisma's `modelVersion.create` would (ids and times made here, as
+ * Prisma makes them client-side).
+ */
+async function insertNextVersion(tx: Tx, v: NewVersion): Promise<ModelVersion> {
+  const now = new Date();
+  const metrics = metricsToMap(v.metrics);
+  const metricRows = JSON.stringify(metricsFromMap(metrics));
+  const rows = await tx.$queryRaw<ModelVersion[]>`
+    WITH counter AS (
+      UPDATE "Model" SET "nextVersionNumber" = "nextVersionNumber" + 1, "updatedAt" = ${now}
+      WHERE "id" = ${v.modelId}
+      RETURNING "nextVersionNumber" - 1 AS "number"),
+    created AS (
+      INSERT INTO "ModelVersion" ("id", "projectId", "modelId", "number", "description", "tags", "metrics", "iterationId", "resourceId",
+        "parentVersionId", "idempotencyKey", "idempotencyInputHash", "createdById", "createdAt", "updatedAt", "stageChangedAt")
+      SELECT ${uuid7()}, ${v.projectId}, ${v.modelId}, counter."number", ${v.description}, ${JSON.stringify(v.tags)}::jsonb, ${JSON.stringify(metrics)}::jsonb,
+        ${v.iterationId}, ${v.resourceId}, ${v.parentVersionId}, ${v.idempotencyKey}, ${v.idempotencyInputHash}, ${v.createdById}, ${now}, ${now}, ${now}
+      FROM counter
+      RETURNING *),
+    metric_rows AS (
+      INSERT INTO "ModelVersionMetric" ("versionId", "modelId", "name", "value", "number")
+      SELECT c."id", c."modelId", m."name", m."value", c."number"
+      FROM created c, json_to_recordset(${metricRows}::json) AS m("name" text, "value" double precision))
+    SELECT ${versionColumns("c")} FROM created c`;
+  const row = rows[0];
+  if (!row) throw new Error(`model ${v.modelId} vanished while a version was being registered`);
+  return row;
 }
 
 /** The parts of a create input that make the version, as the fingerprint sees them (database ids, defaults applied). */
@@ -215,7 +255,7 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
       await tx.modelVersionMetric.deleteMany({ where: { versionId: version.id } });
       await writeMetricRows(tx, updated, input.metrics);
     }
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: version.projectId,
       type: "MODEL_VERSION_UPDATED",
       actorId: ctx.viewer.userId,
@@ -225,7 +265,7 @@ export async function updateModelVersion(ctx: ServiceContext, input: UpdateModel
     });
     const cancelled = changed.length > 0 ? await cancelRequestsOfChangedVersion(ctx, tx, version, changed) : [];
     const { model: _model, ...before } = version;
-    await audit(tx, ctx, {
+    audit(tx, ctx, {
       action: "updateModelVersion",
       targetType: "ModelVersion",
       targetId: version.id,
@@ -271,7 +311,7 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
     // What an alias points at stays resolvable: move or remove the aliases first (archiving is fine).
     await assertNoAliasesOn(tx, version.id);
     const deleted = await tx.modelVersion.update({ where: { id: version.id }, data: { deletedAt: new Date() } });
-    await appendEvent(tx, {
+    appendEvent(tx, {
       projectId: version.projectId,
       type: "MODEL_VERSION_DELETED",
       actorId: ctx.viewer.userId,
@@ -279,16 +319,17 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
       modelVersionId: version.id,
       payload: { number: version.number },
     });
-    await audit(tx, ctx, { action: "deleteModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, after: deleted });
+    audit(tx, ctx, { action: "deleteModelVersion", targetType: "ModelVersion", targetId: version.id, projectId: version.projectId, after: deleted });
     return deleted;
   });
 }
 
 /** Loads a live (not deleted) version the viewer may change, checking its model is writable. */
 export async function loadVersionForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: "write" | "transition" | "delete") {
+  const notFound = () => new NotFoundError("ModelVersion", ref);
   const version = await tx.modelVersion.findUnique({ where: { id: idOf("ModelVersion", ref) } });
-  if (!version || version.deletedAt) throw new NotFoundError("ModelVersion", ref);
-  await authorize(tx, ctx.viewer, version.projectId, action, () => new NotFoundError("ModelVersion", ref));
-  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", version.modelId), action);
+  if (!version || version.deletedAt) throw notFound();
+  // The model's project is the version's: authorised once, there, and refused as this version not found.
+  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", version.modelId), action, notFound);
   return { ...version, model };
 }

@@ -46,7 +46,7 @@ export async function createWebhook(ctx: ServiceContext, input: CreateWebhookInp
         createdById: ctx.viewer.userId,
       },
     });
-    await audit(tx, ctx, { action: "createWebhook", targetType: "Webhook", targetId: webhook.id, projectId: project.id, after: webhook });
+    audit(tx, ctx, { action: "createWebhook", targetType: "Webhook", targetId: webhook.id, projectId: project.id, after: webhook });
     return { webhook, secret: generatedSecret };
   });
 }
@@ -83,7 +83,7 @@ export async function updateWebhook(ctx: ServiceContext, input: UpdateWebhookInp
     if (reactivating) {
       await tx.webhookDelivery.updateMany({ where: { webhookId: webhook.id, status: "PENDING" }, data: { nextAttemptAt: new Date() } });
     }
-    await audit(tx, ctx, { action: "updateWebhook", targetType: "Webhook", targetId: webhook.id, projectId: webhook.projectId, before: webhook, after: updated });
+    audit(tx, ctx, { action: "updateWebhook", targetType: "Webhook", targetId: webhook.id, projectId: webhook.projectId, before: webhook, after: updated });
     return updated;
   });
 }
@@ -95,7 +95,7 @@ export async function deleteWebhook(ctx: ServiceContext, input: { id: string }) 
     await lockEventLog(tx); // no event may queue a delivery for it meanwhile
     await tx.webhookDelivery.deleteMany({ where: { webhookId: webhook.id } });
     await tx.webhook.delete({ where: { id: webhook.id } });
-    await audit(tx, ctx, { action: "deleteWebhook", targetType: "Webhook", targetId: webhook.id, projectId: webhook.projectId, before: webhook });
+    audit(tx, ctx, { action: "deleteWebhook", targetType: "Webhook", targetId: webhook.id, projectId: webhook.projectId, before: webhook });
     return webhook;
   });
 }
