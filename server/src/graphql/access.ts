@@ -91,7 +91,12 @@ builder.prismaObjectField("Project", "viewerRole", (t) =>
 function viewerCan(typename: "Project" | "Model" | "ModelVersion", fields: Record<string, { action: Parameters<typeof can>[2]; description: string }>) {
   for (const [name, { action, description }] of Object.entries(fields)) {
     builder.prismaObjectField(typename, name, (t) =>
-      t.boolean({ description, resolve: (row, _args, ctx) => can(ctx, (row as { projectId?: string; id: string }).projectId ?? row.id, action) }),
+      t.boolean({
+        description,
+        // A project is its own scope; a model or version is checked against its project.
+        select: (typename === "Project" ? { id: true } : { projectId: true }) as never,
+        resolve: (row, _args, ctx) => can(ctx, (row as { projectId?: string; id: string }).projectId ?? row.id, action),
+      }),
     );
   }
 }

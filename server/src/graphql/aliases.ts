@@ -67,6 +67,7 @@ builder.prismaObjectField("Model", "aliases", (t) =>
 builder.prismaObjectField("Model", "protectedAliases", (t) =>
   t.stringList({
     description: "Aliases that only move through an approved transition request (set or not yet).",
+    select: { protectedAliases: true },
     resolve: (m) => m.protectedAliases,
   }),
 );

@@ -9,6 +9,7 @@ import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
 import type { RequestContext } from "../context.ts";
 import "./deprecation-warnings.ts";
 import "./text-inputs.ts";
+import "./selected-columns.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -24,8 +25,10 @@ export const builder = new SchemaBuilder<{
     BigInt: { Input: bigint; Output: bigint | number };
   };
 }>({
-  // Order matters: the errors plugin wraps the text check, so its ValidationError becomes a union member.
-  plugins: [ErrorsPlugin, "storableTextInputs", PrismaPlugin, RelayPlugin, "deprecationWarnings"],
+  // Order matters (the first plugin's resolver wrapper is the outermost): the errors plugin wraps the text check,
+  // so its ValidationError becomes a union member; deprecation warnings see every field of a watched row, and
+  // selectedColumns answers from the row before the prisma plugin would reload it.
+  plugins: [ErrorsPlugin, "storableTextInputs", "deprecationWarnings", "selectedColumns", PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.prisma,

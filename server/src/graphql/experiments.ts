@@ -11,6 +11,7 @@ import { CURSOR_KEY } from "./cursors.ts";
 import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_CONNECTION } from "./versions.ts";
 
 export const ExperimentRef = builder.prismaNode("Experiment", {
+  select: { id: true, name: true, status: true },
   description: "A line of training work inside a project; its runs are iterations.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...inVisibleProjectWhere(ctx.viewer) }),
@@ -18,7 +19,7 @@ export const ExperimentRef = builder.prismaNode("Experiment", {
     name: t.exposeString("name", { description: "Unique case-insensitively among the project's non-archived experiments." }),
     description: t.exposeString("description", { description: "Free text." }),
     status: t.expose("status", { type: ObjectStatusEnum, description: "ACTIVE, DEPRECATED or ARCHIVED." }),
-    tags: t.field({ type: [KeyValueRef], description: "Tags.", resolve: (e) => tagsField(e.tags) }),
+    tags: t.field({ type: [KeyValueRef], description: "Tags.", select: { tags: true }, resolve: (e) => tagsField(e.tags) }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "Creation time." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "Last change." }),
     project: t.relation("project", { description: "The owning project." }),
@@ -111,14 +112,15 @@ export function metricHistoryPageSize(first: number | null | undefined): number 
 }
 
 export const IterationRef = builder.prismaNode("Iteration", {
+  select: { id: true },
   description: "A training run of an experiment: its parameters, metrics and outputs.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...inVisibleProjectWhere(ctx.viewer) }),
   fields: (t) => ({
     number: t.exposeInt("number", { description: "1..n within the experiment, in creation order." }),
     status: t.expose("status", { type: IterationStatusEnum, description: "RUNNING, COMPLETED or FAILED." }),
-    params: t.field({ type: [KeyValueRef], description: "Hyper-parameters.", resolve: (i) => tagsField(i.params) }),
-    tags: t.field({ type: [KeyValueRef], description: "Tags.", resolve: (i) => tagsField(i.tags) }),
+    params: t.field({ type: [KeyValueRef], description: "Hyper-parameters.", select: { params: true }, resolve: (i) => tagsField(i.params) }),
+    tags: t.field({ type: [KeyValueRef], description: "Tags.", select: { tags: true }, resolve: (i) => tagsField(i.tags) }),
     startedAt: t.expose("startedAt", { type: "DateTime", description: "Start time." }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true, description: "End time, once finished." }),
     experiment: t.relation("experiment", { description: "The experiment this run belongs to." }),

@@ -11,6 +11,7 @@ import { CURSOR_KEY } from "./cursors.ts";
 import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_CONNECTION } from "./versions.ts";
 
 export const ModelRef = builder.prismaNode("Model", {
+  select: { id: true, name: true, status: true, createdById: true },
   description: "A named model of a project; its versions move through stages.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...inVisibleProjectWhere(ctx.viewer) }),
@@ -18,10 +19,11 @@ export const ModelRef = builder.prismaNode("Model", {
     name: t.exposeString("name", { description: "Unique case-insensitively among the project's non-archived models." }),
     description: t.exposeString("description", { description: "Free text." }),
     status: t.expose("status", { type: ObjectStatusEnum, description: "ACTIVE, DEPRECATED or ARCHIVED." }),
-    tags: t.field({ type: [KeyValueRef], description: "Tags.", resolve: (m) => tagsField(m.tags) }),
+    tags: t.field({ type: [KeyValueRef], description: "Tags.", select: { tags: true }, resolve: (m) => tagsField(m.tags) }),
     requireApprovalFor: t.field({
       type: [StageEnum],
       description: "Stages a version may only enter through an approved transition request.",
+      select: { requireApprovalFor: true },
       resolve: (m) => m.requireApprovalFor,
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "Creation time." }),
@@ -59,8 +61,9 @@ export const ModelRef = builder.prismaNode("Model", {
           const alias = await ctx.prisma.modelAlias.findUnique({ where: { modelId_name: { modelId: m.id, name: args.alias } }, select: { modelVersionId: true } });
           return alias ? ctx.prisma.modelVersion.findUnique({ ...query, where: { id: alias.modelVersionId } }) : null;
         }
-        const v = await ctx.prisma.modelVersion.findUnique({ ...query, where: { modelId_number: { modelId: m.id, number: args.number! } } });
-        return v && (args.includeDeleted || !v.deletedAt) ? v : null;
+        // The row holds only the requested columns (see selected-columns.ts): a deleted one is left out by the query.
+        const where = { modelId: m.id, number: args.number!, ...(args.includeDeleted ? {} : { deletedAt: null }) };
+        return ctx.prisma.modelVersion.findFirst({ ...query, where });
       },
     }),
     latestVersion: t.prismaField({

@@ -140,6 +140,7 @@ builder.prismaObjectField("ModelVersion", "promotionCheck", (t) =>
       stage: t.arg({ type: StageEnum, description: "The target stage." }),
       alias: t.arg.string({ description: "The target alias (not `latest`)." }),
     },
+    select: { modelId: true, stage: true, deletedAt: true, metrics: true, resourceId: true },
     resolve: (v, args, ctx) => checkPromotion(ctx.prisma, v, { stage: (args.stage as Stage | null | undefined) ?? null, alias: args.alias ?? null }),
   }),
 );

@@ -21,6 +21,7 @@ import { ModelVersionFilter, ModelVersionOrder, versionListQuery, VERSION_LIST_C
 import { ResourceFilter, resourceWhere } from "./resources.ts";
 
 export const ProjectRef = builder.prismaNode("Project", {
+  select: { id: true, name: true, status: true, createdById: true },
   description: "A workspace of models, experiments and artifacts, with its own members.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...visibleProjectWhere(ctx.viewer) }),
@@ -28,7 +29,7 @@ export const ProjectRef = builder.prismaNode("Project", {
     name: t.exposeString("name", { description: "Unique case-insensitively among non-archived projects." }),
     description: t.exposeString("description", { description: "Free text, ≤ 32,768 characters." }),
     status: t.expose("status", { type: ObjectStatusEnum, description: "ACTIVE, DEPRECATED or ARCHIVED." }),
-    tags: t.field({ type: [KeyValueRef], description: "Tags.", resolve: (p) => tagsField(p.tags) }),
+    tags: t.field({ type: [KeyValueRef], description: "Tags.", select: { tags: true }, resolve: (p) => tagsField(p.tags) }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "Creation time." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "Last change." }),
     createdBy: t.prismaField({

@@ -45,6 +45,7 @@ export function resourceWhere(filter: { status?: readonly ("PENDING" | "READY" |
 }
 
 export const ResourceRef = builder.prismaNode("Resource", {
+  select: { id: true },
   description: "An artifact: the bytes of a model, content-addressed in its project.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...inVisibleProjectWhere(ctx.viewer) }),
@@ -63,6 +64,7 @@ export const ResourceRef = builder.prismaNode("Resource", {
     downloadUrl: t.string({
       nullable: true,
       description: "Where to GET the bytes once READY: a presigned object-storage URL, or this server's streaming route (Range, ETag).",
+      select: { status: true, deletedAt: true, storageKey: true, name: true, contentType: true },
       resolve: (r, _args, ctx) => (r.status === "READY" && !r.deletedAt ? downloadUrl(ctx, r) : null),
     }),
     modelVersions: t.relatedConnection("modelVersions", {

@@ -98,6 +98,7 @@ export function versionListQuery(args: { filter?: VersionFilter | null; orderBy?
 }
 
 export const ModelVersionRef = builder.prismaNode("ModelVersion", {
+  select: { id: true, createdById: true },
   description: "A registered version of a model: its stage, metrics and lineage.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, ...inVisibleProjectWhere(ctx.viewer) }),
@@ -105,8 +106,8 @@ export const ModelVersionRef = builder.prismaNode("ModelVersion", {
     number: t.exposeInt("number", { description: "1, 2, 3 … per model, in creation order; never reused." }),
     stage: t.expose("stage", { type: StageEnum, description: "Current stage." }),
     description: t.exposeString("description", { description: "Free text." }),
-    tags: t.field({ type: [KeyValueRef], description: "Tags.", resolve: (v) => tagsField(v.tags) }),
-    metrics: t.field({ type: [MetricRef], description: "Metrics recorded with the version.", resolve: (v) => metricsField(v.metrics) }),
+    tags: t.field({ type: [KeyValueRef], description: "Tags.", select: { tags: true }, resolve: (v) => tagsField(v.tags) }),
+    metrics: t.field({ type: [MetricRef], description: "Metrics recorded with the version.", select: { metrics: true }, resolve: (v) => metricsField(v.metrics) }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "Registration time." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "Last change." }),
     stageChangedAt: t.expose("stageChangedAt", { type: "DateTime", description: "When it entered its current stage." }),
