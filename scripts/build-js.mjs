@@ -1,6 +1,7 @@
 // `pnpm build` (and the root `prepare`, so every `pnpm install`): compiles the SDK with its CLI (sdk/dist) and the
 // server (server/dist) to JavaScript with tsc, then prepares the migrated empty PGlite database that a fresh
-// DATA_DIR copies (server/src/db/pglite-template.ts). See scripts/compiled.mjs for when the compiled code runs.
+// DATA_DIR copies (server/src/db/pglite-template.ts), and the web console when stale (so `pnpm start` after an
+// install only checks it). See scripts/compiled.mjs for when the compiled code runs.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -21,6 +22,9 @@ const run = (tsconfig) => execFileSync(process.execPath, [tsc, "-p", tsconfig], 
 // A partial checkout (e.g. an image's install layer, before the sources are copied) builds what it has.
 const present = (dir) => fs.existsSync(path.join(root, dir, "src"));
 if (present("sdk")) compile(path.join(root, "sdk"), "tsconfig.cli.json", run);
+if (fs.existsSync(path.join(root, "console", "node_modules", "vite"))) {
+  execFileSync(process.execPath, [path.join(root, "scripts", "build-console.mjs"), "--if-stale"], { stdio: "inherit" });
+}
 if (!present("server")) process.exit(0);
 compile(path.join(root, "server"), "tsconfig.build.json", run);
 
