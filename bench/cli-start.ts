@@ -1,5 +1,5 @@
 // Start-up time of the `modelgraph` CLI for a one-query command (`whoami`), against a local server:
-// the bin running the compiled CLI (sdk/dist), the bin forced onto the TypeScript sources (tsx, the old way),
+// the bin running the bundled CLI (sdk/dist/cli/bundle.js), the tsc output it replaced (sdk/dist/cli/main.js), the bin forced onto the TypeScript sources (tsx, the old way),
 // and `pnpm -s modelgraph`. 10 runs each (after one warm-up), median and min/max wall time. `pnpm bench:cli`.
 import { spawnSync } from "node:child_process";
 import os from "node:os";
@@ -31,7 +31,8 @@ function measure(label: string, command: string, args: string[], extraEnv: Recor
 
 try {
   const rows = [
-    measure("`node sdk/src/cli/bin.js whoami` (compiled sdk/dist)", process.execPath, [bin, "whoami"]),
+    measure("`node sdk/src/cli/bin.js whoami` (the bundle, sdk/dist/cli/bundle.js)", process.execPath, [bin, "whoami"]),
+    measure("tsc output without the bundle (`sdk/dist/cli/main.js`: before)", process.execPath, ["--input-type=module", "-e", "const { main } = await import('./sdk/dist/cli/main.js'); await main(['whoami']);"]),
     measure("`node sdk/src/cli/bin.js whoami` (sources through tsx, MODELGRAPH_CLI_SOURCE=1: before)", process.execPath, [bin, "whoami"], { MODELGRAPH_CLI_SOURCE: "1" }),
     measure("`pnpm -s modelgraph whoami` (compiled)", "pnpm", ["-s", "modelgraph", "whoami"]),
     measure("`node -e ''` (Node's own start, for scale)", process.execPath, ["-e", ""]),

@@ -31,7 +31,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const log = (m: string) => process.stderr.write(`[bench:console ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build-console.ts", "--if-stale"], { cwd: root, stdio: "inherit" });
+const build = spawnSync(process.execPath, ["scripts/build-console.mjs", "--if-stale"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) throw new Error("the console build failed");
 
 /**

@@ -4,7 +4,7 @@
 // Measured for `node server/bin.js` (what `pnpm start` runs after its console check: the compiled server and the
 // migrated template database made by `pnpm install`), for the same bin forced onto the TypeScript sources
 // (MODELGRAPH_SERVER_SOURCE=1: tsx at every start), and — when BENCH_BASELINE_DIR names another checkout (e.g. a
-// worktree of an older commit, installed) — for `node --import tsx server/src/main.ts` there. Rounds alternate
+// worktree of main, installed or built) — for `node server/bin.js` there. Rounds alternate
 // between the variants, RUNS rounds each; medians with min/max.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -26,7 +26,7 @@ interface Variant {
 const variants: Variant[] = [
   { label: "`node server/bin.js` (compiled + template)", cwd: ROOT, args: ["server/bin.js"] },
   { label: "`node server/bin.js`, MODELGRAPH_SERVER_SOURCE=1 (tsx + template)", cwd: ROOT, args: ["server/bin.js"], env: { MODELGRAPH_SERVER_SOURCE: "1" } },
-  ...(baseline ? [{ label: `\`node --import tsx server/src/main.ts\` in ${path.basename(baseline)} (before)`, cwd: baseline, args: ["--import", "tsx", "server/src/main.ts"] }] : []),
+  ...(baseline ? [{ label: `\`node server/bin.js\` in ${path.basename(baseline)} (before)`, cwd: baseline, args: ["server/bin.js"] }] : []),
 ];
 
 /** Spawns the server on `dataDir`, resolves with the ms until /healthz answers 200, then stops it. */

@@ -1,5 +1,6 @@
+import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
-import { startApp, StartupError } from "./app.ts";
+import { startOpeningPglite } from "./db/pglite-template.ts";
 import { restrictFileCreation } from "./storage/private-files.ts";
 
 // Before anything opens a file: the data directory is the server's alone (storage/private-files.ts).
@@ -7,6 +8,10 @@ restrictFileCreation();
 
 try {
   const config = loadConfig();
+  // The server's modules (~1 s to import) load only once the embedded database has started opening, so the two
+  // overlap (db/pglite-template.ts: startOpeningPglite).
+  if (!config.databaseUrl) startOpeningPglite(path.join(config.dataDir, "db"));
+  const { startApp } = await import("./app.ts");
   const app = await startApp(config);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -38,7 +43,8 @@ try {
     process.stderr.write(`modelgraph: ${error.message}\n`);
     process.exit(2);
   }
-  if (error instanceof StartupError) {
+  // app.ts's StartupError, known by name: app.ts is imported inside the try.
+  if (error instanceof Error && error.name === "StartupError") {
     process.stderr.write(`modelgraph: ${error.message}\n`);
     process.exit(1);
   }

@@ -26,7 +26,7 @@ export const browserTestsRun = chromiumAvailable && dbKind === "pglite";
 
 /** Builds the console from these sources unless the build is current (the server serves what is built). */
 export function buildConsole(): void {
-  const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build-console.ts", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
+  const build = spawnSync(process.execPath, ["scripts/build-console.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
   if (build.status !== 0) throw new Error("the console build failed");
   mkdirSync(DOCS, { recursive: true });
 }

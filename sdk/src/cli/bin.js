@@ -3,6 +3,7 @@
 // script, or `pnpm build`) while it is at least as new as every source file; otherwise (a source edited since the
 // last build, or no build) the TypeScript sources through tsx — same behaviour, ~0.7 s slower to start
 // (scripts/compiled.mjs). MODELGRAPH_CLI_SOURCE=1 forces the sources; MODELGRAPH_DEBUG=1 says which one runs and why.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { staleReason } from "../../../scripts/compiled.mjs";
@@ -15,6 +16,8 @@ if (reason) {
   const { main } = await import("./main.ts");
   await main();
 } else {
-  const { main } = await import("../../dist/cli/main.js");
+  // The one-file bundle when the build made it (scripts/build-js.mjs: bundleCli), else the tsc output.
+  const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/cli");
+  const { main } = await import(fs.existsSync(path.join(dist, "bundle.js")) ? "../../dist/cli/bundle.js" : "../../dist/cli/main.js");
   await main();
 }

@@ -1,6 +1,4 @@
-import fs from "node:fs/promises";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
@@ -8,7 +6,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { ensurePrivateDir } from "../storage/private-files.ts";
 import { applyMigrations, type SqlRunner } from "./migrate.ts";
-import { currentPgliteTemplate, isEmptyDir, pgliteRunner } from "./pglite-template.ts";
+import { openPgliteFiles, takeEarlyPglite } from "./pglite-template.ts";
 
 /** The Prisma client the server uses, with query logging enabled so statements can be counted. */
 export type Prisma = PrismaClient<"query">;
@@ -78,17 +76,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 async function openPglite(dir: string): Promise<Database> {
-  // A fresh data directory starts as a copy of the migrated empty database made at install, when there is one.
-  if (await isEmptyDir(dir)) {
-    const template = await currentPgliteTemplate();
-    if (template) await fs.cp(template, dir, { recursive: true });
-  }
-  await ensurePrivateDir(dir);
-  const pglite = await PGlite.create({ dataDir: dir });
-  await applyMigrations(pgliteRunner(pglite));
-  // PGlite sets some files' modes itself (pg_internal.init 0644, whatever the umask): closed again once it is up and
-  // once it is shut. Meanwhile the directory (0700) keeps anyone else from reaching them.
-  await ensurePrivateDir(dir);
+  const pglite = await (takeEarlyPglite(dir) ?? openPgliteFiles(dir));
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
   return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
     await prisma.$disconnect();

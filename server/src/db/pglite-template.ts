@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { restrictFileCreation } from "../storage/private-files.ts";
+import { ensurePrivateDir, restrictFileCreation } from "../storage/private-files.ts";
 import { applyMigrations, migrationsDigest, type SqlRunner } from "./migrate.ts";
 
 /** Same depth under server/src and server/dist: both resolve to the repository's node_modules/.cache. */
@@ -78,4 +78,45 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
     throw error;
   });
   return entries.length === 0;
+}
+
+/**
+ * Opens the embedded database in `dir` and brings its schema up to date: a fresh (empty) directory first becomes a
+ * copy of the current template. Lives here, apart from database.ts and Prisma, so that main.ts can start it before
+ * the rest of the server is imported (startOpeningPglite).
+ */
+export async function openPgliteFiles(dir: string): Promise<PGlite> {
+  if (await isEmptyDir(dir)) {
+    const template = await currentPgliteTemplate();
+    if (template) await fs.cp(template, dir, { recursive: true });
+  }
+  await ensurePrivateDir(dir);
+  const pglite = await PGlite.create({ dataDir: dir });
+  await applyMigrations(pgliteRunner(pglite));
+  // PGlite sets some files' modes itself (pg_internal.init 0644, whatever the umask): closed again once it is up and
+  // once it is shut. Meanwhile the directory (0700) keeps anyone else from reaching them.
+  await ensurePrivateDir(dir);
+  return pglite;
+}
+
+let early: { dir: string; pglite: Promise<PGlite> } | undefined;
+
+/**
+ * Starts opening `dir`'s database now, for the next openDatabase of the same directory to take over. main.ts calls
+ * it before importing the server: PGlite's WebAssembly compiles off the main thread while the modules load (a
+ * restart is otherwise ~1 s of each, one after the other).
+ */
+export function startOpeningPglite(dir: string): void {
+  const pglite = openPgliteFiles(dir);
+  // Reported when taken (openDatabase), not as an unhandled rejection meanwhile.
+  pglite.catch(() => {});
+  early = { dir, pglite };
+}
+
+/** The database startOpeningPglite began for `dir`, once (undefined when none). */
+export function takeEarlyPglite(dir: string): Promise<PGlite> | undefined {
+  if (early?.dir !== dir) return undefined;
+  const { pglite } = early;
+  early = undefined;
+  return pglite;
 }
