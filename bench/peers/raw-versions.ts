@@ -5,26 +5,15 @@
 // one statement (row lock: concurrent creators queue here), then one statement taking the event-log advisory lock
 // and writing the event, its webhook deliveries and the audit entry; after commit the NOTIFY of the event bus. Run by bench/suite.ts pinned to core 0 (where our server
 // runs), sharing a pool the size of our server's; prints one JSON line { versions, seconds, failures }.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import pg from "pg";
-import { encodeGlobalId } from "../../server/src/domain/ids.ts";
+import { encodeGlobalId, uuid7 } from "../../server/src/domain/ids.ts";
 
 const url = process.env.DATABASE_URL!;
 const clients = Number(process.env.CLIENTS ?? 20);
 const duration = Number(process.env.DURATION ?? 10);
 const modelId = process.env.MODEL_ID!;
 const tokenHash = createHash("sha256").update(process.env.TOKEN!, "utf8").digest("hex");
-
-/** UUIDv7 text, as Prisma's `@default(uuid(7))` makes client-side. */
-function uuid7(): string {
-  const bytes = randomBytes(16);
-  const ms = BigInt(Date.now());
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 async function register(pool: pg.Pool): Promise<void> {
   const token = (await pool.query(`SELECT * FROM "ApiToken" WHERE "tokenHash" = $1 LIMIT 1`, [tokenHash])).rows[0];

@@ -2,6 +2,7 @@
 // `mv_1BHfu0wxKq4Xl3r9YzAbCd` (at most 26 characters of [A-Za-z0-9_], URL-safe as they are). A UUID is its 128 bits
 // in exactly 22 digits; an integer id (event seq, audit entry) in fewer. The GraphQL layer's relay plugin uses
 // these same functions, so there is one definition of the format.
+import { randomBytes } from "node:crypto";
 import { NotFoundError } from "./errors.ts";
 
 /** Every type that has global ids, and its prefix. A prefix is never reused for another type. */
@@ -83,4 +84,14 @@ export function idOf(typename: string, globalId: string): string {
   const decoded = decodeGlobalId(globalId);
   if (!decoded || decoded.typename !== typename) throw new NotFoundError(typename, globalId);
   return decoded.id;
+}
+
+/** A UUIDv7 in text form, as Prisma's `@default(uuid(7))` makes client-side (time-ordered, then random). */
+export function uuid7(): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

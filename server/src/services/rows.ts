@@ -1,6 +1,5 @@
 // Rows written or read by raw statements (one round trip where Prisma's API would take several), returned in the
-// shape Prisma's own calls return, and the ids Prisma would have made for them client-side.
-import { randomBytes } from "node:crypto";
+// shape Prisma's own calls return (their ids: domain/ids.ts uuid7).
 import { Prisma } from "../generated/prisma/client.ts";
 
 /**
@@ -31,14 +30,4 @@ export function versionColumns(alias: string): Prisma.Sql {
       `${a}."deletedAt"`,
     ].join(", "),
   );
-}
-
-/** A UUIDv7 in text form, as Prisma's `@default(uuid(7))` makes client-side (time-ordered, then random). */
-export function uuid7(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

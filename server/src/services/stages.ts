@@ -18,7 +18,8 @@ import { lockModel, loadModelForWrite } from "./models.ts";
 import { assertDirectMoveAllowed, evaluateStageMove, stagePolicy } from "./policies.ts";
 import { isEmptyPolicy } from "../domain/policies.ts";
 import { loadVersionForWrite } from "./versions.ts";
-import { uuid7, versionColumns } from "./rows.ts";
+import { uuid7 } from "../domain/ids.ts";
+import { versionColumns } from "./rows.ts";
 
 export interface TransitionInput {
   modelVersionId: string;

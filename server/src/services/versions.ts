@@ -10,7 +10,8 @@ import { assertNoAliasesOn } from "./aliases.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { stagePastOf } from "./history.ts";
-import { uuid7, versionColumns } from "./rows.ts";
+import { uuid7 } from "../domain/ids.ts";
+import { versionColumns } from "./rows.ts";
 import { loadModelForWrite, lockModel } from "./models.ts";
 import { cancelRequestsOfChangedVersion } from "./transition-requests.ts";
 
