@@ -174,7 +174,7 @@ export async function startApp(config: Config): Promise<App> {
   const bus = await openEventBus({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, log });
   const feed = new EventFeed(db.prisma, bus, log, undefined, (lagMs) => instruments.eventDeliveryLag.observe({}, lagMs / 1000));
   await feed.start();
-  const webhooks = new WebhookWorker(db.prisma, feed, log, config.webhooks);
+  const webhooks = new WebhookWorker(db.prisma, log, config.webhooks);
   webhooks.start();
   observeRuntime(instruments, {
     db,
@@ -183,7 +183,9 @@ export async function startApp(config: Config): Promise<App> {
     draining: () => draining,
     info: { database: db.kind, event_bus: bus.kind, storage: store.kind },
   });
-  onEventsCommitted(db.prisma, (seq) => {
+  onEventsCommitted(db.prisma, ({ seq, deliveries }) => {
+    // The deliveries committed with their events: this process sends them now (other replicas' polls share the rest).
+    if (deliveries > 0) webhooks.wake();
     bus.publish(seq).catch((error) => log.warn("event signal failed; readers will catch up by polling", { error: (error as Error).message }));
   });
   // Taking access away ends the affected subscriptions on every replica, at once (access/sessions.ts).

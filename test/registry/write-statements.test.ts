@@ -9,11 +9,11 @@ import { databaseAvailable, startTestServer, type TestServer } from "../support/
 
 /**
  * createModelVersion with only a description, as an EDITOR (the token is in the replica's cache: no authentication
- * statement), counted as Prisma's query events (BEGIN is not one): the model; its project; the caller's membership;
- * the counter increment and the insert of the version (one statement); the events, webhook deliveries and audit
- * rows (one statement, taking the event-log lock); COMMIT.
+ * statement), counted as Prisma's query events (BEGIN is not one): the model with its project and the caller's
+ * membership (one statement); the counter increment and the insert of the version (one statement); the events,
+ * webhook deliveries and audit rows (one statement, taking the event-log lock); COMMIT.
  */
-const REGISTRATION_STATEMENTS = 6;
+const REGISTRATION_STATEMENTS = 4;
 
 /**
  * The same with metrics and an iteration: the iteration's project (lineage check) adds one; the searchable metric
@@ -22,13 +22,13 @@ const REGISTRATION_STATEMENTS = 6;
 const REGISTRATION_WITH_LINEAGE_STATEMENTS = REGISTRATION_STATEMENTS + 1;
 
 /**
- * transitionModelVersionStage to PRODUCTION archiving the incumbent, as an EDITOR: the version; its model; the
- * model's project; the caller's membership; the model's row lock, returning the move's instant; the version as
+ * transitionModelVersionStage to PRODUCTION archiving the incumbent, as an EDITOR: the version with its model, the
+ * model's project and the caller's membership (one statement); the model's row lock, returning the move's instant; the version as
  * locked with the stages it has entered; PRODUCTION's policy; the incumbent (handed on to the archiving); per version
  * moved (incumbent, then candidate) its update with its transition row (one statement each); the events and audit
  * row (one statement); COMMIT.
  */
-const PROMOTION_STATEMENTS = 12;
+const PROMOTION_STATEMENTS = 9;
 
 const VERSION_FIELDS = "id number stage description createdAt updatedAt stageChangedAt deletedAt tags { key value } metrics { name value } iteration { id }";
 

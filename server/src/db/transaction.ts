@@ -1,5 +1,5 @@
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.ts";
-import { beginAppends, flushAppends } from "../events/log.ts";
+import { beginAppends, flushAppends, type Flushed } from "../events/log.ts";
 import type { Prisma } from "./database.ts";
 
 /** The client handed to code running inside a transaction. */
@@ -8,7 +8,7 @@ export type Tx = PrismaNamespace.TransactionClient;
 const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]); // serialization failure, deadlock
 const MAX_ATTEMPTS = 5;
 
-const commitListeners = new WeakMap<object, (seq: bigint) => void>();
+const commitListeners = new WeakMap<object, (flushed: Flushed) => void>();
 const accessListeners = new WeakMap<object, () => void>();
 const accessChangedBy = new WeakSet<object>();
 
@@ -22,8 +22,11 @@ export function markAccessChanged(tx: Tx): void {
   accessChangedBy.add(tx);
 }
 
-/** Registers who hears, after commit, that a transaction of this client appended events (the event bus). */
-export function onEventsCommitted(prisma: Prisma, listener: (seq: bigint) => void): void {
+/**
+ * Registers who hears, after commit, that a transaction of this client appended events (the event bus), up to which
+ * seq, and how many webhook deliveries it queued (this process's webhook worker).
+ */
+export function onEventsCommitted(prisma: Prisma, listener: (flushed: Flushed) => void): void {
   commitListeners.set(prisma, listener);
 }
 
@@ -37,16 +40,16 @@ export function onEventsCommitted(prisma: Prisma, listener: (seq: bigint) => voi
 export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      let seq: bigint | undefined;
+      let flushed: Flushed | undefined;
       let accessChanged = false;
       const result = await prisma.$transaction(async (tx) => {
         beginAppends(tx);
         const value = await work(tx);
-        seq = await flushAppends(tx);
+        flushed = await flushAppends(tx);
         accessChanged = accessChangedBy.has(tx);
         return value;
       });
-      if (seq !== undefined) commitListeners.get(prisma)?.(seq);
+      if (flushed !== undefined) commitListeners.get(prisma)?.(flushed);
       if (accessChanged) accessListeners.get(prisma)?.();
       return result;
     } catch (error) {

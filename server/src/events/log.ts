@@ -103,16 +103,22 @@ export function appendAuditEntry(tx: Tx, entry: NewAuditEntry): void {
   appendsFor(tx).audit.push(entry);
 }
 
+/** What `flushAppends` wrote: the highest seq it took, and how many webhook deliveries it queued. */
+export interface Flushed {
+  seq: bigint;
+  deliveries: number;
+}
+
 /**
- * Writes what the transaction appended, in one statement, and returns the highest seq it took (undefined without
- * events): the event-log lock, then the events in the order appended (`n`; their seqs are drawn after the lock: each
+ * Writes what the transaction appended, in one statement, and returns the highest seq it took and the number of
+ * deliveries it queued (undefined without events): the event-log lock, then the events in the order appended (`n`; their seqs are drawn after the lock: each
  * row of the INSERT joins the lock's row), one delivery per event and active webhook of its project that wants its
  * type (no types: every type), and the audit rows. The lock is thus held from this statement to commit only.
  * Webhooks are locked FOR KEY SHARE: the statement's snapshot predates the wait for the lock, and a webhook deleted
  * meanwhile (deleteWebhook holds the lock) is then skipped instead of seen. Delivery ids are UUIDv7 made in SQL
  * (time-ordered, like the ids Prisma makes).
  */
-export async function flushAppends(tx: Tx): Promise<bigint | undefined> {
+export async function flushAppends(tx: Tx): Promise<Flushed | undefined> {
   const appends = appendsOf.get(tx);
   if (!appends) return undefined;
   appendsOf.delete(tx);
@@ -140,7 +146,7 @@ export async function flushAppends(tx: Tx): Promise<bigint | undefined> {
       payload: e.payload ?? {},
     })),
   );
-  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+  const rows = await tx.$queryRaw<{ seq: bigint; deliveries: number }[]>`
     WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})),
     appended AS (
       INSERT INTO "Event" ("projectId", "type", "actorId", "modelId", "modelVersionId", "payload")
@@ -163,6 +169,6 @@ export async function flushAppends(tx: Tx): Promise<bigint | undefined> {
       FROM appended a JOIN hooks h ON h."projectId" = a."projectId" AND (cardinality(h."eventTypes") = 0 OR a."type" = ANY (h."eventTypes"))
       RETURNING 1)${audit.length > 0 ? Prisma.sql`,
     audited AS (${auditInsert} RETURNING 1)` : Prisma.empty}
-    SELECT max("seq") AS "seq" FROM appended`;
-  return rows[0]!.seq;
+    SELECT max("seq") AS "seq", (SELECT count(*) FROM queued)::int AS "deliveries" FROM appended`;
+  return rows[0]!;
 }

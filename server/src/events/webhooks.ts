@@ -12,7 +12,6 @@ import type { Network } from "../domain/networks.ts";
 import { retryDelayMs, signatureHeader } from "../domain/webhooks.ts";
 import type { Logger } from "../log.ts";
 import { sendDelivery, type DeliveryOutcome } from "./delivery-request.ts";
-import type { EventFeed } from "./feed.ts";
 
 export interface WebhookWorkerOptions {
   /** First retry after this long, then twice as long each time (domain/webhooks.ts retryDelayMs). */
@@ -88,11 +87,9 @@ export class WebhookWorker {
   private stopped = false;
   private poller: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly prisma: Prisma,
-    private readonly feed: EventFeed,
     private readonly log: Logger,
     private readonly options: WebhookWorkerOptions,
   ) {
@@ -103,8 +100,9 @@ export class WebhookWorker {
   }
 
   start(): void {
-    // Deliveries commit with their event, so an event reaching this process means its deliveries are visible.
-    this.unlisten = this.feed.listen(() => this.wake());
+    // Not woken by every event in the log: most projects have no webhook, and a claim per event cost every write a
+    // statement for nothing. The transaction that queued deliveries wakes its own process's worker after commit
+    // (app.ts, onEventsCommitted); the poll covers other replicas' deliveries, retries and expired leases.
     this.poller = setInterval(() => {
       void this.expireAbandoned();
       this.wake();
@@ -271,7 +269,6 @@ export class WebhookWorker {
     this.stopped = true;
     clearInterval(this.poller);
     for (const timer of this.retryTimers) clearTimeout(timer);
-    this.unlisten?.();
     this.shutdown.abort();
     await this.filling;
     await Promise.allSettled([...this.inFlight]);

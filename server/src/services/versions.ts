@@ -12,7 +12,7 @@ import type { ServiceContext } from "./context.ts";
 import { stagePastOf } from "./history.ts";
 import { uuid7 } from "../domain/ids.ts";
 import { versionColumns } from "./rows.ts";
-import { loadModelForWrite, lockModel } from "./models.ts";
+import { checkModelForWrite, loadModelForWrite, lockModel, readForWrite } from "./models.ts";
 import { cancelRequestsOfChangedVersion } from "./transition-requests.ts";
 
 export interface CreateModelVersionInput {
@@ -328,9 +328,10 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
 /** Loads a live (not deleted) version the viewer may change, checking its model is writable. */
 export async function loadVersionForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: "write" | "transition" | "delete") {
   const notFound = () => new NotFoundError("ModelVersion", ref);
-  const version = await tx.modelVersion.findUnique({ where: { id: idOf("ModelVersion", ref) } });
+  const found = await readForWrite(tx, ctx.viewer.userId, { versionId: idOf("ModelVersion", ref) });
+  const version = found?.version;
   if (!version || version.deletedAt) throw notFound();
   // The model's project is the version's: authorised once, there, and refused as this version not found.
-  const model = await loadModelForWrite(ctx, tx, encodeGlobalId("Model", version.modelId), action, notFound);
+  const model = checkModelForWrite(ctx, found, action, notFound);
   return { ...version, model };
 }
