@@ -33,6 +33,11 @@ export class CoalescedRun {
     return this.running;
   }
 
+  /** Whether a run is under way. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /** Resolves once no run is under way. */
   async idle(): Promise<void> {
     await this.running;

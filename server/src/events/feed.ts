@@ -40,6 +40,13 @@ export class EventFeed {
     this.announced = this.position;
     this.unsubscribe = this.bus.subscribe((seq) => {
       if (seq > this.announced) this.announced = seq;
+      if (seq !== 0n && this.listeners.size === 0 && !this.reads.busy) {
+        // Nobody here to hand the events to (no subscription open): skip reading them, which cost every write
+        // a statement and a result mapping. Seqs commit in order (the event-log lock is held to commit), so every
+        // seq up to the announced one has committed: a listener that arrives later starts after it, as if read.
+        if (seq > this.position) this.position = seq;
+        return;
+      }
       if (seq === 0n || seq > this.position) this.pump();
     });
     this.timer = setInterval(() => this.pump(), this.pollMs);

@@ -85,7 +85,7 @@ export function observeRuntime(
     { value: Number(feed.announced) },
   ]);
   registry.gaugeReading("modelgraph_event_feed_lag_seconds", "Delivery lag of the newest event the feed delivered.", [], () => [{ value: feed.lastLagMs / 1000 }]);
-  registry.counterReading("modelgraph_events_delivered_total", "Events this process's feed handed to its subscriptions and webhook worker.", [], () => [
+  registry.counterReading("modelgraph_events_delivered_total", "Events this process's feed handed to its subscriptions (none are read while it has none).", [], () => [
     { value: feed.delivered },
   ]);
 
