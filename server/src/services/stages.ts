@@ -183,47 +183,68 @@ export async function applyTransition(ctx: ServiceContext, tx: Tx, move: Move): 
           orderBy: { number: "asc" },
         })))
       : [];
-  const archivedVersions: ModelVersion[] = [];
-  for (const other of displaced) {
-    const archived = await recordMove(ctx, tx, other, "ARCHIVED", "AUTO_ARCHIVE", `archived when version ${version.number} entered ${to}`, at);
-    archivedVersions.push(archived.version);
-  }
-  const moved = await recordMove(ctx, tx, version, to, move.cause, move.comment, at);
-  return { modelVersion: moved.version, archivedVersions, transitionId: moved.transitionId, at };
+  const moves: Change[] = [
+    ...displaced.map((other) => ({ version: other, to: "ARCHIVED" as const, cause: "AUTO_ARCHIVE" as const, comment: `archived when version ${version.number} entered ${to}` })),
+    { version, to, cause: move.cause, comment: move.comment },
+  ];
+  const recorded = await recordMoves(ctx, tx, moves, at);
+  const moved = recorded.at(-1)!;
+  return { modelVersion: moved.version, archivedVersions: recorded.slice(0, -1).map((r) => r.version), transitionId: moved.transitionId, at };
 }
 
-async function recordMove(
-  ctx: ServiceContext,
-  tx: Tx,
-  version: ModelVersion,
-  to: Stage,
-  cause: TransitionCause,
-  comment: string | null,
-  at: Date,
-): Promise<{ version: ModelVersion; transitionId: string }> {
-  // The version's new stage and its transition row in one statement.
+/** One version's change of stage, as `recordMoves` writes it. */
+interface Change {
+  version: ModelVersion;
+  to: Stage;
+  cause: TransitionCause;
+  comment: string | null;
+}
+
+/**
+ * Writes the moves in one statement, in order: each version's new stage, and its StageTransition row (their seqs in
+ * the moves' order). The last move (the version asked for) is updated only once the others are (its UPDATE's
+ * condition reads them), so a version entering PRODUCTION never meets the incumbent still there (the unique index
+ * holding one PRODUCTION version per model is checked row by row). Appends a stage-change event per move, in order.
+ */
+async function recordMoves(ctx: ServiceContext, tx: Tx, moves: Change[], at: Date): Promise<{ version: ModelVersion; transitionId: string }[]> {
+  const last = moves.length - 1;
+  const json = JSON.stringify(
+    moves.map((m, n) => ({ n, versionId: m.version.id, transitionId: uuid7(), fromStage: m.version.stage, toStage: m.to, cause: m.cause, comment: m.comment })),
+  );
+  const updatedAt = new Date();
   const rows = await tx.$queryRaw<(ModelVersion & { transitionId: string })[]>`
-    WITH moved AS (
-      UPDATE "ModelVersion" SET "stage" = ${to}::"ModelVersionStage", "stageChangedAt" = ${at}, "updatedAt" = ${new Date()}
-      WHERE "id" = ${version.id}
-      RETURNING *),
+    WITH moves AS MATERIALIZED (
+      SELECT * FROM json_to_recordset(${json}::json) AS x("n" int, "versionId" text, "transitionId" text, "fromStage" text,
+        "toStage" text, "cause" text, "comment" text)),
+    earlier AS (
+      UPDATE "ModelVersion" v SET "stage" = x."toStage"::"ModelVersionStage", "stageChangedAt" = ${at}, "updatedAt" = ${updatedAt}
+      FROM moves x WHERE v."id" = x."versionId" AND x."n" < ${last}::int
+      RETURNING v.*),
+    asked AS (
+      UPDATE "ModelVersion" v SET "stage" = x."toStage"::"ModelVersionStage", "stageChangedAt" = ${at}, "updatedAt" = ${updatedAt}
+      FROM moves x WHERE v."id" = x."versionId" AND x."n" = ${last}::int AND (SELECT count(*) FROM earlier) >= 0
+      RETURNING v.*),
+    moved AS (SELECT * FROM earlier UNION ALL SELECT * FROM asked),
     recorded AS (
       INSERT INTO "StageTransition" ("id", "projectId", "modelId", "modelVersionId", "fromStage", "toStage", "cause", "actorId", "comment", "at")
-      SELECT ${uuid7()}, m."projectId", m."modelId", m."id", ${version.stage}::"ModelVersionStage", ${to}::"ModelVersionStage",
-        ${cause}::"TransitionCause", ${ctx.viewer.userId}, ${comment}, ${at}
-      FROM moved m
-      RETURNING "id")
-    SELECT ${versionColumns("m")}, r."id" AS "transitionId" FROM moved m, recorded r`;
-  const row = rows[0];
-  if (!row) throw new NotFoundError("ModelVersion", version.id);
-  const { transitionId, ...moved } = row;
-  appendEvent(tx, {
-    projectId: version.projectId,
-    type: "MODEL_VERSION_STAGE_CHANGED",
-    actorId: ctx.viewer.userId,
-    modelId: version.modelId,
-    modelVersionId: version.id,
-    payload: { number: version.number, fromStage: version.stage, toStage: to, cause },
+      SELECT x."transitionId", m."projectId", m."modelId", m."id", x."fromStage"::"ModelVersionStage", x."toStage"::"ModelVersionStage",
+        x."cause"::"TransitionCause", ${ctx.viewer.userId}, x."comment", ${at}
+      FROM moves x JOIN moved m ON m."id" = x."versionId"
+      ORDER BY x."n"
+      RETURNING 1)
+    SELECT ${versionColumns("m")}, x."transitionId" FROM moves x JOIN moved m ON m."id" = x."versionId" ORDER BY x."n"`;
+  if (rows.length !== moves.length) throw new NotFoundError("ModelVersion", moves[rows.length]?.version.id ?? moves[last]!.version.id);
+  return rows.map((row, n) => {
+    const { transitionId, ...moved } = row;
+    const { version, to, cause } = moves[n]!;
+    appendEvent(tx, {
+      projectId: version.projectId,
+      type: "MODEL_VERSION_STAGE_CHANGED",
+      actorId: ctx.viewer.userId,
+      modelId: version.modelId,
+      modelVersionId: version.id,
+      payload: { number: version.number, fromStage: version.stage, toStage: to, cause },
+    });
+    return { version: moved, transitionId };
   });
-  return { version: moved, transitionId };
 }
