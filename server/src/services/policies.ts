@@ -21,7 +21,7 @@ import { assertAllowedTransition, type Stage } from "../domain/stages.ts";
 import type { Prisma } from "../db/database.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import { appendEvent } from "../events/log.ts";
-import type { Model, ModelVersion, PromotionPolicy } from "../generated/prisma/client.ts";
+import { Prisma as PrismaSql, type Model, type ModelVersion, type PromotionPolicy } from "../generated/prisma/client.ts";
 import { audit } from "./audit.ts";
 import { stagePastOf } from "./history.ts";
 import type { ServiceContext } from "./context.ts";
@@ -165,6 +165,17 @@ export function targetPolicy(db: Db, model: Pick<Model, "id" | "requireApprovalF
 }
 
 /**
+ * The incumbent `stageIncumbent` reads, as an SQL fragment for a statement that reads more: a LATERAL subquery named
+ * `alias`, for the version `v` of the statement (candidate), the stage given. Keep the two in step.
+ */
+export function stageIncumbentLateral(alias: string, stage: Stage): PrismaSql.Sql {
+  return PrismaSql.sql`LEFT JOIN LATERAL (
+      SELECT * FROM "ModelVersion" c
+      WHERE c."modelId" = v."modelId" AND c."stage" = ${stage}::"ModelVersionStage" AND c."deletedAt" IS NULL AND c."id" <> v."id"
+      ORDER BY c."stageChangedAt" DESC, c."number" DESC LIMIT 1) ${PrismaSql.raw(`"${alias}"`)} ON true`;
+}
+
+/**
  * The version a stage holds now, other than `candidateId`: the PRODUCTION version, or for another stage the live
  * version that entered it last (as `versionAt` answers for STAGING).
  */
@@ -194,11 +205,16 @@ export async function evaluateMove(
   target: PolicyTarget,
   approvals: number,
   policy?: Policy,
+  /** The target's incumbent when the caller has just read it under the model lock (undefined: read it here). */
+  known?: { incumbent: ModelVersion | null },
 ): Promise<Evaluation> {
   const effective = policy ?? (await targetPolicy(db, model, target));
   const needsIncumbent = effective.mustBeatIncumbent.length > 0;
-  const incumbent =
-    target.alias != null ? await aliasIncumbent(db, model.id, target.alias, version.id) : await stageIncumbent(db, model.id, target.stage!, version.id);
+  const incumbent = known
+    ? known.incumbent
+    : target.alias != null
+      ? await aliasIncumbent(db, model.id, target.alias, version.id)
+      : await stageIncumbent(db, model.id, target.stage!, version.id);
   const results = evaluatePolicy(
     effective,
     { metrics: metricsMap(version.metrics), hasResource: version.resourceId != null },
@@ -216,8 +232,9 @@ export function evaluateStageMove(
   stage: Stage,
   approvals: number,
   policy?: Policy,
+  known?: { incumbent: ModelVersion | null },
 ): Promise<Evaluation> {
-  return evaluateMove(db, model, version, { stage }, approvals, policy);
+  return evaluateMove(db, model, version, { stage }, approvals, policy, known);
 }
 
 /**

@@ -10,16 +10,16 @@ import { assertAllowedTransition, type Stage, type StagePast } from "../domain/s
 import { check, MAX_COMMENT_LENGTH } from "../domain/rules.ts";
 import { transaction, type Tx } from "../db/transaction.ts";
 import type { TransitionCause } from "../generated/prisma/enums.ts";
-import type { ModelVersion } from "../generated/prisma/client.ts";
+import { Prisma, type Model, type ModelVersion } from "../generated/prisma/client.ts";
 import { appendEvent } from "../events/log.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { lockModel, loadModelForWrite } from "./models.ts";
-import { assertDirectMoveAllowed, evaluateStageMove, stagePolicy } from "./policies.ts";
-import { isEmptyPolicy } from "../domain/policies.ts";
+import { assertDirectMoveAllowed, evaluateStageMove, stageIncumbentLateral, stagePolicy } from "./policies.ts";
+import { effectivePolicy, isEmptyPolicy, type Policy, type StoredPolicy } from "../domain/policies.ts";
 import { loadVersionForWrite } from "./versions.ts";
 import { uuid7 } from "../domain/ids.ts";
-import { versionColumns } from "./rows.ts";
+import { unprefixed, versionColumns } from "./rows.ts";
 
 export interface TransitionInput {
   modelVersionId: string;
@@ -47,12 +47,12 @@ export async function transitionModelVersionStage(ctx: ServiceContext, input: Tr
   return transaction(ctx.prisma, async (tx) => {
     const found = await loadVersionForWrite(ctx, tx, input.modelVersionId, "transition");
     const at = await lockModel(tx, found.modelId);
-    const { version, past } = await reloadLocked(tx, found.id, input.modelVersionId);
+    const { version, past, target } = await reloadLocked(tx, found.id, input.modelVersionId, { model: found.model, stage: input.stage });
     if (input.expectedStage != null && version.stage !== input.expectedStage) {
       throw new StaleStageError(input.expectedStage, version.stage);
     }
     assertAllowedTransition(version.stage, input.stage, past);
-    const evaluation = await evaluateStageMove(tx, found.model, version, input.stage, 0);
+    const evaluation = await evaluateStageMove(tx, found.model, version, input.stage, 0, target!.policy, { incumbent: target!.incumbent });
     assertDirectMoveAllowed(evaluation, input.stage);
     return auditedTransition(ctx, tx, "transitionModelVersionStage", {
       version,
@@ -141,17 +141,32 @@ export async function auditedTransition(ctx: ServiceContext, tx: Tx, action: str
 
 /**
  * The version as it is now that the model is locked (the first load may predate another move), with the stages it
- * has entered (`stagePastOf`), in one statement.
+ * has entered (`stagePastOf`), in one statement; given a target stage, the same statement also reads what the move
+ * is checked against: the stage's policy (`stagePolicy`) and its incumbent (`stageIncumbent`).
  */
-async function reloadLocked(tx: Tx, id: string, ref: string): Promise<{ version: ModelVersion; past: StagePast }> {
-  const rows = await tx.$queryRaw<(ModelVersion & { entered: Stage[] })[]>`
+async function reloadLocked(
+  tx: Tx,
+  id: string,
+  ref: string,
+  to?: { model: Pick<Model, "requireApprovalFor">; stage: Stage },
+): Promise<{ version: ModelVersion; past: StagePast; target?: { policy: Policy; incumbent: ModelVersion | null } }> {
+  const rows = await tx.$queryRaw<Record<string, unknown>[]>`
     SELECT ${versionColumns("v")},
       ARRAY(SELECT DISTINCT t."toStage"::text FROM "StageTransition" t WHERE t."modelVersionId" = v."id") AS "entered"
-    FROM "ModelVersion" v WHERE v."id" = ${id}`;
+      ${to ? Prisma.sql`, pp."approvals" AS "pp_approvals", pp."metricGates" AS "pp_metricGates", pp."mustBeatIncumbent" AS "pp_mustBeatIncumbent",
+        pp."requireResource" AS "pp_requireResource", pp."id" AS "pp_id", ${versionColumns("i", "i_")}` : Prisma.empty}
+    FROM "ModelVersion" v
+    ${to ? Prisma.sql`LEFT JOIN "PromotionPolicy" pp ON pp."modelId" = v."modelId" AND pp."targetStage" = ${to.stage}::"ModelVersionStage"
+      ${stageIncumbentLateral("i", to.stage)}` : Prisma.empty}
+    WHERE v."id" = ${id}`;
   const row = rows[0];
   if (!row || row.deletedAt) throw new NotFoundError("ModelVersion", ref);
-  const { entered, ...version } = row;
-  return { version, past: { entered } };
+  const version = Object.fromEntries(Object.entries(row).filter(([key]) => !/^(entered$|pp_|i_)/.test(key))) as unknown as ModelVersion;
+  const past = { entered: row.entered as Stage[] };
+  if (!to) return { version, past };
+  const stored = row.pp_id != null ? (unprefixed<StoredPolicy>(row, "pp_")) : null;
+  const incumbent = row.i_id != null ? unprefixed<ModelVersion>(row, "i_") : null;
+  return { version, past, target: { policy: effectivePolicy(stored, to.model.requireApprovalFor.includes(to.stage)), incumbent } };
 }
 
 interface Move {
