@@ -1,8 +1,8 @@
 // Peer of the version-registration race: `CLIENTS` concurrent clients, registering
 // versions of one model for `DURATION` seconds with the statements our service sends for createModelVersion
 // (server/src/services/versions.ts, through Prisma): authenticate the token (token, then its user), then in one
-// transaction: the model, its project, the caller's membership, the counter increment with the version's insert in
-// one statement (row lock: concurrent creators queue here), then one statement taking the event-log advisory lock
+// transaction: the model with its project and the caller's membership (one statement, services/models.ts
+// readForWrite), the counter increment with the version's insert in one statement (row lock: concurrent creators queue here), then one statement taking the event-log advisory lock
 // and writing the event, its webhook deliveries and the audit entry; after commit the NOTIFY of the event bus. Run by bench/suite.ts pinned to core 0 (where our server
 // runs), sharing a pool the size of our server's; prints one JSON line { versions, seconds, failures }.
 import { createHash } from "node:crypto";
@@ -21,10 +21,19 @@ async function register(pool: pg.Pool): Promise<void> {
   const db = await pool.connect();
   await db.query("BEGIN");
   try {
-    const model = (await db.query(`SELECT * FROM "Model" WHERE "id" = $1 LIMIT 1`, [modelId])).rows[0];
-    await db.query(`SELECT "id", "name", "status" FROM "Project" WHERE "id" = $1`, [model.projectId]);
-    const role = (await db.query(`SELECT "role" FROM "Membership" WHERE "projectId" = $1 AND "userId" = $2 LIMIT 1`, [model.projectId, user.id])).rows[0];
-    if (!role || role.role === "VIEWER") throw new Error("forbidden");
+    const model = (
+      await db.query(
+        `SELECT "m"."id" AS "m_id", "m"."projectId" AS "m_projectId", "m"."name" AS "m_name", "m"."description" AS "m_description",
+           "m"."status"::text AS "m_status", "m"."tags" AS "m_tags", "m"."requireApprovalFor"::text[] AS "m_requireApprovalFor",
+           "m"."protectedAliases" AS "m_protectedAliases", "m"."nextVersionNumber" AS "m_nextVersionNumber", "m"."createdById" AS "m_createdById",
+           "m"."createdAt" AS "m_createdAt", "m"."updatedAt" AS "m_updatedAt", p."name" AS "p_name", p."status"::text AS "p_status",
+           (SELECT mb."role"::text FROM "Membership" mb WHERE mb."projectId" = m."projectId" AND mb."userId" = $2) AS "role"
+         FROM "Model" m JOIN "Project" p ON p."id" = m."projectId"
+         WHERE m."id" = $1`,
+        [modelId, user.id],
+      )
+    ).rows.map((row) => ({ id: row.m_id as string, projectId: row.m_projectId as string, role: row.role as string | null }))[0]!;
+    if (!model.role || model.role === "VIEWER") throw new Error("forbidden");
     const now = new Date();
     const version = (
       await db.query(
