@@ -1,6 +1,7 @@
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
@@ -56,6 +57,28 @@ class BoundedConnectClient extends pg.Client {
   }
 }
 
+/**
+ * Most of PostgreSQL's work on our short statements was parsing and planning them again each time (log durations of
+ * one promotion: parse and bind ~0.3–0.9 ms each, execute ~0.05 ms). A named statement is parsed once per connection
+ * and its plan cached (PostgreSQL keeps re-planning it when a generic plan would cost more). Named by a hash of the
+ * text, so one text has one name; bounded, since each distinct text costs memory in every connection, and texts
+ * whose length varies with the data (long IN lists) are left unnamed.
+ */
+const MAX_NAMED_STATEMENTS = 500;
+const MAX_NAMED_ARGS = 32;
+const statementNames = new Map<string, string>();
+
+function statementName(query: { sql: string; args: unknown[] }): string | undefined {
+  if (query.args.length > MAX_NAMED_ARGS) return undefined;
+  let name = statementNames.get(query.sql);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
+    name = `mg_${createHash("sha1").update(query.sql).digest("base64url")}`;
+    statementNames.set(query.sql, name);
+  }
+  return name;
+}
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const migrationClient = new pg.Client({ connectionString: url });
   await migrationClient.connect();
@@ -67,7 +90,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: BoundedConnectClient });
   // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const prisma = newPrismaClient(new PrismaPg(pool));
+  const prisma = newPrismaClient(new PrismaPg(pool, { statementNameGenerator: statementName as (query: { sql: string }) => string }));
   const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return withStats("postgres", prisma, poolStats, async () => {
     await prisma.$disconnect();
