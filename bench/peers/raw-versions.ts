@@ -4,7 +4,7 @@
 // transaction: the model with its project and the caller's membership (one statement, services/models.ts
 // readForWrite), the counter increment with the version's insert in one statement (row lock: concurrent creators queue here), then one statement taking the event-log advisory lock
 // and writing the event, its webhook deliveries and the audit entry; after commit the NOTIFY of the event bus. Run by bench/suite.ts pinned to core 0 (where our server
-// runs), sharing a pool the size of our server's; prints one JSON line { versions, seconds, failures }.
+// runs), sharing a pool the size of our server's, its statements named (prepared once per connection) as ours are; prints one JSON line { versions, seconds, failures }.
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { encodeGlobalId, uuid7 } from "../../server/src/domain/ids.ts";
@@ -15,14 +15,19 @@ const duration = Number(process.env.DURATION ?? 10);
 const modelId = process.env.MODEL_ID!;
 const tokenHash = createHash("sha256").update(process.env.TOKEN!, "utf8").digest("hex");
 
+/** A named statement (parsed and planned once per connection), as our server's Prisma adapter sends them (db/database.ts). */
+function named(text: string, values: unknown[]): pg.QueryConfig {
+  return { name: `raw_${createHash("sha1").update(text).digest("base64url")}`, text, values };
+}
+
 async function register(pool: pg.Pool): Promise<void> {
-  const token = (await pool.query(`SELECT * FROM "ApiToken" WHERE "tokenHash" = $1 LIMIT 1`, [tokenHash])).rows[0];
-  const user = (await pool.query(`SELECT * FROM "User" WHERE "id" = $1`, [token.userId])).rows[0];
+  const token = (await pool.query(named(`SELECT * FROM "ApiToken" WHERE "tokenHash" = $1 LIMIT 1`, [tokenHash]))).rows[0];
+  const user = (await pool.query(named(`SELECT * FROM "User" WHERE "id" = $1`, [token.userId]))).rows[0];
   const db = await pool.connect();
   await db.query("BEGIN");
   try {
     const model = (
-      await db.query(
+      await db.query(named(
         `SELECT "m"."id" AS "m_id", "m"."projectId" AS "m_projectId", "m"."name" AS "m_name", "m"."description" AS "m_description",
            "m"."status"::text AS "m_status", "m"."tags" AS "m_tags", "m"."requireApprovalFor"::text[] AS "m_requireApprovalFor",
            "m"."protectedAliases" AS "m_protectedAliases", "m"."nextVersionNumber" AS "m_nextVersionNumber", "m"."createdById" AS "m_createdById",
@@ -30,13 +35,13 @@ async function register(pool: pg.Pool): Promise<void> {
            (SELECT mb."role"::text FROM "Membership" mb WHERE mb."projectId" = m."projectId" AND mb."userId" = $2) AS "role"
          FROM "Model" m JOIN "Project" p ON p."id" = m."projectId"
          WHERE m."id" = $1`,
-        [modelId, user.id],
+        [modelId, user.id]),
       )
     ).rows.map((row) => ({ id: row.m_id as string, projectId: row.m_projectId as string, role: row.role as string | null }))[0]!;
     if (!model.role || model.role === "VIEWER") throw new Error("forbidden");
     const now = new Date();
     const version = (
-      await db.query(
+      await db.query(named(
         `WITH counter AS (
            UPDATE "Model" SET "nextVersionNumber" = "nextVersionNumber" + 1, "updatedAt" = $2 WHERE "id" = $1 RETURNING "nextVersionNumber" - 1 AS "number"),
          created AS (
@@ -46,13 +51,13 @@ async function register(pool: pg.Pool): Promise<void> {
            INSERT INTO "ModelVersionMetric" ("versionId", "modelId", "name", "value", "number")
            SELECT c."id", c."modelId", m."name", m."value", c."number" FROM created c, json_to_recordset($7::json) AS m("name" text, "value" double precision))
          SELECT * FROM created`,
-        [model.id, now, uuid7(), model.projectId, "race", user.id, "[]"],
+        [model.id, now, uuid7(), model.projectId, "race", user.id, "[]"]),
       )
     ).rows[0];
     const events = JSON.stringify([{ n: 0, projectId: model.projectId, type: "MODEL_VERSION_CREATED", actorId: user.id, modelId: model.id, modelVersionId: version.id, payload: { number: version.number } }]);
     const audit = JSON.stringify([{ n: 0, actorId: user.id, action: "createModelVersion", targetType: "ModelVersion", targetId: encodeGlobalId("ModelVersion", version.id), projectId: model.projectId, before: null, after: version, requestId: uuid7(), at: new Date() }]);
     const event = (
-      await db.query(
+      await db.query(named(
         `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)),
          appended AS (
            INSERT INTO "Event" ("projectId", "type", "actorId", "modelId", "modelVersionId", "payload")
@@ -75,7 +80,7 @@ async function register(pool: pg.Pool): Promise<void> {
            FROM json_to_recordset($3::json) AS a("actorId" text, "action" text, "targetType" text, "targetId" text, "projectId" text, "before" jsonb, "after" jsonb, "requestId" text, "at" timestamptz, "n" int)
            ORDER BY a."n" RETURNING 1)
          SELECT max("seq") AS "seq" FROM appended`,
-        [72707371, events, audit],
+        [72707371, events, audit]),
       )
     ).rows[0];
     await db.query("COMMIT");
