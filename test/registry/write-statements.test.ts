@@ -23,13 +23,12 @@ const REGISTRATION_WITH_LINEAGE_STATEMENTS = REGISTRATION_STATEMENTS + 1;
 
 /**
  * transitionModelVersionStage to PRODUCTION archiving the incumbent, as an EDITOR: the version with its model, the
- * model's project and the caller's membership (one statement); the model's row lock, returning the move's instant; the
- * version as locked with the stages it has entered, PRODUCTION's policy and the incumbent (one statement; the incumbent
- * is handed on to the archiving); both
- * versions' updates with their transition rows, the incumbent's first (one statement); the events and audit row (one
- * statement); COMMIT.
+ * model's project and the caller's membership, taking the model's row lock and returning the move's instant (one
+ * statement); the version as locked with the stages it has entered, PRODUCTION's policy and the incumbent (one
+ * statement; the incumbent is handed on to the archiving); both versions' updates with their transition rows, the
+ * incumbent's first (one statement); the events and audit row (one statement); COMMIT.
  */
-const PROMOTION_STATEMENTS = 6;
+const PROMOTION_STATEMENTS = 5;
 
 const VERSION_FIELDS = "id number stage description createdAt updatedAt stageChangedAt deletedAt tags { key value } metrics { name value } iteration { id }";
 

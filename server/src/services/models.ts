@@ -140,22 +140,30 @@ export interface ReadForWrite {
   model: ModelForWrite;
   role: Role | null;
   version: ModelVersion | null;
+  /** With `lock`: the database's clock once the model's row lock was granted (as `lockModel` returns it). */
+  at: Date | null;
 }
 
 /**
  * Reads a model (by its id, or by one of its versions' id: then with that version), its project and the user's
  * membership role, in one statement: Prisma's include and the membership read were three (four with the version),
- * each a round trip and a result mapping on every write.
+ * each a round trip and a result mapping on every write. With `lock`, the same statement takes the model's row lock
+ * for the rest of the transaction, as `lockModel` does (and returns its instant): what it read besides the model row
+ * may predate the wait for the lock, so a caller re-reads what the lock protects (stages.ts reloadLocked).
  */
-export async function readForWrite(tx: Tx, userId: string, by: { modelId: string } | { versionId: string }): Promise<ReadForWrite | null> {
+export async function readForWrite(tx: Tx, userId: string, by: { modelId: string } | { versionId: string }, lock = false): Promise<ReadForWrite | null> {
   const byVersion = "versionId" in by;
-  const rows = await tx.$queryRaw<Record<string, unknown>[]>`
+  const read = Prisma.sql`
     SELECT ${modelColumns("m", "m_")}, p."name" AS "p_name", p."status"::text AS "p_status",
       (SELECT mb."role"::text FROM "Membership" mb WHERE mb."projectId" = m."projectId" AND mb."userId" = ${userId}) AS "role"
       ${byVersion ? Prisma.sql`, ${versionColumns("v", "v_")}` : Prisma.empty}
     FROM ${byVersion ? Prisma.sql`"ModelVersion" v JOIN "Model" m ON m."id" = v."modelId"` : Prisma.sql`"Model" m`}
       JOIN "Project" p ON p."id" = m."projectId"
     WHERE ${byVersion ? Prisma.sql`v."id" = ${by.versionId}` : Prisma.sql`m."id" = ${by.modelId}`}`;
+  // The clock is read above the locking subquery, so after any wait for the lock.
+  const rows = await tx.$queryRaw<Record<string, unknown>[]>`${
+    lock ? Prisma.sql`SELECT clock_timestamp()::timestamptz(3) AS "at", r.* FROM (${read} FOR UPDATE OF m) AS r` : read
+  }`;
   const row = rows[0];
   if (!row) return null;
   const model = unprefixed<Model>(row, "m_");
@@ -163,6 +171,7 @@ export async function readForWrite(tx: Tx, userId: string, by: { modelId: string
     model: { ...model, project: { id: model.projectId, name: row.p_name as string, status: row.p_status as Project["status"] } },
     role: row.role as Role | null,
     version: byVersion ? unprefixed<ModelVersion>(row, "v_") : null,
+    at: lock ? (row.at as Date) : null,
   };
 }
 

@@ -17,7 +17,7 @@ import type { ServiceContext } from "./context.ts";
 import { lockModel, loadModelForWrite } from "./models.ts";
 import { assertDirectMoveAllowed, evaluateStageMove, stageIncumbentLateral, stagePolicy } from "./policies.ts";
 import { effectivePolicy, isEmptyPolicy, type Policy, type StoredPolicy } from "../domain/policies.ts";
-import { loadVersionForWrite } from "./versions.ts";
+import { loadVersionForWriteLocked } from "./versions.ts";
 import { uuid7 } from "../domain/ids.ts";
 import { unprefixed, versionColumns } from "./rows.ts";
 
@@ -45,8 +45,8 @@ export interface TransitionOutcome {
 export async function transitionModelVersionStage(ctx: ServiceContext, input: TransitionInput): Promise<TransitionOutcome> {
   check().maxLength(["input", "comment"], input.comment, MAX_COMMENT_LENGTH).done();
   return transaction(ctx.prisma, async (tx) => {
-    const found = await loadVersionForWrite(ctx, tx, input.modelVersionId, "transition");
-    const at = await lockModel(tx, found.modelId);
+    // The model's row lock is taken by the first read: everything else is re-read under it (reloadLocked).
+    const { version: found, at } = await loadVersionForWriteLocked(ctx, tx, input.modelVersionId, "transition");
     const { version, past, target } = await reloadLocked(tx, found.id, input.modelVersionId, { model: found.model, stage: input.stage });
     if (input.expectedStage != null && version.stage !== input.expectedStage) {
       throw new StaleStageError(input.expectedStage, version.stage);

@@ -325,13 +325,29 @@ export async function deleteModelVersion(ctx: ServiceContext, input: { id: strin
   });
 }
 
-/** Loads a live (not deleted) version the viewer may change, checking its model is writable. */
+/**
+ * Loads a live (not deleted) version the viewer may change, checking its model is writable (the version, its model,
+ * project and membership: one statement).
+ */
 export async function loadVersionForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: "write" | "transition" | "delete") {
+  return (await readVersionForWrite(ctx, tx, ref, action, false)).version;
+}
+
+/**
+ * loadVersionForWrite taking the model's row lock in the same statement, with the lock's instant (`lockModel`'s):
+ * the version read may predate the wait for the lock, so the caller re-reads it under the lock.
+ */
+export async function loadVersionForWriteLocked(ctx: ServiceContext, tx: Tx, ref: string, action: "write" | "transition" | "delete") {
+  const { version, at } = await readVersionForWrite(ctx, tx, ref, action, true);
+  return { version, at: at! };
+}
+
+async function readVersionForWrite(ctx: ServiceContext, tx: Tx, ref: string, action: "write" | "transition" | "delete", lock: boolean) {
   const notFound = () => new NotFoundError("ModelVersion", ref);
-  const found = await readForWrite(tx, ctx.viewer.userId, { versionId: idOf("ModelVersion", ref) });
+  const found = await readForWrite(tx, ctx.viewer.userId, { versionId: idOf("ModelVersion", ref) }, lock);
   const version = found?.version;
   if (!version || version.deletedAt) throw notFound();
   // The model's project is the version's: authorised once, there, and refused as this version not found.
   const model = checkModelForWrite(ctx, found, action, notFound);
-  return { ...version, model };
+  return { version: { ...version, model }, at: found!.at };
 }
