@@ -9,7 +9,7 @@ import { openDatabase } from "../server/src/db/database.ts";
 const url = process.argv[2]!;
 const pool = new pg.Pool({ connectionString: url, max: 10 });
 // The server's own client: Prisma 7, adapter-pg, a pool of 10, query events on (as in production).
-const db = await openDatabase({ databaseUrl: url, dataDir: os.tmpdir(), poolSize: 10 });
+const db = await openDatabase({ databaseUrl: url, dataDir: os.tmpdir(), poolSize: 10, preparedStatements: true });
 const prisma = db.prisma;
 const { tokenHash, userId } = (await pool.query(`SELECT "tokenHash", "userId" FROM "ApiToken" LIMIT 1`)).rows[0];
 

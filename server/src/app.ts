@@ -168,7 +168,7 @@ export async function startApp(config: Config): Promise<App> {
   const instruments = createInstruments();
   /** Set once shutdown begins: /readyz answers 503, responses close their connection. */
   let draining = false;
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements });
   await bootstrapAdmin(db.prisma, { bootstrapToken: config.bootstrapToken, dataDir: config.dataDir, log });
   const store = await openArtifactStore(config);
   const bus = await openEventBus({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, log });

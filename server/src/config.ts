@@ -13,6 +13,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections in the PostgreSQL pool of each replica. */
   databasePoolSize: number;
+  /** Prepare Prisma's statements once per connection (off behind a pooler that cannot keep them, e.g. PgBouncer's transaction mode before 1.21). */
+  databasePreparedStatements: boolean;
   s3:
     | { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string }
     | undefined;
@@ -212,6 +214,7 @@ const EnvSchema = z.object({
   DATA_DIR: optionalString.transform((v) => path.resolve(v ?? "./.modelgraph")),
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_PREPARED_STATEMENTS: booleanFlag(true),
   S3_ENDPOINT: httpUrl,
   S3_BUCKET: optionalString,
   S3_ACCESS_KEY: optionalString,
@@ -294,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     s3,
     redisUrl: e.REDIS_URL,
     bootstrapToken: e.MODELGRAPH_BOOTSTRAP_TOKEN,

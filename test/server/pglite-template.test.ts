@@ -34,7 +34,7 @@ describe.skipIf(dbKind !== "pglite")("the embedded database template", () => {
 
   it("gives a fresh data directory the migrated schema, with private files", async () => {
     const dataDir = await tempDir();
-    const db = await openDatabase({ databaseUrl: undefined, dataDir, poolSize: 1 });
+    const db = await openDatabase({ databaseUrl: undefined, dataDir, poolSize: 1, preparedStatements: true });
     try {
       const [row] = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`;
       const migrations = (await fs.readdir(path.resolve(import.meta.dirname, "../../prisma/migrations"), { withFileTypes: true })).filter((e) => e.isDirectory());

@@ -36,11 +36,13 @@ export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize: number;
+  /** Named (prepared) statements on PostgreSQL; see statementName. */
+  preparedStatements: boolean;
 }
 
 /** Opens the database named by the configuration and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize, options.preparedStatements);
   return openPglite(path.join(options.dataDir, "db"));
 }
 
@@ -79,7 +81,7 @@ function statementName(query: { sql: string; args: unknown[] }): string | undefi
   return name;
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, preparedStatements: boolean): Promise<Database> {
   const migrationClient = new pg.Client({ connectionString: url });
   await migrationClient.connect();
   try {
@@ -90,7 +92,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: BoundedConnectClient });
   // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const prisma = newPrismaClient(new PrismaPg(pool, { statementNameGenerator: statementName as (query: { sql: string }) => string }));
+  const prisma = newPrismaClient(new PrismaPg(pool, preparedStatements ? { statementNameGenerator: statementName as (query: { sql: string }) => string } : {}));
   const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return withStats("postgres", prisma, poolStats, async () => {
     await prisma.$disconnect();
