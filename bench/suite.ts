@@ -8,7 +8,8 @@
 //   (bench/seed.ts), dropped at the end.
 //
 // Env: BENCH_DURATION=seconds per measured run (default 10), BENCH_CONNECTIONS (default 32),
-//      BENCH_SCENARIOS=trivial,lineage,race,promote,hostile (default all), BENCH_POSTGRES_URL (admin connection),
+//      BENCH_SCENARIOS=trivial,lineage,lineage-writes,race,promote,hostile,subscribers,embedded,start,cli (default
+//      all), BENCH_POSTGRES_URL (admin connection), BENCH_SUBSCRIPTION_ROUNDS (default 10), BENCH_START_RUNS (3),
 //      BENCH_CPU_PROF=dir (CPU profile of our server), BENCH_SERVER_NODE_ARGS, BENCH_SERVER_ENV="K=V K=V"
 //      (extra env for our server, for experiments), BENCH_NO_RECORD=1 (do not write bench/RESULTS.md),
 //      BENCH_VERBOSE=1 (server logs).
@@ -19,8 +20,11 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { gql, startOurServer, type Proc } from "./harness.ts";
+import { cli, start, subscribers } from "./scenarios/children.ts";
+import { embedded } from "./scenarios/embedded.ts";
 import { hostile } from "./scenarios/hostile.ts";
 import { lineage } from "./scenarios/lineage.ts";
+import { lineageWrites } from "./scenarios/lineage-writes.ts";
 import { promote } from "./scenarios/promote.ts";
 import { race } from "./scenarios/race.ts";
 import { trivial } from "./scenarios/trivial.ts";
@@ -29,7 +33,9 @@ import { seed, SHAPE } from "./seed.ts";
 import { recordResults } from "./support.ts";
 import { decodeGlobalId } from "../server/src/domain/ids.ts";
 
-const SCENARIOS = { trivial, lineage, race, promote, hostile } as const;
+// In the issue's order: 1 trivial, 2 lineage, 2b lineage with 2 % writes, 3 race, 4 promote, 5 hostile,
+// 6 subscribers, 7 embedded registrations, 8 embedded start, 9 CLI start.
+const SCENARIOS = { trivial, lineage, "lineage-writes": lineageWrites, race, promote, hostile, subscribers, embedded, start, cli } as const;
 type Name = keyof typeof SCENARIOS;
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

@@ -100,6 +100,7 @@ export async function graphql<T = any>(url: string, query: string, variables: Re
 
 /** Replaces the section `## <title>` of bench/RESULTS.md (or appends it). */
 export function recordResults(title: string, markdown: string): void {
+  if (process.env.BENCH_NO_RECORD) return; // run by another benchmark (bench/suite.ts), which records the figures
   const file = path.join(ROOT, "bench", "RESULTS.md");
   let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmark results\n\nWritten by `pnpm bench:*`; each section is replaced when its benchmark runs again.\n";
   const heading = `## ${title}`;
@@ -118,6 +119,7 @@ export function recordResults(title: string, markdown: string): void {
  * bench/RESULTS.md (up to the next `###` or `##` heading), or appends it at the end of that section.
  */
 export function recordSubsection(title: string, prefix: string, markdown: string): void {
+  if (process.env.BENCH_NO_RECORD) return;
   const file = path.join(ROOT, "bench", "RESULTS.md");
   const text = fs.readFileSync(file, "utf8");
   const start = text.indexOf(`## ${title}\n`);
