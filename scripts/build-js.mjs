@@ -67,6 +67,9 @@ async function bundleServer() {
     target: "node20",
     mainFields: ["module", "main"],
     external: ["@electric-sql/pglite", "@electric-sql/pglite/*"],
+    // Less to read and parse at each start; identifiers kept, so logged stack traces still name functions.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Several dependencies are CommonJS and call require() for Node's modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: "warning",

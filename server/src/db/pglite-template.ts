@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { ensurePrivateDir, restrictFileCreation } from "../storage/private-files.ts";
+import { closeDir, ensurePrivateDir, restrictFileCreation } from "../storage/private-files.ts";
 import { applyMigrations, migrationsDigest, type SqlRunner } from "./migrate.ts";
 
 /** Same depth under server/src and server/dist: both resolve to the repository's node_modules/.cache. */
@@ -90,11 +90,14 @@ export async function openPgliteFiles(dir: string): Promise<PGlite> {
     const template = await currentPgliteTemplate();
     if (template) await fs.cp(template, dir, { recursive: true });
   }
-  await ensurePrivateDir(dir);
+  // Only the directory itself before PGlite opens (0700 keeps anyone else from reaching what is under it): the walk
+  // over its ~1,000 files waits until the database is up, so PGlite starts at once (main.ts starts this before the
+  // server's modules load, and every await here waits for that loading to finish).
+  await closeDir(dir);
   const pglite = await PGlite.create({ dataDir: dir });
   await applyMigrations(pgliteRunner(pglite));
-  // PGlite sets some files' modes itself (pg_internal.init 0644, whatever the umask): closed again once it is up and
-  // once it is shut. Meanwhile the directory (0700) keeps anyone else from reaching them.
+  // PGlite sets some files' modes itself (pg_internal.init 0644, whatever the umask), and an older version may have
+  // left files open: closed once it is up (and again once it is shut).
   await ensurePrivateDir(dir);
   return pglite;
 }

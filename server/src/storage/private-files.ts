@@ -32,10 +32,18 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   await restrictTree(dir);
 }
 
+/** Creates `dir` (and missing parents) with mode 0700 and takes the group and other bits off `dir` alone. */
+export async function closeDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const stat = await fs.lstat(dir);
+  if ((stat.mode & 0o077) !== 0) await fs.chmod(dir, stat.mode & 0o700);
+}
+
 async function restrictTree(target: string): Promise<void> {
   const stat = await fs.lstat(target).catch(() => null);
   if (!stat || stat.isSymbolicLink()) return;
   if ((stat.mode & 0o077) !== 0) await fs.chmod(target, stat.mode & 0o700);
   if (!stat.isDirectory()) return;
-  for (const name of await fs.readdir(target)) await restrictTree(path.join(target, name));
+  // Siblings in parallel: the embedded database alone is ~1,000 files, one stat after the other took ~50-100 ms.
+  await Promise.all((await fs.readdir(target)).map((name) => restrictTree(path.join(target, name))));
 }
