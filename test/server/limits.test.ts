@@ -258,6 +258,9 @@ describe.runIf(databaseAvailable)("GraphQL abuse limits (default configuration)"
       // without any page size, the default (50) counts: 50⁴ rows.
       const small = await postJson(server.url, { query, variables: { n: 2 } });
       expect(small.json!.errors, small.text).toBeUndefined();
+      // The check remembered for this document and n = 2 answers only for those sizes: n = 500 is refused again.
+      const again = await postJson(server.url, { query, variables: { n: 500 } });
+      expect(codes(again.json!.errors), again.text).toEqual(["MAX_COST_EXCEEDED"]);
       const defaults = await postJson(server.url, {
         query: `{ projects { nodes { models { nodes { versions { nodes { number childVersions { nodes { number } } } } } } } } }`,
       });

@@ -142,9 +142,29 @@ function translate(args: ExecutionArgs): { document: ExecutionArgs["document"]; 
   return refusal ? badUserInput([{ path: [refusal.argument], message: refusal.error.message }]) : { document, variableValues: variables };
 }
 
+/**
+ * Whether a document has any `after`/`before` argument, per parsed document (Yoga hands the same DocumentNode for
+ * the same text). Most reads page without cursors; they skip translate's walk with type info on every execution.
+ */
+const mentionsCursors = new WeakMap<ExecutionArgs["document"], boolean>();
+function hasCursorArguments(document: ExecutionArgs["document"]): boolean {
+  let found = mentionsCursors.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Argument(node) {
+        if (node.name.value === "after" || node.name.value === "before") found = true;
+      },
+    });
+    mentionsCursors.set(document, found);
+  }
+  return found;
+}
+
 /** The envelop side: translates (or refuses) connection cursor arguments before execution. */
 export function connectionCursorArgumentsPlugin(): Plugin {
   const hook = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: never) => void }) => {
+    if (!hasCursorArguments(args.document)) return;
     const result = translate(args);
     if (result instanceof GraphQLError) {
       setResultAndStopExecution({ errors: [result] } as never);

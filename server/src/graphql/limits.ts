@@ -261,7 +261,8 @@ function limitCost(config: GraphQLLimitsConfig): Plugin {
   }
   if (!costRule) throw new Error("graphql-armor's cost rule was not found");
   const rule = costRule;
-  const checked = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  // Per document: its refusals, or (when sizes read variables) its refusals per sizeKey of the variables.
+  const checked = new WeakMap<DocumentNode, readonly GraphQLError[] | Map<string, readonly GraphQLError[]>>();
   const sizedSchemas = new WeakSet<GraphQLSchema>();
 
   const refusals = (args: ExecutionArgs): readonly GraphQLError[] => {
@@ -270,10 +271,18 @@ function limitCost(config: GraphQLLimitsConfig): Plugin {
       sizedSchemas.add(args.schema);
     }
     const cached = checked.get(args.document);
-    if (cached) return cached;
+    if (Array.isArray(cached)) return cached;
+    const key = sizeKey(args.variableValues ?? {});
+    const known = key === null ? undefined : (cached as Map<string, readonly GraphQLError[]> | undefined)?.get(key);
+    if (known) return known;
     const sized = withListSizes(args.schema, args.document, args.variableValues ?? {}, config.maxNodeIds);
     const errors = [...sized.refusals, ...validate(args.schema, sized.document, [rule])];
     if (!sized.dependsOnVariables) checked.set(args.document, errors);
+    else if (key !== null) {
+      let byKey = cached as Map<string, readonly GraphQLError[]> | undefined;
+      if (!byKey || byKey.size >= MAX_SIZE_KEYS) checked.set(args.document, (byKey = new Map()));
+      byKey.set(key, errors);
+    }
     return errors;
   };
   const stop = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: never) => void }) => {
@@ -281,6 +290,21 @@ function limitCost(config: GraphQLLimitsConfig): Plugin {
     if (errors.length > 0) setResultAndStopExecution({ errors } as never);
   };
   return { onExecute: stop, onSubscribe: stop };
+}
+
+/** Distinct variable shapes remembered per document, and the longest key worth remembering. */
+const MAX_SIZE_KEYS = 256;
+const MAX_SIZE_KEY_LENGTH = 4096;
+
+/**
+ * The variables as the sizes depend on them, or null when too long to remember: numbers, booleans, nulls and the
+ * structure of lists and objects kept, every string the same. No size rule reads a string's value (page sizes and
+ * LIST_SIZES take numbers, lists count entries), so requests that differ only in ids or names, such as
+ * `project(by: { id: $id })` for each project, share one check instead of walking and validating every time.
+ */
+function sizeKey(variables: Record<string, unknown>): string | null {
+  const key = JSON.stringify(variables, (_name, value: unknown) => (typeof value === "string" ? "" : value));
+  return key.length <= MAX_SIZE_KEY_LENGTH ? key : null;
 }
 
 /** The page size Pothos will use for a `first`/`last` value (absent: the default; capped at the maximum). */

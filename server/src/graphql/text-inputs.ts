@@ -15,7 +15,12 @@ import {
   TypeInfo,
   visit,
   visitWithTypeInfo,
+  type DocumentNode,
   type ExecutionArgs,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type GraphQLFieldResolver,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -73,23 +78,39 @@ function refusals(args: ExecutionArgs): GraphQLError[] {
   const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
   if (variables.errors) return variables.errors.map(withCode);
   const issues: ValidationIssue[] = [];
-  const typeInfo = new TypeInfo(args.schema);
+  for (const [field, node] of fieldsToCheck(args.schema, args.document, operation)) {
+    try {
+      issuesOf(getArgumentValues(field, node, variables.coerced), issues);
+    } catch {
+      // An argument that does not coerce is execution's to report.
+    }
+  }
+  return issues.length > 0 ? [badUserInput(issues)] : [];
+}
+
+/**
+ * The fields with arguments of `operation` (its fragments included) that `refusals` checks, in document order.
+ * They depend on the document alone: found with type info once per parsed operation (Yoga hands the same parsed
+ * document back for the same text), not on every request; only the argument values are checked each time.
+ */
+const checkedFields = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; fields: [GraphQLField<unknown, unknown>, FieldNode][] }>();
+function fieldsToCheck(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): [GraphQLField<unknown, unknown>, FieldNode][] {
+  const cached = checkedFields.get(operation);
+  if (cached?.schema === schema) return cached.fields;
+  const fields: [GraphQLField<unknown, unknown>, FieldNode][] = [];
+  const typeInfo = new TypeInfo(schema);
   visit(
-    args.document,
+    document,
     visitWithTypeInfo(typeInfo, {
       OperationDefinition: (node) => (node === operation ? undefined : false),
       Field(node) {
         const field = typeInfo.getFieldDef();
-        if (!field || !node.arguments?.length || returnsValidationError(field.extensions)) return;
-        try {
-          issuesOf(getArgumentValues(field, node, variables.coerced), issues);
-        } catch {
-          // An argument that does not coerce is execution's to report.
-        }
+        if (field && node.arguments?.length && !returnsValidationError(field.extensions)) fields.push([field, node]);
       },
     }),
   );
-  return issues.length > 0 ? [badUserInput(issues)] : [];
+  checkedFields.set(operation, { schema, fields });
+  return fields;
 }
 
 /** A variable that does not fit its type is the client's mistake: say so with the code clients switch on. */
