@@ -87,9 +87,11 @@ function selectsViewerDependentField(args: ExecutionArgs): boolean {
 
 /** The key under which subscribers of any identity may share each event's execution, or null: each runs its own. */
 export function viewerFreeKey(args: ExecutionArgs): string | null {
-  if (!(args.contextValue as Viewerish | undefined)?.viewer) return null;
+  const context = args.contextValue as (Viewerish & { origin?: string }) | undefined;
+  if (!context?.viewer) return null;
   const operation = operationKey(args);
-  return operation === null || selectsViewerDependentField(args) ? null : operation;
+  // The origin the client reached us by goes into absolute URLs (a resource's downloadUrl): it is part of the key.
+  return operation === null || selectsViewerDependentField(args) ? null : JSON.stringify([operation, context.origin ?? null]);
 }
 
 interface SharedExecution {
@@ -117,14 +119,14 @@ function executeShared(args: ExecutionArgs, key: string | null, payload: unknown
   if (running) return running.then((shared) => (shared.readViewer ? alone() : shared.result));
   const context = args.contextValue as object;
   const watched: SharedExecution = { result: { data: null }, readViewer: false };
-  const guarded = Object.create(context, {
-    viewer: {
-      get() {
-        watched.readViewer = true;
-        return (context as Viewerish).viewer;
-      },
+  // A copy (not a prototype child), so that a resolver spreading the context keeps every property.
+  const guarded = Object.defineProperty({ ...context }, "viewer", {
+    enumerable: true,
+    get() {
+      watched.readViewer = true;
+      return (context as Viewerish).viewer;
     },
-  }) as object;
+  });
   onExecuted();
   const started = Promise.resolve(execute({ ...args, contextValue: guarded, rootValue: payload })).then((result) => {
     watched.result = result;
