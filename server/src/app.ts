@@ -19,7 +19,7 @@ import { onAccessChanged, onEventsCommitted } from "./db/transaction.ts";
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./db/unavailable.ts";
 import { openEventBus, type EventBus } from "./events/bus.ts";
 import { EventFeed } from "./events/feed.ts";
-import { shareIdenticalSubscriptions } from "./events/multicast.ts";
+import { allowSharingAcrossViewers, shareExecutionsAcrossViewers, shareIdenticalSubscriptions } from "./events/multicast.ts";
 import { WebhookWorker } from "./events/webhooks.ts";
 import { maskUnexpectedError, serviceUnavailableError } from "./graphql/errors.ts";
 import { connectionCursorArgumentsPlugin } from "./graphql/cursors.ts";
@@ -260,7 +260,8 @@ export async function startApp(config: Config): Promise<App> {
         log.error("unexpected error", { error: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ") });
       },
     },
-    plugins: [useObservability(instruments, log), ...graphqlLimitPlugins(config.graphql), storableTextArgumentsPlugin(), connectionCursorArgumentsPlugin(), warningsPlugin],
+    plugins: [useObservability(instruments, log), ...graphqlLimitPlugins(config.graphql), storableTextArgumentsPlugin(), connectionCursorArgumentsPlugin(), warningsPlugin,
+      shareExecutionsAcrossViewers(() => instruments.subscriptionExecutions.inc())],
     context: async (initial) => {
       const requestId = initial.requestId ?? requestIdOf(initial.request.headers.get("x-request-id") ?? undefined);
       const origin = new URL(initial.request.url).origin;
@@ -410,9 +411,12 @@ export async function startApp(config: Config): Promise<App> {
       // through the same plugins and context as HTTP ones.
       execute: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, () => (args.rootValue as EnvelopedRoot).execute(args)),
-      // Identical live subscriptions (same operation, variables and identity) share one execution (events/multicast.ts).
+      // Identical live subscriptions (same operation, variables and identity) share one execution; ones differing
+      // only in identity share each event's execution when their selection reads nothing of the viewer
+      // (events/multicast.ts).
       subscribe: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, async () => {
+          allowSharingAcrossViewers(args.contextValue as object);
           const result = await shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args));
           recordWebSocketSubscription(instruments, log, args, result);
           return countedStream(

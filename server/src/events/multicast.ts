@@ -1,18 +1,41 @@
-// Identical live subscriptions share one execution. Subscribers whose operation, variables and identity are the
-// same compute identical results for every event (a fleet of deployers watching one model with one service
-// account), so one stream is executed — its per-event access checks and field resolution included — and each
-// result is handed to all of them; graphql-ws still frames and sends it per subscriber. A subscription with an
-// `after` cursor replays from its own position and is never shared.
-import { Kind, print, type ExecutionArgs, type ValueNode } from "graphql";
+// Live subscriptions share work in two ways.
+// - Identical ones (same operation, variables and identity) share one stream: one execution, its per-event access
+//   checks and field resolution included, handed to all of them (a fleet of deployers watching one model with one
+//   service account); graphql-ws still frames and sends it per subscriber.
+// - Ones that differ only in identity share the execution of each event, when their selection reads nothing of the
+//   viewer: each keeps its own stream, so its own access check per event (graphql/events.ts stillAllowed) decides
+//   whether it gets the event at all, and only then takes the result executed once for that event
+//   (subscribeSharingExecutions). A field whose answer depends on who asks declares it (VIEWER_DEPENDENT); a selection
+//   reaching one runs per identity. As a backstop, the shared execution watches `ctx.viewer`: a result whose
+//   execution read it is handed to nobody else.
+// A subscription with an `after` cursor replays from its own position and shares neither.
+import {
+  createSourceEventStream,
+  execute,
+  BREAK,
+  Kind,
+  print,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type ValueNode,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
 
 interface Viewerish {
   viewer?: { userId: string; tokenId?: string; isAdmin: boolean };
 }
 
-/** The key under which an operation may share its stream, or null when it must run alone. */
-export function sharingKey(args: ExecutionArgs): string | null {
-  const viewer = (args.contextValue as Viewerish | undefined)?.viewer;
-  if (!viewer) return null;
+/**
+ * Field `extensions` of a field whose answer depends on who asks (the viewer's identity or role): a subscription
+ * selecting it never shares its execution across identities.
+ */
+export const VIEWER_DEPENDENT = Object.freeze({ viewerDependent: true });
+
+/** The operation's document, name and variables, or null when it must run alone (an `after` replay). */
+function operationKey(args: ExecutionArgs): string | null {
   const variables = (args.variableValues ?? {}) as Record<string, unknown>;
   for (const definition of args.document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
@@ -30,7 +53,142 @@ export function sharingKey(args: ExecutionArgs): string | null {
       if (selection.arguments?.some((a) => a.name.value === "after" && !isNull(a.value))) return null;
     }
   }
-  return JSON.stringify([print(args.document), args.operationName ?? null, variables, viewer.userId, viewer.tokenId ?? null, viewer.isAdmin]);
+  return JSON.stringify([print(args.document), args.operationName ?? null, variables]);
+}
+
+/** The key under which an operation may share its stream (same identity), or null when it must run alone. */
+export function sharingKey(args: ExecutionArgs): string | null {
+  const viewer = (args.contextValue as Viewerish | undefined)?.viewer;
+  if (!viewer) return null;
+  const operation = operationKey(args);
+  return operation === null ? null : JSON.stringify([operation, viewer.userId, viewer.tokenId ?? null, viewer.isAdmin]);
+}
+
+/** Whether the document selects a field declared VIEWER_DEPENDENT (anywhere: fragments included). */
+function selectsViewerDependentField(args: ExecutionArgs): boolean {
+  const typeInfo = new TypeInfo(args.schema);
+  let found = false;
+  visit(
+    args.document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const field = typeInfo.getFieldDef();
+        // An unknown field (the document was validated, so only a typename) or one declared viewer-dependent.
+        if (field?.extensions?.viewerDependent) {
+          found = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    }),
+  );
+  return found;
+}
+
+/** The key under which subscribers of any identity may share each event's execution, or null: each runs its own. */
+export function viewerFreeKey(args: ExecutionArgs): string | null {
+  const context = args.contextValue as (Viewerish & { origin?: string }) | undefined;
+  if (!context?.viewer) return null;
+  const operation = operationKey(args);
+  // The origin the client reached us by goes into absolute URLs (a resource's downloadUrl): it is part of the key.
+  return operation === null || selectsViewerDependentField(args) ? null : JSON.stringify([operation, context.origin ?? null]);
+}
+
+interface SharedExecution {
+  result: ExecutionResult;
+  /** The execution read `ctx.viewer`: its result is the executing subscriber's alone. */
+  readViewer: boolean;
+}
+
+const executions = new WeakMap<object, Map<string, Promise<SharedExecution>>>();
+
+/**
+ * Executes the operation for one event (the source stream's payload) under a context that notes any read of
+ * `viewer`; subscribers with the same key and the same event object (the feed hands one to all) reuse it.
+ */
+function executeShared(args: ExecutionArgs, key: string | null, payload: unknown, onExecuted: () => void): Promise<ExecutionResult> {
+  const alone = async () => {
+    onExecuted();
+    return execute({ ...args, rootValue: payload }) as ExecutionResult | Promise<ExecutionResult>;
+  };
+  // What the stream yields per subscriber (its failure) is its own.
+  if (key === null || typeof payload !== "object" || payload === null) return alone();
+  let perEvent = executions.get(payload);
+  if (!perEvent) executions.set(payload, (perEvent = new Map()));
+  const running = perEvent.get(key);
+  if (running) return running.then((shared) => (shared.readViewer ? alone() : shared.result));
+  const context = args.contextValue as object;
+  const watched: SharedExecution = { result: { data: null }, readViewer: false };
+  // A copy (not a prototype child), so that a resolver spreading the context keeps every property.
+  const guarded = Object.defineProperty({ ...context }, "viewer", {
+    enumerable: true,
+    get() {
+      watched.readViewer = true;
+      return (context as Viewerish).viewer;
+    },
+  });
+  onExecuted();
+  const started = Promise.resolve(execute({ ...args, contextValue: guarded, rootValue: payload })).then((result) => {
+    watched.result = result;
+    return watched;
+  });
+  perEvent.set(key, started);
+  return started.then((shared) => shared.result);
+}
+
+/** `source`, each item mapped by `map`; ending it (return) ends the source at once, as graphql's subscribe does. */
+function mapStream<T, U>(source: AsyncIterable<T>, map: (item: T) => Promise<U>): AsyncIterableIterator<U> {
+  const iterator = source[Symbol.asyncIterator]();
+  const close = async (): Promise<IteratorResult<U>> => {
+    await iterator.return?.();
+    return { value: undefined, done: true };
+  };
+  return {
+    async next() {
+      const next = await iterator.next();
+      if (next.done) return { value: undefined, done: true };
+      try {
+        return { value: await map(next.value), done: false };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+    return: close,
+    async throw(error: unknown) {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+const viewerFreeContexts = new WeakSet<object>();
+
+/** Lets this operation's context share executions across identities (WebSocket subscriptions; SSE stays as it was). */
+export function allowSharingAcrossViewers(context: object): void {
+  viewerFreeContexts.add(context);
+}
+
+/**
+ * The subscribe of graphql-js (source stream, then one execution per event), sharing each event's execution among
+ * the subscribers of the same viewer-free operation (the others execute each event alone). `onExecuted` counts
+ * executions (a metric, so that sharing can be seen from outside).
+ */
+export function shareExecutionsAcrossViewers(onExecuted: () => void): Plugin {
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      if (!viewerFreeContexts.has(args.contextValue as object)) return;
+      const key = viewerFreeKey(args);
+      setSubscribeFn(async (subscribeArgs) => {
+        const source = await createSourceEventStream(subscribeArgs);
+        if (!isAsyncIterable(source)) return source;
+        return mapStream(source, (payload) => executeShared(subscribeArgs, key, payload, onExecuted));
+      });
+    },
+  };
 }
 
 /** One subscriber's view of a shared stream: what arrived since it joined, in order. */

@@ -1,4 +1,5 @@
 // Users, API tokens, project members, the audit log, and what the viewer may do.
+import { VIEWER_DEPENDENT } from "../events/multicast.ts";
 import { GraphQLError } from "graphql";
 import { can } from "../access/permissions.ts";
 import { ForbiddenError } from "../domain/errors.ts";
@@ -79,6 +80,7 @@ builder.prismaObjectField("Project", "viewerRole", (t) =>
     type: RoleEnum,
     nullable: true,
     description: "Your role here (instance admins act as ADMIN).",
+    extensions: VIEWER_DEPENDENT,
     resolve: async (p, _args, ctx) => {
       if (ctx.viewer.isAdmin) return "ADMIN";
       const m = await ctx.prisma.membership.findUnique({ where: { projectId_userId: { projectId: p.id, userId: ctx.viewer.userId } } });
@@ -93,6 +95,7 @@ function viewerCan(typename: "Project" | "Model" | "ModelVersion", fields: Recor
     builder.prismaObjectField(typename, name, (t) =>
       t.boolean({
         description,
+        extensions: VIEWER_DEPENDENT,
         // A project is its own scope; a model or version is checked against its project.
         select: (typename === "Project" ? { id: true } : { projectId: true }) as never,
         resolve: (row, _args, ctx) => can(ctx, (row as { projectId?: string; id: string }).projectId ?? row.id, action),

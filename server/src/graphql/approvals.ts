@@ -1,5 +1,6 @@
 // The approval workflow: request, approve, reject and cancel stage and alias moves, and the reviewers' queues
 // (project.transitionRequests, model.pendingTransitionRequests). The TransitionRequest node is in versions.ts.
+import { VIEWER_DEPENDENT } from "../events/multicast.ts";
 import { can } from "../access/permissions.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
 import {
@@ -22,6 +23,7 @@ type Stage = "NONE" | "STAGING" | "PRODUCTION" | "ARCHIVED";
 
 builder.prismaObjectField("TransitionRequest", "viewerCanApprove", (t) =>
   t.boolean({
+    extensions: VIEWER_DEPENDENT,
     description: "Whether you may approve or reject it: it is PENDING, you are an ADMIN here and not its requester.",
     resolve: async (r, _args, ctx) => r.status === "PENDING" && r.requestedById !== ctx.viewer.userId && (await can(ctx, r.projectId, "approve")),
   }),
@@ -29,6 +31,7 @@ builder.prismaObjectField("TransitionRequest", "viewerCanApprove", (t) =>
 
 builder.prismaObjectField("TransitionRequest", "viewerCanCancel", (t) =>
   t.boolean({
+    extensions: VIEWER_DEPENDENT,
     description: "Whether you may cancel it: it is PENDING and you requested it or are an ADMIN here.",
     resolve: async (r, _args, ctx) => r.status === "PENDING" && (r.requestedById === ctx.viewer.userId || (await can(ctx, r.projectId, "approve"))),
   }),

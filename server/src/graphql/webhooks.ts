@@ -1,5 +1,6 @@
 // Webhooks of a project and their delivery log (visible to the project's ADMINs only: URLs can carry secrets),
 // and the mutations that manage them.
+import { VIEWER_DEPENDENT } from "../events/multicast.ts";
 import { inManagedProjectWhere } from "../access/permissions.ts";
 import { encodeGlobalId } from "../domain/ids.ts";
 import type { EventType } from "../events/log.ts";
@@ -90,6 +91,7 @@ builder.prismaNode("WebhookDelivery", {
 builder.prismaObjectField("Project", "webhooks", (t) =>
   t.relatedConnection("webhooks", {
     description: "Webhooks of the project (visible to its ADMINs; empty for others).",
+    extensions: VIEWER_DEPENDENT,
     cursor: "id",
     totalCount: true,
     query: (_args, ctx) => ({ where: inManagedProjectWhere(ctx.viewer), orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),

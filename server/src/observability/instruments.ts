@@ -40,6 +40,10 @@ export function createInstruments() {
       "Requests refused with 503 SERVICE_UNAVAILABLE because the database could not be reached.",
       ["route"],
     ),
+    subscriptionExecutions: registry.counter(
+      "modelgraph_subscription_executions_total",
+      "Executions of a WebSocket subscription's selection for one event; subscribers sharing an execution count once.",
+    ),
     subscriptions: registry.gauge("modelgraph_subscriptions_active", "Live subscriptions on this process, by transport (ws, sse).", ["transport"]),
     eventDeliveryLag: registry.histogram(
       "modelgraph_event_delivery_lag_seconds",
