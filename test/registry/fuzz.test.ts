@@ -440,8 +440,10 @@ describe.runIf(databaseAvailable)(`fuzz: every mutation, inputs generated from t
          WHERE prev."toStage" <> t."fromStage"`,
       ),
     ).toEqual([]);
-    // At most one PENDING request per version and target stage.
-    expect(await db.$queryRawUnsafe(`SELECT "modelVersionId" FROM "TransitionRequest" WHERE status = 'PENDING' GROUP BY "modelVersionId", "toStage" HAVING count(*) > 1`)).toEqual([]);
+    // At most one PENDING request per version and target stage, and per version and alias (a request names one or
+    // the other: GROUP BY would lump the other kind's NULLs together, the unique indexes do not).
+    expect(await db.$queryRawUnsafe(`SELECT "modelVersionId" FROM "TransitionRequest" WHERE status = 'PENDING' AND "toStage" IS NOT NULL GROUP BY "modelVersionId", "toStage" HAVING count(*) > 1`)).toEqual([]);
+    expect(await db.$queryRawUnsafe(`SELECT "modelVersionId" FROM "TransitionRequest" WHERE status = 'PENDING' AND "toAlias" IS NOT NULL GROUP BY "modelVersionId", "toAlias" HAVING count(*) > 1`)).toEqual([]);
     // Lineage stays inside the model's project.
     expect(
       await db.$queryRawUnsafe(
