@@ -41,6 +41,7 @@ async function bundleCli() {
     mainFields: ["module", "main"],
     // ws is CommonJS and calls require() for Node's modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [printedDocuments()],
     logLevel: "warning",
   });
 }
@@ -74,6 +75,35 @@ async function bundleServer() {
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: "warning",
   });
+}
+
+/**
+ * The bundle's copy of sdk/src/generated/graphql.ts carries each document as the text the SDK would send (graphql's
+ * `print` of it, done here once at build time) instead of its AST: ~580 kB of object literals became most of the
+ * bundle's compile and evaluation time at every start, and the transport sends strings as they are (documentText),
+ * the server parsing them. The same text as scripts/persisted-operations.ts's manifest, so a persisted-only server
+ * accepts it. The SDK's sources and their types are unchanged; only what the CLI executes differs.
+ */
+function printedDocuments() {
+  const generated = path.join(root, "sdk", "src", "generated", "graphql.ts");
+  return {
+    name: "printed-documents",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]sdk[\\/]src[\\/]generated[\\/]graphql\.ts$/ }, async (args) => {
+        if (path.resolve(args.path) !== generated) return undefined;
+        const { print } = await import(createRequire(path.join(root, "sdk", "package.json")).resolve("graphql"));
+        const source = fs.readFileSync(generated, "utf8");
+        let count = 0;
+        const contents = source.replace(/^(export const \w+(?:Document|FragmentDoc) = )(\{.*\}) as unknown as DocumentNode<.*>;$/gm, (_, head, ast) => {
+          count += 1;
+          return `${head}${JSON.stringify(print(JSON.parse(ast)))};`;
+        });
+        // A codegen change that stops matching would silently ship the ASTs again: fail the build instead.
+        if (count === 0 || /"kind":"Document"/.test(contents)) throw new Error("printed-documents: sdk/src/generated/graphql.ts has documents this build cannot print");
+        return { contents, loader: "ts" };
+      });
+    },
+  };
 }
 const run = (tsconfig) => execFileSync(process.execPath, [tsc, "-p", tsconfig], { stdio: "inherit" });
 // A partial checkout (e.g. an image's install layer, before the sources are copied) builds what it has.

@@ -7,8 +7,9 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable, Writable } from "node:stream";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import WebSocket from "ws";
+import type WebSocketType from "ws";
 import { safeFileName } from "../artifacts.ts";
 import { openPortableSource, streamSource, writableStreamSink, type ByteSink, type ByteSource, type Platform, type UploadSource } from "../platform.ts";
 import type { Hasher } from "../sha256.ts";
@@ -111,10 +112,29 @@ function writableSink(stream: Writable): ByteSink {
   };
 }
 
+const require = createRequire(import.meta.url);
+let wsClass: typeof WebSocketType | undefined;
+
+/**
+ * `ws`, loaded on the first socket: its modules (and http, https, tls, zlib) cost a one-query CLI command ~35 ms
+ * at start for nothing. A constructor returning the real `ws` instance, with the readyState constants graphql-ws
+ * compares against.
+ */
+class LazyWebSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  constructor(...args: ConstructorParameters<typeof WebSocketType>) {
+    wsClass ??= require("ws") as typeof WebSocketType;
+    return new wsClass(...args);
+  }
+}
+
 /** The Node platform. */
 export const nodePlatform: Platform<NodeUploadSource, NodeDownloadDestination> = {
   createHasher: createNodeSha256,
-  webSocketImpl: (globalThis as { WebSocket?: unknown }).WebSocket ?? WebSocket,
+  webSocketImpl: (globalThis as { WebSocket?: unknown }).WebSocket ?? LazyWebSocket,
   async openSource(source) {
     if (typeof source === "string") return fileSource(source);
     if (source instanceof URL) return fileSource(fileURLToPath(source));
