@@ -19,63 +19,52 @@ try {
   process.exit(0);
 }
 /**
- * The CLI also as one minified ESM file (sdk/dist/cli/bundle.js, what bin.js runs): Node then parses one file with
- * only the parts of graphql it uses (its ESM build, tree-shaken) instead of loading ~100 modules (whoami: about half
- * the CPU of the tsc output). Written after the tsc output, so the stamp (taken before) still dates it.
+ * One ESM file for Node from `entry` (the CLI's and the server's bundles), with the options both need: Node 20,
+ * packages' ESM builds, and require() for the CommonJS dependencies that call it for Node's modules. Written after
+ * the tsc output, so the stamp (taken before) still dates it. Without esbuild nothing is written and the bins fall
+ * back to the tsc output.
  */
-async function bundleCli() {
+async function bundle(entry, outfile, options) {
   let esbuild;
   try {
     esbuild = await import(createRequire(path.join(root, "package.json")).resolve("esbuild"));
   } catch {
-    return; // bin.js falls back to the tsc output
+    return;
   }
   await esbuild.build({
-    entryPoints: [path.join(root, "sdk", "src", "cli", "main.ts")],
-    outfile: path.join(root, "sdk", "dist", "cli", "bundle.js"),
+    entryPoints: [path.join(root, ...entry)],
+    outfile: path.join(root, ...outfile),
     bundle: true,
-    minify: true,
     platform: "node",
     format: "esm",
     target: "node20",
     mainFields: ["module", "main"],
-    // ws is CommonJS and calls require() for Node's modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [printedDocuments()],
     logLevel: "warning",
+    ...options,
   });
 }
+
 /**
- * The server also as one ESM file (server/dist/bundle/main.js, what server/bin.js runs): a start then reads and
- * compiles one file instead of resolving and loading ~700 modules (about a second of a restart's CPU). Same depth as
- * server/dist/db/, so the paths the modules derive from import.meta.url (prisma/migrations, console/dist,
- * node_modules/.cache) still hold. PGlite stays external: it finds its WebAssembly and data files beside its own
- * module. Written after the tsc output, so the stamp (taken before) dates it too.
+ * The CLI (sdk/dist/cli/bundle.js, what bin.js runs), minified: Node then parses one file with only the parts of
+ * graphql it uses (its ESM build, tree-shaken) instead of loading ~100 modules (whoami: about half the CPU of the tsc
+ * output), its documents as text (printedDocuments).
  */
-async function bundleServer() {
-  let esbuild;
-  try {
-    esbuild = await import(createRequire(path.join(root, "package.json")).resolve("esbuild"));
-  } catch {
-    return; // bin.js falls back to the tsc output
-  }
-  await esbuild.build({
-    entryPoints: [path.join(root, "server", "src", "main.ts")],
-    outfile: path.join(root, "server", "dist", "bundle", "main.js"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    mainFields: ["module", "main"],
+const bundleCli = () => bundle(["sdk", "src", "cli", "main.ts"], ["sdk", "dist", "cli", "bundle.js"], { minify: true, plugins: [printedDocuments()] });
+
+/**
+ * The server (server/dist/bundle/main.js, what server/bin.js runs): a start then reads and compiles one file instead
+ * of resolving and loading ~700 modules (about a second of a restart's CPU). Same depth as server/dist/db/, so the
+ * paths the modules derive from import.meta.url (prisma/migrations, console/dist, node_modules/.cache) still hold.
+ * PGlite stays external: it finds its WebAssembly and data files beside its own module. Whitespace and syntax
+ * minified only: identifiers kept, so logged stack traces still name functions.
+ */
+const bundleServer = () =>
+  bundle(["server", "src", "main.ts"], ["server", "dist", "bundle", "main.js"], {
     external: ["@electric-sql/pglite", "@electric-sql/pglite/*"],
-    // Less to read and parse at each start; identifiers kept, so logged stack traces still name functions.
     minifyWhitespace: true,
     minifySyntax: true,
-    // Several dependencies are CommonJS and call require() for Node's modules.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: "warning",
   });
-}
 
 /**
  * The bundle's copy of sdk/src/generated/graphql.ts carries each document as the text the SDK would send (graphql's
