@@ -96,6 +96,13 @@ abstract class RemoteBus extends InProcessBus {
   }
 }
 
+interface PendingSignals {
+  /** The highest seq asked to be announced, if any. */
+  seq: bigint | null;
+  access: boolean;
+  callers: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
 /** PostgreSQL LISTEN/NOTIFY: one dedicated listening connection per process, re-established if it drops. */
 export class PostgresBus extends RemoteBus {
   override readonly kind = "postgres" as const as never;
@@ -132,12 +139,46 @@ export class PostgresBus extends RemoteBus {
 
   override async publish(seq: bigint): Promise<void> {
     this.deliver(seq); // this process's readers need no round trip through PostgreSQL
-    await this.notify(String(seq));
+    await this.signal(seq, false);
   }
 
   override async publishAccessChange(): Promise<void> {
     this.deliverAccessChange(); // this process's subscriptions need no round trip
-    await this.notify(ACCESS_CHANGED);
+    await this.signal(null, true);
+  }
+
+  /**
+   * Signals go out one NOTIFY at a time: a pg client runs one query at a time (queueing several on it is deprecated
+   * and refused by pg 9). Signals asked for while one is in flight are merged into the next: a seq signal says "the
+   * log grew up to N", so the highest seq waiting stands for all the lower ones; an access change is sent once for
+   * all that waited. Under many commits this sends far fewer NOTIFYs, and never one late by more than one round trip.
+   */
+  private signal(seq: bigint | null, access: boolean): Promise<void> {
+    const waiting = this.waiting;
+    if (seq !== null && (waiting.seq === null || seq > waiting.seq)) waiting.seq = seq;
+    if (access) waiting.access = true;
+    const sent = new Promise<void>((resolve, reject) => waiting.callers.push({ resolve, reject }));
+    if (!this.signalling) void this.sendSignals();
+    return sent;
+  }
+
+  private waiting: PendingSignals = { seq: null, access: false, callers: [] };
+  private signalling = false;
+
+  private async sendSignals(): Promise<void> {
+    this.signalling = true;
+    while (this.waiting.callers.length > 0) {
+      const batch = this.waiting;
+      this.waiting = { seq: null, access: false, callers: [] };
+      try {
+        if (batch.seq !== null) await this.notify(String(batch.seq));
+        if (batch.access) await this.notify(ACCESS_CHANGED);
+        for (const caller of batch.callers) caller.resolve();
+      } catch (error) {
+        for (const caller of batch.callers) caller.reject(error);
+      }
+    }
+    this.signalling = false;
   }
 
   private async notify(payload: string): Promise<void> {
