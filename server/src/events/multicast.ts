@@ -28,7 +28,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Event } from "../generated/prisma/client.ts";
-import { liveSourceOf, type LiveSource } from "./stream.ts";
+import { liveSourceOf, type AccessAnswer, type LiveSource } from "./stream.ts";
 
 interface Viewerish {
   viewer?: { userId: string; tokenId?: string; isAdmin: boolean };
@@ -320,14 +320,12 @@ class FanMember implements AsyncIterableIterator<ExecutionResult> {
 }
 
 const fanOuts = new Map<string, FanOut>();
-const ALLOWED = { allowed: true } as const;
-const DENIED = { allowed: false } as const;
 
 /**
  * The live subscribers of one viewer-free operation (one key of viewerFreeKey: same document, variables, origin,
  * hence the same project and filter), of any identities, following the feed together. Events are handled one at a
- * time, in seq order: each member due checks its own access (the checks of one event are batched into one query
- * each, events/shared.ts), then the event is executed once for those allowed and its JSON sent to each of them.
+ * time, in seq order: the access of each member due is checked (all together: one query for their tokens, one for
+ * their memberships), the event is executed once for those allowed and its JSON sent to each of them.
  */
 class FanOut {
   private readonly members = new Set<FanMember>();
@@ -381,16 +379,16 @@ class FanOut {
     this.onExecuted();
     const execution = executeWatched(first.args, event);
     try {
-      // All asked in this turn: one batch (events/shared.ts batchedForEvent keys them on the event object).
-      const answers = await Promise.all(
-        due.map((member) => member.live.options.allowed(event).then((allowed) => (allowed ? ALLOWED : DENIED), (error: unknown) => ({ error }))),
-      );
+      // Each member's own check, all answered together (a failed query fails each of them, as their own would).
+      const answers = await first.live
+        .allowedTogether(due.map((member) => member.live))
+        .catch((error: unknown) => due.map((): AccessAnswer => ({ error })));
       const receivers: FanMember[] = [];
       due.forEach((member, i) => {
         const answer = answers[i]!;
-        if (answer === ALLOWED) receivers.push(member);
-        else if (answer === DENIED) member.end();
-        else member.fail((answer as { error: unknown }).error);
+        if (answer === true) receivers.push(member);
+        else if (answer === false) member.end();
+        else member.fail(answer.error);
       });
       const shared = await execution;
       if (!shared.readViewer) {

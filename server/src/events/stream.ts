@@ -57,7 +57,15 @@ export interface LiveSource {
    * ends, as the stream itself would; undefined: the stream throws the error.
    */
   ending: (error: unknown) => unknown;
+  /**
+   * The access checks of many live subscribers of one kind (the same field: the same function describes them all)
+   * for one event, answered together: each answer is what its own `options.allowed` would give.
+   */
+  allowedTogether: (sources: readonly LiveSource[]) => Promise<AccessAnswer[]>;
 }
+
+/** A subscriber's access check: allowed or not, or the error its stream fails with. */
+export type AccessAnswer = boolean | { error: unknown };
 
 const liveSources = new WeakMap<object, LiveSource>();
 
