@@ -411,9 +411,9 @@ export async function startApp(config: Config): Promise<App> {
       // through the same plugins and context as HTTP ones.
       execute: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, () => (args.rootValue as EnvelopedRoot).execute(args)),
-      // Identical live subscriptions (same operation, variables and identity) share one execution; ones differing
-      // only in identity share each event's execution when their selection reads nothing of the viewer
-      // (events/multicast.ts).
+      // Live subscriptions whose selection reads nothing of the viewer follow the feed together whatever their
+      // identities (one execution and serialisation per event, each member's access checked); other identical ones
+      // (same operation, variables and identity) share one execution (events/multicast.ts).
       subscribe: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, async () => {
           const result = await shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args));
