@@ -411,12 +411,11 @@ export async function startApp(config: Config): Promise<App> {
       // through the same plugins and context as HTTP ones.
       execute: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, () => (args.rootValue as EnvelopedRoot).execute(args)),
-      // Identical live subscriptions (same operation, variables and identity) share one execution; ones differing
-      // only in identity share each event's execution when their selection reads nothing of the viewer
-      // (events/multicast.ts).
+      // Live subscriptions whose selection reads nothing of the viewer follow the feed together whatever their
+      // identities (one execution and serialisation per event, each member's access checked); other identical ones
+      // (same operation, variables and identity) share one execution (events/multicast.ts).
       subscribe: (args) =>
         requestScope.run({ requestId: (args.contextValue as RequestContext).requestId }, async () => {
-          allowSharingAcrossViewers(args.contextValue as object);
           const result = await shareIdenticalSubscriptions(args, () => (args.rootValue as EnvelopedRoot).subscribe(args));
           recordWebSocketSubscription(instruments, log, args, result);
           return countedStream(
@@ -425,7 +424,7 @@ export async function startApp(config: Config): Promise<App> {
             () => instruments.subscriptions.dec({ transport: "ws" }),
           );
         }),
-      onSubscribe: async (ctx, _id, rawParams) => {
+      onSubscribe: async (ctx, id, rawParams) => {
         // graphql-ws lists the new operation among ctx.subscriptions before calling us.
         const refusal = sessionLimits.operationRefusal(Object.keys(ctx.subscriptions).length);
         if (refusal) return [tooManySessionsError(refusal)];
@@ -475,6 +474,13 @@ export async function startApp(config: Config): Promise<App> {
         };
         const errors = validate(args.schema, args.document);
         if (errors.length) return errors;
+        // A result shared across subscribers arrives serialised: its `next` message is written here, as graphql-ws
+        // would write it (same fields, same order), without stringifying it again per subscriber.
+        const socket = ctx.extra.socket;
+        const nextPrefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        allowSharingAcrossViewers(args.contextValue, (resultJson) => {
+          if (socket.readyState === socket.OPEN) socket.send(`${nextPrefix}${resultJson}}`);
+        });
         return args;
       },
     },

@@ -96,6 +96,29 @@ describe.runIf(databaseAvailable)("subscriptions sharing one execution across id
     }
   });
 
+  it("one of two identities loses access mid-stream: it stops, the other keeps receiving what an unshared subscriber gets", async () => {
+    const a = await createUserWithToken(admin, { projectId, role: "VIEWER" });
+    const b = await createUserWithToken(admin, { projectId, role: "VIEWER" });
+    const [sa, sb] = (await subscribeAll(VERSIONS, [a.token, b.token])) as [Subscription<VersionEvent>, Subscription<VersionEvent>];
+    const [reference] = await subscribeAll(VERSIONS, [a.token], "sse");
+    try {
+      const shared = await oneVersion([sa, sb, reference!]);
+      expect(shared.got[0]).toEqual(shared.got[2]);
+      expect(shared.got[1]).toEqual(shared.got[2]);
+      await mutate(admin, "removeProjectMember", "RemoveProjectMemberInput", { projectId, userId: b.userId }, "project { id }");
+      for (let i = 0; i < 3; i++) {
+        const { id, got } = await oneVersion([sa, reference!]);
+        expect(got[0]).toEqual(got[1]);
+        expect(sb.events.map((e) => e.data.modelVersion.id)).not.toContain(id);
+      }
+      await sb.waitEnded(10_000);
+      expect(sb.errors).toEqual([]);
+      expect(sa.errors).toEqual([]);
+    } finally {
+      for (const s of [sa, sb, reference]) await s!.close();
+    }
+  });
+
   it("a token revoked ends its subscriber only", async () => {
     const a = await createUserWithToken(admin, { projectId, role: "VIEWER" });
     const b = await createUserWithToken(admin, { projectId, role: "VIEWER" });

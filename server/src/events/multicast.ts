@@ -5,9 +5,13 @@
 // - Ones that differ only in identity share the execution of each event, when their selection reads nothing of the
 //   viewer: each keeps its own stream, so its own access check per event (graphql/events.ts stillAllowed) decides
 //   whether it gets the event at all, and only then takes the result executed once for that event
-//   (subscribeSharingExecutions). A field whose answer depends on who asks declares it (VIEWER_DEPENDENT); a selection
-//   reaching one runs per identity. As a backstop, the shared execution watches `ctx.viewer`: a result whose
-//   execution read it is handed to nobody else.
+//   (shareExecutionsAcrossViewers). A field whose answer depends on who asks declares it (VIEWER_DEPENDENT); a
+//   selection reaching one runs per identity. As a backstop, the shared execution watches `ctx.viewer`: a result
+//   whose execution read it is handed to nobody else.
+//   Live WebSocket ones of that kind follow the feed together (FanOut): one listener, and per event one round of
+//   access checks (each member its own, batched into one query each), one execution, one serialisation, and the
+//   frame written to each allowed member's socket — no per-subscriber stream, promise chain or JSON.stringify.
+//   Identical ones (one identity) are members like any other.
 // A subscription with an `after` cursor replays from its own position and shares neither.
 import {
   createSourceEventStream,
@@ -23,6 +27,8 @@ import {
   type ValueNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type { Event } from "../generated/prisma/client.ts";
+import { liveSourceOf, type AccessAnswer, type LiveSource } from "./stream.ts";
 
 interface Viewerish {
   viewer?: { userId: string; tokenId?: string; isAdmin: boolean };
@@ -117,6 +123,14 @@ function executeShared(args: ExecutionArgs, key: string | null, payload: unknown
   if (!perEvent) executions.set(payload, (perEvent = new Map()));
   const running = perEvent.get(key);
   if (running) return running.then((shared) => (shared.readViewer ? alone() : shared.result));
+  onExecuted();
+  const started = executeWatched(args, payload);
+  perEvent.set(key, started);
+  return started.then((shared) => shared.result);
+}
+
+/** Executes the operation for `payload` under a context that notes any read of `viewer`. */
+async function executeWatched(args: ExecutionArgs, payload: unknown): Promise<SharedExecution> {
   const context = args.contextValue as object;
   const watched: SharedExecution = { result: { data: null }, readViewer: false };
   // A copy (not a prototype child), so that a resolver spreading the context keeps every property.
@@ -127,13 +141,8 @@ function executeShared(args: ExecutionArgs, key: string | null, payload: unknown
       return (context as Viewerish).viewer;
     },
   });
-  onExecuted();
-  const started = Promise.resolve(execute({ ...args, contextValue: guarded, rootValue: payload })).then((result) => {
-    watched.result = result;
-    return watched;
-  });
-  perEvent.set(key, started);
-  return started.then((shared) => shared.result);
+  watched.result = await execute({ ...args, contextValue: guarded, rootValue: payload });
+  return watched;
 }
 
 /** `source`, each item mapped by `map`; ending it (return) ends the source at once, as graphql's subscribe does. */
@@ -165,11 +174,16 @@ function mapStream<T, U>(source: AsyncIterable<T>, map: (item: T) => Promise<U>)
   };
 }
 
-const viewerFreeContexts = new WeakSet<object>();
+/** Per context allowed to share across identities: how to send it a result's JSON itself (a graphql-ws `next`). */
+const viewerFreeContexts = new WeakMap<object, (resultJson: string) => void>();
 
-/** Lets this operation's context share executions across identities (WebSocket subscriptions; SSE stays as it was). */
-export function allowSharingAcrossViewers(context: object): void {
-  viewerFreeContexts.add(context);
+/**
+ * Lets this operation's context share executions across identities (WebSocket subscriptions; SSE stays as it was).
+ * `sendNext` writes one result, given as its JSON, as the operation's `next` message: a shared result is serialised
+ * once per event, not once per subscriber.
+ */
+export function allowSharingAcrossViewers(context: object, sendNext: (resultJson: string) => void): void {
+  viewerFreeContexts.set(context, sendNext);
 }
 
 /**
@@ -180,15 +194,223 @@ export function allowSharingAcrossViewers(context: object): void {
 export function shareExecutionsAcrossViewers(onExecuted: () => void): Plugin {
   return {
     onSubscribe({ args, setSubscribeFn }) {
-      if (!viewerFreeContexts.has(args.contextValue as object)) return;
+      const sendNext = viewerFreeContexts.get(args.contextValue as object);
+      if (!sendNext) return;
       const key = viewerFreeKey(args);
       setSubscribeFn(async (subscribeArgs) => {
         const source = await createSourceEventStream(subscribeArgs);
         if (!isAsyncIterable(source)) return source;
-        return mapStream(source, (payload) => executeShared(subscribeArgs, key, payload, onExecuted));
+        const live = key === null ? undefined : liveSourceOf(source);
+        if (key === null || !live) return mapStream(source, (payload) => executeShared(subscribeArgs, key, payload, onExecuted));
+        // Followed by the fan-out instead: its own stream never starts (a generator's body runs at its first next).
+        void (source as AsyncGenerator<unknown>).return?.(undefined);
+        const fanOut = fanOuts.get(key) ?? new FanOut(key, live, onExecuted);
+        return fanOut.join(subscribeArgs, live, sendNext);
       });
     },
   };
+}
+
+/** One subscriber of a fan-out: the stream graphql-ws iterates, fed (or bypassed, with sendNext) by the FanOut. */
+class FanMember implements AsyncIterableIterator<ExecutionResult> {
+  /** Events up to this seq are not this subscriber's: it joined after the feed had handed them out. */
+  last: bigint;
+  /** No more deliveries: it ended, failed or left. */
+  stopped = false;
+  private readonly items: ExecutionResult[] = [];
+  private ended = false;
+  private failure: { error: unknown } | null = null;
+  private wake: (() => void) | null = null;
+  private readonly unwatch: () => void;
+
+  constructor(
+    private readonly fanOut: FanOut,
+    readonly args: ExecutionArgs,
+    readonly live: LiveSource,
+    private readonly sendNext: (resultJson: string) => void,
+  ) {
+    this.last = live.feed.seq;
+    this.unwatch = live.options.onRevoked?.((error) => this.fail(error)) ?? (() => {});
+  }
+
+  /** One event's result; `json` is its serialisation, or null (a result with errors goes through graphql-ws). */
+  deliver(result: ExecutionResult, json: string | null): void {
+    if (this.stopped) return;
+    // Straight to the socket unless earlier results still wait for graphql-ws to take them (order is kept).
+    if (json !== null && this.items.length === 0) this.sendNext(json);
+    else this.push(result);
+  }
+
+  /** Its access check said no: the stream ends (graphql-ws completes it). */
+  end(): void {
+    if (this.stop()) this.finish();
+  }
+
+  /** Its check failed, or its token stopped working: it ends with its last result, as its own stream would. */
+  fail(error: unknown): void {
+    if (!this.stop()) return;
+    const last = this.live.ending(error);
+    if (last === undefined) return this.finish({ error });
+    this.fanOut.onExecuted();
+    Promise.resolve(execute({ ...this.args, rootValue: last })).then(
+      (result) => {
+        this.push(result);
+        this.finish();
+      },
+      (failure: unknown) => this.finish({ error: failure }),
+    );
+  }
+
+  /** Ends the stream by throwing `error` to graphql-ws. */
+  abort(error: unknown): void {
+    if (this.stop()) this.finish({ error });
+  }
+
+  /** Stops deliveries and leaves the fan-out; false if it had already stopped. */
+  private stop(): boolean {
+    if (this.stopped) return false;
+    this.stopped = true;
+    this.unwatch();
+    this.fanOut.leave(this);
+    return true;
+  }
+
+  private push(result: ExecutionResult): void {
+    this.items.push(result);
+    this.notify();
+  }
+
+  private finish(failure?: { error: unknown }): void {
+    this.ended = true;
+    this.failure = failure ?? null;
+    this.notify();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    while (this.items.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.items.length > 0) return { value: this.items.shift()!, done: false };
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      throw error;
+    }
+    return { value: undefined, done: true };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.items.length = 0;
+    this.stop();
+    this.finish();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+const fanOuts = new Map<string, FanOut>();
+
+/**
+ * The live subscribers of one viewer-free operation (one key of viewerFreeKey: same document, variables, origin,
+ * hence the same project and filter), of any identities, following the feed together. Events are handled one at a
+ * time, in seq order: the access of each member due is checked (all together: one query for their tokens, one for
+ * their memberships), the event is executed once for those allowed and its JSON sent to each of them.
+ */
+class FanOut {
+  private readonly members = new Set<FanMember>();
+  private readonly pending: Event[] = [];
+  private draining = false;
+  private readonly stopListening: () => void;
+
+  constructor(
+    private readonly key: string,
+    live: LiveSource,
+    readonly onExecuted: () => void,
+  ) {
+    fanOuts.set(key, this);
+    const { projectId, accept } = live.options;
+    this.stopListening = live.feed.listen((event) => {
+      if (event.projectId !== projectId || !accept(event)) return;
+      this.pending.push(event);
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  join(args: ExecutionArgs, live: LiveSource, sendNext: (resultJson: string) => void): FanMember {
+    const member = new FanMember(this, args, live, sendNext);
+    this.members.add(member);
+    return member;
+  }
+
+  leave(member: FanMember): void {
+    this.members.delete(member);
+    if (this.members.size > 0) return;
+    this.stopListening();
+    this.pending.length = 0;
+    if (fanOuts.get(this.key) === this) fanOuts.delete(this.key);
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      for (let event = this.pending.shift(); event; event = this.pending.shift()) await this.deliver(event);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async deliver(event: Event): Promise<void> {
+    const due = [...this.members].filter((member) => event.seq > member.last);
+    if (due.length === 0) return;
+    for (const member of due) member.last = event.seq;
+    // Executed while the checks run (its result goes only to members they allow): one round trip less per event.
+    const first = due[0]!;
+    this.onExecuted();
+    const execution = executeWatched(first.args, event);
+    try {
+      // Each member's own check, all answered together (a failed query fails each of them, as their own would).
+      const answers = await first.live
+        .allowedTogether(due.map((member) => member.live))
+        .catch((error: unknown) => due.map((): AccessAnswer => ({ error })));
+      const receivers: FanMember[] = [];
+      due.forEach((member, i) => {
+        const answer = answers[i]!;
+        if (answer === true) receivers.push(member);
+        else if (answer === false) member.end();
+        else member.fail(answer.error);
+      });
+      const shared = await execution;
+      if (!shared.readViewer) {
+        const json = shared.result.errors ? null : JSON.stringify(shared.result);
+        for (const member of receivers) member.deliver(shared.result, json);
+        return;
+      }
+      // The execution read the viewer after all: its result is `first`'s alone, the others execute their own.
+      if (receivers.includes(first)) first.deliver(shared.result, shared.result.errors ? null : JSON.stringify(shared.result));
+      const others = receivers.filter((member) => member !== first && !member.stopped);
+      const results = await Promise.all(
+        others.map((member) => {
+          this.onExecuted();
+          return execute({ ...member.args, rootValue: event }) as ExecutionResult | Promise<ExecutionResult>;
+        }),
+      );
+      others.forEach((member, i) => member.deliver(results[i]!, results[i]!.errors ? null : JSON.stringify(results[i])));
+    } catch (error) {
+      // An execution that threw (not one with errors): each member due fails with it, as its own stream would.
+      for (const member of due) member.abort(error);
+    }
+  }
 }
 
 /** One subscriber's view of a shared stream: what arrived since it joined, in order. */
@@ -304,7 +526,8 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  */
 export async function shareIdenticalSubscriptions<R>(args: ExecutionArgs, subscribe: () => R | Promise<R>): Promise<R> {
   const key = sharingKey(args);
-  if (key === null) return subscribe();
+  // A viewer-free WebSocket operation is shared by its fan-out, whose members write their own frames.
+  if (key === null || (viewerFreeContexts.has(args.contextValue as object) && viewerFreeKey(args) !== null)) return subscribe();
   for (;;) {
     const running = groups.get(key);
     if (running) return running.join() as R;

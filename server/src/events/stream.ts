@@ -45,6 +45,39 @@ export interface StreamOptions {
   onRevoked?: (fail: (error: Error) => void) => () => void;
 }
 
+/**
+ * A live stream (no `after`) as a description of what it follows, so that subscribers of one operation can follow
+ * the feed together (events/multicast.ts FanOut): each keeps its own `allowed` and `onRevoked`.
+ */
+export interface LiveSource {
+  feed: EventFeed;
+  options: StreamOptions;
+  /**
+   * The last item a failure of the stream (its access check's error, or a revocation's) makes it yield before it
+   * ends, as the stream itself would; undefined: the stream throws the error.
+   */
+  ending: (error: unknown) => unknown;
+  /**
+   * The access checks of many live subscribers of one kind (the same field: the same function describes them all)
+   * for one event, answered together: each answer is what its own `options.allowed` would give.
+   */
+  allowedTogether: (sources: readonly LiveSource[]) => Promise<AccessAnswer[]>;
+}
+
+/** A subscriber's access check: allowed or not, or the error its stream fails with. */
+export type AccessAnswer = boolean | { error: unknown };
+
+const liveSources = new WeakMap<object, LiveSource>();
+
+/** Records that `stream` is the live stream `source` describes; returns the stream. */
+export function describeLive<S extends object>(stream: S, source: LiveSource): S {
+  liveSources.set(stream, source);
+  return stream;
+}
+
+/** What `stream` follows, if it is a live stream described with describeLive. */
+export const liveSourceOf = (stream: object): LiveSource | undefined => liveSources.get(stream);
+
 /** Unbounded FIFO consumed by one async iterator; a failure is thrown to the consumer ahead of what is queued. */
 class Queue<T> {
   private readonly items: T[] = [];

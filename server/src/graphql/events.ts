@@ -1,12 +1,12 @@
 // Subscriptions over graphql-ws and SSE, served from the durable event log (events/stream.ts).
 import { GraphQLError } from "graphql";
-import { AuthenticationError, TOKEN_STATE, tokenFailure, tokenStillValid } from "../access/authenticate.ts";
+import { AuthenticationError, tokenFailure, tokenStillValid } from "../access/authenticate.ts";
 import { cachedRoleIn } from "../access/permissions.ts";
 import type { SessionEnd, SessionRefusal } from "../access/sessions.ts";
 import { decodeGlobalId, encodeGlobalId } from "../domain/ids.ts";
 import { EVENT_TYPES, newestEventSeq } from "../events/log.ts";
 import { batchedForEvent, sharedForEvent } from "../events/shared.ts";
-import { streamEvents } from "../events/stream.ts";
+import { describeLive, streamEvents, type AccessAnswer, type LiveSource } from "../events/stream.ts";
 import type { Event } from "../generated/prisma/client.ts";
 import type { RequestContext } from "../context.ts";
 import { builder } from "./builder.ts";
@@ -149,11 +149,61 @@ async function tokenFailureFor(ctx: RequestContext, batchKey: object): Promise<S
   const { tokenId } = ctx.viewer;
   if (!tokenId) return (await tokenStillValid(ctx.prisma, ctx.viewer)) ? null : "revoked";
   const now = Date.now();
-  const failure = await batchedForEvent(batchKey, "token", tokenId, async (ids) => {
-    const rows = await ctx.prisma.apiToken.findMany({ where: { id: { in: ids } }, select: { id: true, ...TOKEN_STATE } });
-    return new Map(rows.map((row) => [row.id, tokenFailure(row, now)]));
-  });
+  const failure = await batchedForEvent(batchKey, "token", tokenId, (ids) => tokenFailures(ctx.prisma, ids, now));
   return failure === undefined ? "revoked" : failure;
+}
+
+/**
+ * Why each token found stopped working (null: it works). One statement with one array parameter: Prisma's findMany
+ * with `in` binds each id and loads the users apart, which for 1,000 subscribers was most of an event's check.
+ */
+async function tokenFailures(prisma: RequestContext["prisma"], ids: string[], now: number): Promise<Map<string, SessionEnd | null>> {
+  const rows = await prisma.$queryRaw<{ id: string; revokedAt: Date | null; expiresAt: Date | null; deactivatedAt: Date | null }[]>`
+    SELECT t."id", t."revokedAt", t."expiresAt", u."deactivatedAt"
+    FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."id" = ANY(${ids})`;
+  return new Map(rows.map((row) => [row.id, tokenFailure({ ...row, user: { deactivatedAt: row.deactivatedAt } }, now)]));
+}
+
+/** Which of `userIds` are members of the project (as tokenFailures: one statement). */
+async function membersOf(prisma: RequestContext["prisma"], projectId: string, userIds: string[]): Promise<Map<string, true>> {
+  const rows = await prisma.$queryRaw<{ userId: string }[]>`
+    SELECT "userId" FROM "Membership" WHERE "projectId" = ${projectId} AND "userId" = ANY(${userIds})`;
+  return new Map(rows.map((row) => [row.userId, true]));
+}
+
+/** The subscriber each live source describes (for allowedTogether). */
+const liveSubscribers = new WeakMap<LiveSource, { ctx: RequestContext; projectId: string }>();
+
+/**
+ * stillAllowed for many live subscribers at once (a fan-out's, events/multicast.ts): one statement for their tokens
+ * and one per project for their memberships, then each answer as its own check would give it, without a promise
+ * per subscriber.
+ */
+async function allowedTogether(sources: readonly LiveSource[]): Promise<AccessAnswer[]> {
+  const subscribers = sources.map((source) => liveSubscribers.get(source)!);
+  const { prisma } = subscribers[0]!.ctx;
+  const now = Date.now();
+  const tokenIds = new Set<string>();
+  const usersByProject = new Map<string, Set<string>>();
+  for (const { ctx, projectId } of subscribers) {
+    if (ctx.viewer.tokenId) tokenIds.add(ctx.viewer.tokenId);
+    if (ctx.viewer.isAdmin) continue;
+    let users = usersByProject.get(projectId);
+    if (!users) usersByProject.set(projectId, (users = new Set()));
+    users.add(ctx.viewer.userId);
+  }
+  const projects = [...usersByProject];
+  const [failures, ...memberships] = await Promise.all([
+    tokenIds.size > 0 ? tokenFailures(prisma, [...tokenIds], now) : new Map<string, SessionEnd | null>(),
+    ...projects.map(([projectId, users]) => membersOf(prisma, projectId, [...users])),
+  ]);
+  const members = new Map(projects.map(([projectId], i) => [projectId, memberships[i]!]));
+  return subscribers.map(({ ctx, projectId }): AccessAnswer => {
+    const { tokenId, userId, isAdmin } = ctx.viewer;
+    const failure = tokenId ? (failures.has(tokenId) ? failures.get(tokenId)! : "revoked") : null;
+    if (failure) return { error: sessionEndedError(failure) };
+    return isAdmin || members.get(projectId)!.has(userId);
+  });
 }
 
 /** Ends the stream at once when the viewer's token stops working on any replica (access/sessions.ts). */
@@ -186,11 +236,8 @@ function resolveStreamed(value: Event): Event {
 }
 
 async function isMemberFor(ctx: RequestContext, batchKey: object, projectId: string): Promise<boolean> {
-  const role = await batchedForEvent(batchKey, `member:${projectId}`, ctx.viewer.userId, async (userIds) => {
-    const rows = await ctx.prisma.membership.findMany({ where: { projectId, userId: { in: userIds } }, select: { userId: true, role: true } });
-    return new Map(rows.map((row) => [row.userId, row.role]));
-  });
-  return role !== undefined;
+  const member = await batchedForEvent(batchKey, `member:${projectId}`, ctx.viewer.userId, (userIds) => membersOf(ctx.prisma, projectId, userIds));
+  return member !== undefined;
 }
 
 /**
@@ -202,15 +249,15 @@ export function projectEventStream<Args>(acceptOf: (args: Args) => (event: Event
   return {
     subscribe: async (_root: unknown, args: Args & { projectId: string | number; after?: string | null }, ctx: RequestContext) => {
       const projectId = await subscribedProject(ctx, String(args.projectId));
-      return endingWithError(
-        streamEvents(ctx.prisma, ctx.feed, {
-          projectId,
-          after: parseCursor(args.after),
-          accept: acceptOf(args),
-          allowed: stillAllowed(ctx, projectId),
-          onRevoked: onRevoked(ctx),
-        }),
-      ) as AsyncGenerator<Event>;
+      const options = { projectId, after: parseCursor(args.after), accept: acceptOf(args), allowed: stillAllowed(ctx, projectId), onRevoked: onRevoked(ctx) };
+      const stream = endingWithError(streamEvents(ctx.prisma, ctx.feed, options)) as AsyncGenerator<Event>;
+      // A live one may be followed together with other subscribers of the same operation (events/multicast.ts),
+      // ending as endingWithError would.
+      if (options.after !== null) return stream;
+      const ending = (error: unknown) => (error instanceof GraphQLError ? new StreamFailure(error) : undefined);
+      const live: LiveSource = { feed: ctx.feed, options, ending, allowedTogether };
+      liveSubscribers.set(live, { ctx, projectId });
+      return describeLive(stream, live);
     },
     resolve: resolveStreamed,
   };
