@@ -1,6 +1,8 @@
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.ts";
-import { beginAppends, flushAppends, type Flushed } from "../events/log.ts";
+import type { ArgType } from "@prisma/driver-adapter-utils";
+import { appendStatement, beginAppends, flushedOf, type Flushed } from "../events/log.ts";
 import type { Prisma } from "./database.ts";
+import { withDriverTransaction, type DriverTransaction } from "./driver.ts";
 
 /** The client handed to code running inside a transaction. */
 export type Tx = PrismaNamespace.TransactionClient;
@@ -34,7 +36,9 @@ export function onEventsCommitted(prisma: Prisma, listener: (flushed: Flushed) =
  * The one way services write: runs `work` in an interactive transaction, retrying it when PostgreSQL
  * aborts it for a serialization failure or a deadlock. Everything `work` does commits together or not at all.
  * The events and audit rows `work` appended are written when it is done, in one statement that takes the
- * event-log lock (events/log.ts `flushAppends`), so that global lock is held for that statement and COMMIT only.
+ * event-log lock (events/log.ts `appendStatement`), so that global lock is held for that statement and COMMIT only.
+ * That statement is sent on the transaction's own connection and COMMIT as soon as it returns (db/driver.ts): the
+ * model's row lock and the event-log lock are not held across Prisma's handling of either.
  * Once a transaction that appended events has committed, the event bus is told.
  */
 export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -42,13 +46,15 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
     try {
       let flushed: Flushed | undefined;
       let accessChanged = false;
-      const result = await prisma.$transaction(async (tx) => {
-        beginAppends(tx);
-        const value = await work(tx);
-        flushed = await flushAppends(tx);
-        accessChanged = accessChangedBy.has(tx);
-        return value;
-      });
+      const result = await withDriverTransaction((driver) =>
+        prisma.$transaction(async (tx) => {
+          beginAppends(tx);
+          const value = await work(tx);
+          accessChanged = accessChangedBy.has(tx);
+          flushed = await finish(tx, driver());
+          return value;
+        }),
+      );
       if (flushed !== undefined) commitListeners.get(prisma)?.(flushed);
       if (accessChanged) accessListeners.get(prisma)?.();
       return result;
@@ -57,6 +63,26 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
       throw error;
     }
   }
+}
+
+/** Sends the append statement, then COMMIT, straight from the driver's answer to it. */
+async function finish(tx: Tx, driver: DriverTransaction | undefined): Promise<Flushed | undefined> {
+  // Every client is opened on a tracked adapter (db/database.ts): without one, the helper cannot commit.
+  if (!driver) throw new Error("transaction(): the driver's transaction was not found (adapter not wrapped by trackTransactions)");
+  const append = appendStatement(tx);
+  if (!append) {
+    await driver.commitNow();
+    return undefined;
+  }
+  const args = append.sql.values;
+  const result = await driver.query({ sql: append.sql.text, args, argTypes: args.map(argType) });
+  await driver.commitNow();
+  return append.events ? flushedOf(result.rows[0]!) : undefined;
+}
+
+/** The driver's type of a bound value (our statements bind only strings, numbers and nulls: JSON goes as text). */
+function argType(value: unknown): ArgType {
+  return { scalarType: typeof value === "number" ? (Number.isInteger(value) ? "int" : "float") : "string", arity: "scalar" };
 }
 
 /**
@@ -71,6 +97,7 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 function isRetryable(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})}` : "";
+  // Prisma's errors carry the SQLSTATE in their message or meta, the driver's (the append statement) in their cause.
+  const text = error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})} ${JSON.stringify((error as { cause?: unknown }).cause ?? {})}` : "";
   return [...RETRYABLE_SQLSTATES].some((code) => text.includes(code)) || /deadlock detected|could not serialize/i.test(text);
 }
