@@ -1,13 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet, Transaction } from "@prisma/driver-adapter-utils";
+import { ColumnTypeEnum, type ArgType, type ColumnType, type SqlDriverAdapter, type SqlDriverAdapterFactory, type SqlQuery, type SqlResultSet, type Transaction } from "@prisma/driver-adapter-utils";
+import { Prisma } from "../generated/prisma/client.ts";
 
 /**
  * The driver's side of our transactions. Prisma's interactive transaction runs each statement through its query
  * interpreter and, after `work`, through its transaction manager before COMMIT is sent; for the transaction
  * helper's own last statement (the append, events/log.ts) that is pure overhead while the model's row lock and the
  * event-log lock are held. So the adapter is wrapped: the transaction Prisma opens for a `transaction()` call is
- * handed to that call (through async context), which sends its last statement on it directly and COMMIT as soon as
- * that returns; Prisma's own COMMIT (or phantom commit) then completes without a round trip.
+ * handed to that call (through async context), which sends the raw statements of its work (`rawOnDriver`) and its
+ * last statement on it directly, and COMMIT as soon as that returns; Prisma's own COMMIT (or phantom commit) then
+ * completes without a round trip.
  *
  * The wrapper also counts every statement sent (`onStatement`), Prisma's and the helper's, as the database's
  * statement count (db/database.ts).
@@ -15,6 +17,8 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet,
 export interface DriverTransaction {
   /** Runs a statement on the transaction's own connection, past Prisma's interpreter. */
   query(query: SqlQuery): Promise<SqlResultSet>;
+  /** The same, returning the number of rows it changed. */
+  execute(query: SqlQuery): Promise<number>;
   /** Sends COMMIT now; Prisma's commit that follows only waits for it. */
   commitNow(): Promise<void>;
 }
@@ -92,6 +96,10 @@ class TrackedTransaction implements Transaction, DriverTransaction {
     return this.queryRaw(query);
   }
 
+  execute(query: SqlQuery): Promise<number> {
+    return this.executeRaw(query);
+  }
+
   commitNow(): Promise<void> {
     if (!this.committed) {
       this.onStatement(COMMIT.sql);
@@ -140,4 +148,103 @@ class TrackedTransaction implements Transaction, DriverTransaction {
   releaseSavepoint(name: string): Promise<void> {
     return this.inner.releaseSavepoint?.(name) ?? Promise.resolve();
   }
+}
+
+/**
+ * The transaction client `tx` with its `$queryRaw` and `$executeRaw` sent on the driver's transaction: the same
+ * statement on the same connection, without Prisma's query interpreter; results, parameters and errors as Prisma's
+ * own (`rowsOf`, `argOf`, `prismaError`). Everything else (the model API) is Prisma's, on the same transaction.
+ */
+export function rawOnDriver<T extends object>(tx: T, driver: DriverTransaction): T {
+  const statement = (first: TemplateStringsArray | Prisma.Sql, values: unknown[]) => driverQuery(first instanceof Prisma.Sql ? first : Prisma.sql(first, ...values));
+  const queryRaw = (first: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => driver.query(statement(first, values)).then(rowsOf, prismaError);
+  const executeRaw = (first: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => driver.execute(statement(first, values)).catch(prismaError);
+  return new Proxy(tx, {
+    get: (target, property) => (property === "$queryRaw" ? queryRaw : property === "$executeRaw" ? executeRaw : Reflect.get(target, property)),
+  });
+}
+
+/** A statement built with Prisma.sql, as the driver takes it. */
+export function driverQuery(sql: Prisma.Sql): SqlQuery {
+  const args = sql.values.map(argOf);
+  return { sql: sql.text, args: args.map((a) => a.value), argTypes: args.map((a) => a.type) };
+}
+
+/** A bound value as Prisma's raw queries hand it to the driver (dates, big integers and decimals typed; JSON as is). */
+function argOf(value: unknown): { value: unknown; type: ArgType } {
+  if (Array.isArray(value)) return { value: value.map((v) => argOf(v).value), type: { scalarType: value.length > 0 ? argOf(value[0]).type.scalarType : "unknown", arity: "list" } };
+  const scalar = (scalarType: ArgType["scalarType"], v: unknown = value) => ({ value: v, type: { scalarType, arity: "scalar" as const } });
+  if (value instanceof Date) return scalar("datetime");
+  if (typeof value === "bigint") return scalar("bigint", value.toString());
+  if (Prisma.Decimal.isDecimal(value)) return scalar("decimal", (value as Prisma.Decimal).toJSON());
+  if (typeof value === "number") return scalar(Number.isInteger(value) ? "int" : "float");
+  if (typeof value === "boolean") return scalar("boolean");
+  if (typeof value === "string") return scalar("string");
+  return scalar("unknown");
+}
+
+/** The rows of a driver result as Prisma's `$queryRaw` returns them (its serialisation, then deserialisation, by column type). */
+function rowsOf(result: SqlResultSet): Record<string, unknown>[] {
+  const { columnNames, columnTypes } = result;
+  return result.rows.map((values) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columnNames.length; i++) row[columnNames[i]!] = valueOf(values[i], columnTypes[i]!);
+    return row;
+  });
+}
+
+function valueOf(value: unknown, type: ColumnType): unknown {
+  if (value === null || value === undefined) return null;
+  const each = (element: ColumnType) => (value as unknown[]).map((v) => valueOf(v, element));
+  switch (type) {
+    case ColumnTypeEnum.Int32:
+      return Math.trunc(Number(value));
+    case ColumnTypeEnum.Int64:
+      return BigInt(typeof value === "number" ? Math.trunc(value) : (value as string));
+    case ColumnTypeEnum.Numeric:
+      return new Prisma.Decimal(value as string);
+    case ColumnTypeEnum.Boolean:
+      return typeof value === "string" ? value === "true" || value === "1" : typeof value === "number" ? value === 1 : value;
+    case ColumnTypeEnum.Json:
+      return typeof value === "string" ? JSON.parse(value) : value;
+    case ColumnTypeEnum.Date:
+    case ColumnTypeEnum.DateTime:
+      return new Date(value as string);
+    case ColumnTypeEnum.Time:
+      return new Date(`1970-01-01T${value as string}Z`);
+    case ColumnTypeEnum.Bytes:
+      return new Uint8Array(value as Uint8Array);
+    case ColumnTypeEnum.Int32Array:
+      return each(ColumnTypeEnum.Int32);
+    case ColumnTypeEnum.Int64Array:
+      return each(ColumnTypeEnum.Int64);
+    case ColumnTypeEnum.NumericArray:
+      return each(ColumnTypeEnum.Numeric);
+    case ColumnTypeEnum.BooleanArray:
+      return each(ColumnTypeEnum.Boolean);
+    case ColumnTypeEnum.JsonArray:
+      return each(ColumnTypeEnum.Json);
+    case ColumnTypeEnum.DateArray:
+    case ColumnTypeEnum.DateTimeArray:
+      return each(ColumnTypeEnum.DateTime);
+    case ColumnTypeEnum.TimeArray:
+      return each(ColumnTypeEnum.Time);
+    default:
+      return value;
+  }
+}
+
+/**
+ * A driver's failure as Prisma reports a raw query's: PrismaClientKnownRequestError P2010 wrapping it (what
+ * transaction.ts `isUniqueViolation`, the retry and db/unavailable.ts read); anything else (a broken socket) as is.
+ */
+export function prismaError(error: unknown): never {
+  const cause = (error as { name?: string; cause?: { originalCode?: string; originalMessage?: string; kind?: string } }).cause;
+  if ((error as { name?: string }).name !== "DriverAdapterError" || !cause) throw error;
+  const message = cause.originalMessage ?? (error as Error).message ?? "N/A";
+  throw new Prisma.PrismaClientKnownRequestError(`Raw query failed. Code: \`${cause.originalCode ?? "N/A"}\`. Message: \`${message}\``, {
+    code: "P2010",
+    clientVersion: Prisma.prismaVersion.client,
+    meta: { driverAdapterError: error },
+  });
 }

@@ -1,8 +1,7 @@
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.ts";
-import type { ArgType } from "@prisma/driver-adapter-utils";
 import { appendStatement, beginAppends, flushedOf, type Flushed } from "../events/log.ts";
 import type { Prisma } from "./database.ts";
-import { withDriverTransaction, type DriverTransaction } from "./driver.ts";
+import { driverQuery, prismaError, rawOnDriver, withDriverTransaction, type DriverTransaction } from "./driver.ts";
 
 /** The client handed to code running inside a transaction. */
 export type Tx = PrismaNamespace.TransactionClient;
@@ -37,8 +36,9 @@ export function onEventsCommitted(prisma: Prisma, listener: (flushed: Flushed) =
  * aborts it for a serialization failure or a deadlock. Everything `work` does commits together or not at all.
  * The events and audit rows `work` appended are written when it is done, in one statement that takes the
  * event-log lock (events/log.ts `appendStatement`), so that global lock is held for that statement and COMMIT only.
- * That statement is sent on the transaction's own connection and COMMIT as soon as it returns (db/driver.ts): the
- * model's row lock and the event-log lock are not held across Prisma's handling of either.
+ * Raw statements (`tx.$queryRaw`, `tx.$executeRaw`) and that last one are sent on the transaction's own connection,
+ * past Prisma's query interpreter, and COMMIT as soon as the last returns (db/driver.ts): the model's row lock and
+ * the event-log lock are not held across Prisma's handling of them.
  * Once a transaction that appended events has committed, the event bus is told.
  */
 export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -47,11 +47,15 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
       let flushed: Flushed | undefined;
       let accessChanged = false;
       const result = await withDriverTransaction((driver) =>
-        prisma.$transaction(async (tx) => {
+        prisma.$transaction(async (prismaTx) => {
+          // Every client is opened on a tracked adapter (db/database.ts): without one, the helper cannot commit.
+          const onDriver = driver();
+          if (!onDriver) throw new Error("transaction(): the driver's transaction was not found (adapter not wrapped by trackTransactions)");
+          const tx = rawOnDriver(prismaTx, onDriver);
           beginAppends(tx);
           const value = await work(tx);
           accessChanged = accessChangedBy.has(tx);
-          flushed = await finish(tx, driver());
+          flushed = await finish(tx, onDriver);
           return value;
         }),
       );
@@ -66,23 +70,15 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
 }
 
 /** Sends the append statement, then COMMIT, straight from the driver's answer to it. */
-async function finish(tx: Tx, driver: DriverTransaction | undefined): Promise<Flushed | undefined> {
-  // Every client is opened on a tracked adapter (db/database.ts): without one, the helper cannot commit.
-  if (!driver) throw new Error("transaction(): the driver's transaction was not found (adapter not wrapped by trackTransactions)");
+async function finish(tx: Tx, driver: DriverTransaction): Promise<Flushed | undefined> {
   const append = appendStatement(tx);
   if (!append) {
     await driver.commitNow();
     return undefined;
   }
-  const args = append.sql.values;
-  const result = await driver.query({ sql: append.sql.text, args, argTypes: args.map(argType) });
+  const result = await driver.query(driverQuery(append.sql)).catch(prismaError);
   await driver.commitNow();
   return append.events ? flushedOf(result.rows[0]!) : undefined;
-}
-
-/** The driver's type of a bound value (our statements bind only strings, numbers and nulls: JSON goes as text). */
-function argType(value: unknown): ArgType {
-  return { scalarType: typeof value === "number" ? (Number.isInteger(value) ? "int" : "float") : "string", arity: "scalar" };
 }
 
 /**
@@ -97,7 +93,6 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 function isRetryable(error: unknown): boolean {
-  // Prisma's errors carry the SQLSTATE in their message or meta, the driver's (the append statement) in their cause.
-  const text = error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})} ${JSON.stringify((error as { cause?: unknown }).cause ?? {})}` : "";
+  const text = error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})}` : "";
   return [...RETRYABLE_SQLSTATES].some((code) => text.includes(code)) || /deadlock detected|could not serialize/i.test(text);
 }
