@@ -9,7 +9,7 @@ import { databaseAvailable, startTestServer, type TestServer } from "../support/
 
 /**
  * createModelVersion with only a description, as an EDITOR (the token is in the replica's cache: no authentication
- * statement), counted as Prisma's query events (BEGIN is not one): the model with its project and the caller's
+ * statement), counted as the statements the database adapter sends (BEGIN is not one): the model with its project and the caller's
  * membership (one statement); the counter increment and the insert of the version (one statement); the events,
  * webhook deliveries and audit rows (one statement, taking the event-log lock); COMMIT.
  */
@@ -61,7 +61,7 @@ describe.runIf(databaseAvailable)("statements per write", () => {
     projectId = (await createProject(admin)).id;
     // A project member, not an instance admin: its role is read from the membership, as for most callers.
     editor = (await createUserWithToken(admin, { projectId, role: "EDITOR" })).client;
-    server.app.db.prisma.$on("query", (e) => sent.push(e.query));
+    server.app.db.onStatement((sql) => sent.push(sql));
   });
   afterAll(async () => {
     admin?.close();
@@ -80,7 +80,7 @@ describe.runIf(databaseAvailable)("statements per write", () => {
    * Runs `call` (after `prepare`, not counted) and returns how many statements its transaction sent, up to and with
    * its COMMIT, and which (for the failure message). What follows the commit (the event feed reading the new events,
    * the webhook worker looking for due deliveries) is outside the transaction and not counted. The statements are
-   * Prisma's query events, as `db.stats.statements` counts them (BEGIN is not one). Background work (the feed's and
+   * statements the database adapter sent (`db.onStatement`), as `db.stats.statements` counts them (BEGIN is not one). Background work (the feed's and
    * the webhook worker's slow polls) could only add: the least of three runs is taken.
    */
   async function measure(call: () => Promise<void>, prepare: () => Promise<void> = async () => {}): Promise<{ statements: number; log: string }> {

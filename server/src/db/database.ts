@@ -6,18 +6,21 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { ensurePrivateDir } from "../storage/private-files.ts";
+import { trackTransactions } from "./driver.ts";
 import { applyMigrations, type SqlRunner } from "./migrate.ts";
 import { openPgliteFiles, takeEarlyPglite } from "./pglite-template.ts";
 
-/** The Prisma client the server uses, with query logging enabled so statements can be counted. */
-export type Prisma = PrismaClient<"query">;
+/** The Prisma client the server uses. */
+export type Prisma = PrismaClient;
 
 /** An open database: the Prisma client, a raw SQL runner for migrations and the count of statements sent. */
 export interface Database {
   kind: "pglite" | "postgres";
   prisma: Prisma;
-  /** Statements Prisma has sent since start (observability and the N+1 tests). */
+  /** Statements sent since start, by Prisma and by the transaction helper (observability and the N+1 tests). */
   readonly stats: { statements: number };
+  /** Calls `listener` with the text of every statement sent from now on (BEGIN is not counted). */
+  onStatement(listener: (sql: string) => void): void;
   /** Connections now: PostgreSQL's pool (open, idle, callers waiting for one); PGlite is one in-process connection. */
   pool(): PoolStats;
   close(): Promise<void>;
@@ -92,39 +95,43 @@ async function openPostgres(url: string, poolSize: number, preparedStatements: b
   const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: BoundedConnectClient });
   // A broken idle connection (e.g. PostgreSQL restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const prisma = newPrismaClient(new PrismaPg(pool, preparedStatements ? { statementNameGenerator: statementName as (query: { sql: string }) => string } : {}));
+  const counter = statementCounter();
+  const prisma = newPrismaClient(trackTransactions(new PrismaPg(pool, preparedStatements ? { statementNameGenerator: statementName as (query: { sql: string }) => string } : {}), counter.sent));
   const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-  return withStats("postgres", prisma, poolStats, async () => {
+  return { kind: "postgres", prisma, ...counter.api, pool: poolStats, close: async () => {
     await prisma.$disconnect();
     await pool.end();
-  });
+  } };
 }
 
 async function openPglite(dir: string): Promise<Database> {
   const pglite = await (takeEarlyPglite(dir) ?? openPgliteFiles(dir));
-  const prisma = newPrismaClient(new PrismaPGlite(pglite));
-  return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
+  const counter = statementCounter();
+  const prisma = newPrismaClient(trackTransactions(new PrismaPGlite(pglite), counter.sent));
+  return { kind: "pglite", prisma, ...counter.api, pool: () => ({ max: 1, total: 1 }), close: async () => {
     await prisma.$disconnect();
     await pglite.close();
     await ensurePrivateDir(dir);
-  });
+  } };
 }
 
 function newPrismaClient(adapter: SqlDriverAdapterFactory): Prisma {
   return new PrismaClient({
     adapter,
-    log: [{ emit: "event", level: "query" } as const],
     // Many writers can queue on one model's row lock; let them wait rather than fail.
     transactionOptions: { maxWait: 120_000, timeout: 60_000 },
   });
 }
 
-function withStats(kind: Database["kind"], prisma: Prisma, pool: () => PoolStats, close: () => Promise<void>): Database {
+/** Counts the statements the tracked adapter sends (db/driver.ts) and tells the listeners. */
+function statementCounter() {
   const stats = { statements: 0 };
-  prisma.$on("query", () => {
+  const listeners: ((sql: string) => void)[] = [];
+  const sent = (sql: string) => {
     stats.statements++;
-  });
-  return { kind, prisma, stats, pool, close };
+    for (const listener of listeners) listener(sql);
+  };
+  return { sent, api: { stats, onStatement: (listener: (sql: string) => void) => void listeners.push(listener) } };
 }
 
 function pgRunner(client: pg.Client): SqlRunner {

@@ -1,6 +1,7 @@
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.ts";
-import { beginAppends, flushAppends, type Flushed } from "../events/log.ts";
+import { appendStatement, beginAppends, flushedOf, type Flushed } from "../events/log.ts";
 import type { Prisma } from "./database.ts";
+import { driverQuery, prismaError, rawOnDriver, withDriverTransaction, type DriverTransaction } from "./driver.ts";
 
 /** The client handed to code running inside a transaction. */
 export type Tx = PrismaNamespace.TransactionClient;
@@ -34,7 +35,10 @@ export function onEventsCommitted(prisma: Prisma, listener: (flushed: Flushed) =
  * The one way services write: runs `work` in an interactive transaction, retrying it when PostgreSQL
  * aborts it for a serialization failure or a deadlock. Everything `work` does commits together or not at all.
  * The events and audit rows `work` appended are written when it is done, in one statement that takes the
- * event-log lock (events/log.ts `flushAppends`), so that global lock is held for that statement and COMMIT only.
+ * event-log lock (events/log.ts `appendStatement`), so that global lock is held for that statement and COMMIT only.
+ * Raw statements (`tx.$queryRaw`, `tx.$executeRaw`) and that last one are sent on the transaction's own connection,
+ * past Prisma's query interpreter, and COMMIT as soon as the last returns (db/driver.ts): the model's row lock and
+ * the event-log lock are not held across Prisma's handling of them.
  * Once a transaction that appended events has committed, the event bus is told.
  */
 export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -42,13 +46,19 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
     try {
       let flushed: Flushed | undefined;
       let accessChanged = false;
-      const result = await prisma.$transaction(async (tx) => {
-        beginAppends(tx);
-        const value = await work(tx);
-        flushed = await flushAppends(tx);
-        accessChanged = accessChangedBy.has(tx);
-        return value;
-      });
+      const result = await withDriverTransaction((driver) =>
+        prisma.$transaction(async (prismaTx) => {
+          // Every client is opened on a tracked adapter (db/database.ts): without one, the helper cannot commit.
+          const onDriver = driver();
+          if (!onDriver) throw new Error("transaction(): the driver's transaction was not found (adapter not wrapped by trackTransactions)");
+          const tx = rawOnDriver(prismaTx, onDriver);
+          beginAppends(tx);
+          const value = await work(tx);
+          accessChanged = accessChangedBy.has(tx);
+          flushed = await finish(tx, onDriver);
+          return value;
+        }),
+      );
       if (flushed !== undefined) commitListeners.get(prisma)?.(flushed);
       if (accessChanged) accessListeners.get(prisma)?.();
       return result;
@@ -57,6 +67,18 @@ export async function transaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T
       throw error;
     }
   }
+}
+
+/** Sends the append statement, then COMMIT, straight from the driver's answer to it. */
+async function finish(tx: Tx, driver: DriverTransaction): Promise<Flushed | undefined> {
+  const append = appendStatement(tx);
+  if (!append) {
+    await driver.commitNow();
+    return undefined;
+  }
+  const result = await driver.query(driverQuery(append.sql)).catch(prismaError);
+  await driver.commitNow();
+  return append.events ? flushedOf(result.rows[0]!) : undefined;
 }
 
 /**

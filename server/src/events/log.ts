@@ -53,7 +53,7 @@ export interface NewAuditEntry {
   at: Date;
 }
 
-/** What a transaction has appended so far; written by `flushAppends` when its work is done. */
+/** What a transaction has appended so far; written by `appendStatement`'s statement when its work is done. */
 interface Appends {
   events: NewEvent[];
   audit: NewAuditEntry[];
@@ -75,7 +75,7 @@ function appendsFor(tx: object): Appends {
 
 /**
  * Takes the event-log lock for the rest of the transaction. Deleting a webhook does, so a delivery is never queued
- * for a webhook that is being deleted (event writers take it in `flushAppends`).
+ * for a webhook that is being deleted (event writers take it in `appendStatement`).
  */
 export async function lockEventLog(tx: Tx): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
@@ -92,7 +92,7 @@ export async function newestEventSeq(db: Pick<Tx, "event">): Promise<bigint> {
 
 /**
  * Appends an event to the caller's transaction, so the log holds exactly the changes that committed. It is written,
- * with its webhook deliveries, when the transaction's work is done (`flushAppends`): its seq does not exist before.
+ * with its webhook deliveries, when the transaction's work is done (`appendStatement`): its seq does not exist before.
  */
 export function appendEvent(tx: Tx, event: NewEvent): void {
   appendsFor(tx).events.push(event);
@@ -103,22 +103,22 @@ export function appendAuditEntry(tx: Tx, entry: NewAuditEntry): void {
   appendsFor(tx).audit.push(entry);
 }
 
-/** What `flushAppends` wrote: the highest seq it took, and how many webhook deliveries it queued. */
+/** What the append statement wrote: the highest seq it took, and how many webhook deliveries it queued. */
 export interface Flushed {
   seq: bigint;
   deliveries: number;
 }
 
 /**
- * Writes what the transaction appended, in one statement, and returns the highest seq it took and the number of
- * deliveries it queued (undefined without events): the event-log lock, then the events in the order appended (`n`; their seqs are drawn after the lock: each
- * row of the INSERT joins the lock's row), one delivery per event and active webhook of its project that wants its
- * type (no types: every type), and the audit rows. The lock is thus held from this statement to commit only.
- * Webhooks are locked FOR KEY SHARE: the statement's snapshot predates the wait for the lock, and a webhook deleted
- * meanwhile (deleteWebhook holds the lock) is then skipped instead of seen. Delivery ids are UUIDv7 made in SQL
- * (time-ordered, like the ids Prisma makes).
+ * The statement writing what the transaction appended (undefined when nothing was), run by the transaction helper
+ * as the transaction's last statement: the event-log lock, then the events in the order appended (`n`; their seqs are
+ * drawn after the lock: each row of the INSERT joins the lock's row), one delivery per event and active webhook of
+ * its project that wants its type (no types: every type), and the audit rows. The lock is thus held from this
+ * statement to commit only. Webhooks are locked FOR KEY SHARE: the statement's snapshot predates the wait for the
+ * lock, and a webhook deleted meanwhile (deleteWebhook holds the lock) is then skipped instead of seen. Delivery ids
+ * are UUIDv7 made in SQL (time-ordered, like the ids Prisma makes). With events, its one row is read by `flushedOf`.
  */
-export async function flushAppends(tx: Tx): Promise<Flushed | undefined> {
+export function appendStatement(tx: object): { sql: Prisma.Sql; events: boolean } | undefined {
   const appends = appendsOf.get(tx);
   if (!appends) return undefined;
   appendsOf.delete(tx);
@@ -131,10 +131,8 @@ export async function flushAppends(tx: Tx): Promise<Flushed | undefined> {
       FROM json_to_recordset(${auditJson}::json) AS a("actorId" text, "action" text, "targetType" text, "targetId" text,
         "projectId" text, "before" jsonb, "after" jsonb, "requestId" text, "at" timestamptz, "n" int)
       ORDER BY a."n"`;
-  if (events.length === 0) {
-    await tx.$executeRaw`${auditInsert}`;
-    return undefined;
-  }
+  // Audit-only transactions write their rows without the lock.
+  if (events.length === 0) return { sql: auditInsert, events: false };
   const eventJson = JSON.stringify(
     events.map((e, n) => ({
       n,
@@ -146,7 +144,7 @@ export async function flushAppends(tx: Tx): Promise<Flushed | undefined> {
       payload: e.payload ?? {},
     })),
   );
-  const rows = await tx.$queryRaw<{ seq: bigint; deliveries: number }[]>`
+  const sql = Prisma.sql`
     WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})),
     appended AS (
       INSERT INTO "Event" ("projectId", "type", "actorId", "modelId", "modelVersionId", "payload")
@@ -169,6 +167,11 @@ export async function flushAppends(tx: Tx): Promise<Flushed | undefined> {
       FROM appended a JOIN hooks h ON h."projectId" = a."projectId" AND (cardinality(h."eventTypes") = 0 OR a."type" = ANY (h."eventTypes"))
       RETURNING 1)${audit.length > 0 ? Prisma.sql`,
     audited AS (${auditInsert} RETURNING 1)` : Prisma.empty}
-    SELECT max("seq") AS "seq", (SELECT count(*) FROM queued)::int AS "deliveries" FROM appended`;
-  return rows[0]!;
+    SELECT max("seq")::text AS "seq", (SELECT count(*) FROM queued)::int AS "deliveries" FROM appended`;
+  return { sql, events: true };
+}
+
+/** What the append statement (with events) returned: its one row, as the driver gives it (values in column order). */
+export function flushedOf(row: readonly unknown[]): Flushed {
+  return { seq: BigInt(String(row[0])), deliveries: Number(row[1]) };
 }

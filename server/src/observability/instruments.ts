@@ -82,7 +82,7 @@ export function observeRuntime(
       return readings;
     },
   );
-  registry.counterReading("modelgraph_db_statements_total", "SQL statements sent to the database by Prisma.", [], () => [{ value: db.stats.statements }]);
+  registry.counterReading("modelgraph_db_statements_total", "SQL statements sent to the database.", [], () => [{ value: db.stats.statements }]);
 
   registry.gaugeReading("modelgraph_event_feed_seq", "Seq of the last event this process's feed delivered.", [], () => [{ value: Number(feed.seq) }]);
   registry.gaugeReading("modelgraph_event_bus_announced_seq", "Highest seq announced on the event bus; minus the feed's seq, the events not yet delivered here.", [], () => [
