@@ -16,8 +16,10 @@ export type Prisma = PrismaClient<"query">;
 export interface Database {
   kind: "pglite" | "postgres";
   prisma: Prisma;
-  /** Statements Prisma has sent since start (observability and the N+1 tests). */
+  /** Statements sent since start, Prisma's and `read`'s (observability and the N+1 tests). */
   readonly stats: { statements: number };
+  /** Runs one read-only statement whose rows each hold one text column `o` (db/sql-reads.ts), past Prisma. */
+  read(sql: string, params: unknown[]): Promise<string[]>;
   /** Connections now: PostgreSQL's pool (open, idle, callers waiting for one); PGlite is one in-process connection. */
   pool(): PoolStats;
   close(): Promise<void>;
@@ -94,7 +96,11 @@ async function openPostgres(url: string, poolSize: number, preparedStatements: b
   pool.on("error", () => {});
   const prisma = newPrismaClient(new PrismaPg(pool, preparedStatements ? { statementNameGenerator: statementName as (query: { sql: string }) => string } : {}));
   const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-  return withStats("postgres", prisma, poolStats, async () => {
+  const read = async (sql: string, params: unknown[]) => {
+    const name = preparedStatements ? statementName({ sql, args: params }) : undefined;
+    return (await pool.query<{ o: string }>({ text: sql, values: params, ...(name ? { name } : {}) })).rows.map((r) => r.o);
+  };
+  return withStats("postgres", prisma, poolStats, read, async () => {
     await prisma.$disconnect();
     await pool.end();
   });
@@ -103,7 +109,9 @@ async function openPostgres(url: string, poolSize: number, preparedStatements: b
 async function openPglite(dir: string): Promise<Database> {
   const pglite = await (takeEarlyPglite(dir) ?? openPgliteFiles(dir));
   const prisma = newPrismaClient(new PrismaPGlite(pglite));
-  return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), async () => {
+  // PGlite's query waits for a transaction open on its one connection, as Prisma's statements do.
+  const read = async (sql: string, params: unknown[]) => (await pglite.query<{ o: string }>(sql, params)).rows.map((r) => r.o);
+  return withStats("pglite", prisma, () => ({ max: 1, total: 1 }), read, async () => {
     await prisma.$disconnect();
     await pglite.close();
     await ensurePrivateDir(dir);
@@ -119,12 +127,16 @@ function newPrismaClient(adapter: SqlDriverAdapterFactory): Prisma {
   });
 }
 
-function withStats(kind: Database["kind"], prisma: Prisma, pool: () => PoolStats, close: () => Promise<void>): Database {
+function withStats(kind: Database["kind"], prisma: Prisma, pool: () => PoolStats, read: Database["read"], close: () => Promise<void>): Database {
   const stats = { statements: 0 };
   prisma.$on("query", () => {
     stats.statements++;
   });
-  return { kind, prisma, stats, pool, close };
+  const counted = (sql: string, params: unknown[]) => {
+    stats.statements++;
+    return read(sql, params);
+  };
+  return { kind, prisma, stats, pool, read: counted, close };
 }
 
 function pgRunner(client: pg.Client): SqlRunner {
