@@ -1,5 +1,5 @@
 import { visibleProjectWhere } from "../access/permissions.ts";
-import { readFirst } from "../db/sql-reads.ts";
+import { readFirst, readMany } from "../db/sql-reads.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
 import { NAME_PATTERN } from "../domain/rules.ts";
 import { archiveProject, createProject, updateProject } from "../services/projects.ts";
@@ -103,7 +103,7 @@ builder.queryField("projects", (t) =>
     cursor: "id",
     args: { filter: t.arg({ type: NamedObjectFilter }), orderBy: t.arg({ type: NamedObjectOrder }) },
     resolve: (query, _root, args, ctx) =>
-      ctx.prisma.project.findMany({
+      readMany(ctx, "project", {
         ...query,
         where: { ...namedObjectWhere(args.filter), ...visibleProjectWhere(ctx.viewer) },
         orderBy: orderBy(args.orderBy, "name"),
