@@ -378,3 +378,30 @@ function tryCompile(model: string, args: Record<string, unknown>, first: boolean
     throw error;
   }
 }
+
+/**
+ * `count({ where })` (no `by`) or `groupBy({ by: [by], where, _count: { _all: true } })` on `model` as counts by the
+ * `by` column's value, in one statement when the `where` allows (and a reader is given), else through Prisma.
+ */
+export async function readCounts<M extends ModelKey>(ctx: { prisma: Prisma; read: Reader }, model: M, where: Record<string, unknown>, by?: string): Promise<Map<string | null, number>> {
+  let compiled: { sql: string; params: unknown[] } | null = null;
+  if (ctx.read) {
+    try {
+      const name = model.charAt(0).toUpperCase() + model.slice(1);
+      if (!MODELS.has(name)) unsupported(name);
+      const compiler = new Compiler();
+      const t = compiler.alias();
+      const condition = compiler.where(name, t, where);
+      if (by !== undefined && fieldOf(name, by).kind === "object") unsupported(`count by ${by}`);
+      const key = by === undefined ? "NULL" : `${t}."${by}"`;
+      compiled = { sql: `SELECT json_build_array(${key}, count(*))::text AS o FROM "${name}" ${t} WHERE ${condition}${by === undefined ? "" : ` GROUP BY ${key}`}`, params: compiler.params };
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+    }
+  }
+  if (compiled) return new Map((await ctx.read!(compiled.sql, compiled.params)).map((text) => JSON.parse(text) as [string | null, number]));
+  const delegate = ctx.prisma[model] as unknown as { count(args: unknown): Promise<number>; groupBy(args: unknown): Promise<Record<string, unknown>[]> };
+  if (by === undefined) return new Map([[null, await delegate.count({ where })]]);
+  const rows = await delegate.groupBy({ by: [by], where, _count: { _all: true } });
+  return new Map(rows.map((r) => [r[by] as string, (r._count as { _all: number })._all]));
+}
