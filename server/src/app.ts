@@ -220,8 +220,10 @@ export async function startApp(config: Config): Promise<App> {
   const sweeper = setInterval(sweep, Math.min(60, Math.max(1, config.artifactUploadTtlSeconds / 2)) * 1000);
   sweeper.unref();
 
+  const sqlRead = config.databaseSqlReads ? db.read : undefined;
   const contextFor = (viewer: Viewer, origin: string, requestId: string): RequestContext => ({
     prisma: db.prisma,
+    read: sqlRead,
     viewer,
     store,
     feed,

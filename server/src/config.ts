@@ -15,6 +15,8 @@ export interface Config {
   databasePoolSize: number;
   /** Prepare Prisma's statements once per connection (off behind a pooler that cannot keep them, e.g. PgBouncer's transaction mode before 1.21). */
   databasePreparedStatements: boolean;
+  /** Nested reads in one SQL statement past Prisma's interpreter where they can (db/sql-reads.ts); off: every read through Prisma. */
+  databaseSqlReads: boolean;
   s3:
     | { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string }
     | undefined;
@@ -215,6 +217,7 @@ const EnvSchema = z.object({
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: positiveInt(10),
   DATABASE_PREPARED_STATEMENTS: booleanFlag(true),
+  DATABASE_SQL_READS: booleanFlag(true),
   S3_ENDPOINT: httpUrl,
   S3_BUCKET: optionalString,
   S3_ACCESS_KEY: optionalString,
@@ -298,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    databaseSqlReads: e.DATABASE_SQL_READS,
     s3,
     redisUrl: e.REDIS_URL,
     bootstrapToken: e.MODELGRAPH_BOOTSTRAP_TOKEN,

@@ -16,6 +16,8 @@ export interface Warning {
 /** The per-request context every resolver receives (HTTP, SSE and WebSocket alike). */
 export interface RequestContext extends ArtifactContext {
   prisma: Prisma;
+  /** One-statement nested reads (db/sql-reads.ts), absent when DATABASE_SQL_READS is off. */
+  read: ((sql: string, params: unknown[]) => Promise<string[]>) | undefined;
   viewer: Viewer;
   store: ArtifactStore;
   config: Config;

@@ -17,10 +17,12 @@ export type Prisma = PrismaClient;
 export interface Database {
   kind: "pglite" | "postgres";
   prisma: Prisma;
-  /** Statements sent since start, by Prisma and by the transaction helper (observability and the N+1 tests). */
+  /** Statements sent since start, by Prisma, the transaction helper and `read` (observability and the N+1 tests). */
   readonly stats: { statements: number };
   /** Calls `listener` with the text of every statement sent from now on (BEGIN is not counted). */
   onStatement(listener: (sql: string) => void): void;
+  /** Runs one read-only statement whose rows each hold one text column `o` (db/sql-reads.ts), past Prisma. */
+  read(sql: string, params: unknown[]): Promise<string[]>;
   /** Connections now: PostgreSQL's pool (open, idle, callers waiting for one); PGlite is one in-process connection. */
   pool(): PoolStats;
   close(): Promise<void>;
@@ -98,7 +100,12 @@ async function openPostgres(url: string, poolSize: number, preparedStatements: b
   const counter = statementCounter();
   const prisma = newPrismaClient(trackTransactions(new PrismaPg(pool, preparedStatements ? { statementNameGenerator: statementName as (query: { sql: string }) => string } : {}), counter.sent));
   const poolStats = () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-  return { kind: "postgres", prisma, ...counter.api, pool: poolStats, close: async () => {
+  const read = async (sql: string, params: unknown[]) => {
+    counter.sent(sql);
+    const name = preparedStatements ? statementName({ sql, args: params }) : undefined;
+    return (await pool.query<{ o: string }>({ text: sql, values: params, ...(name ? { name } : {}) })).rows.map((r) => r.o);
+  };
+  return { kind: "postgres", prisma, ...counter.api, read, pool: poolStats, close: async () => {
     await prisma.$disconnect();
     await pool.end();
   } };
@@ -108,7 +115,12 @@ async function openPglite(dir: string): Promise<Database> {
   const pglite = await (takeEarlyPglite(dir) ?? openPgliteFiles(dir));
   const counter = statementCounter();
   const prisma = newPrismaClient(trackTransactions(new PrismaPGlite(pglite), counter.sent));
-  return { kind: "pglite", prisma, ...counter.api, pool: () => ({ max: 1, total: 1 }), close: async () => {
+  // PGlite's query waits for a transaction open on its one connection, as Prisma's statements do.
+  const read = async (sql: string, params: unknown[]) => {
+    counter.sent(sql);
+    return (await pglite.query<{ o: string }>(sql, params)).rows.map((r) => r.o);
+  };
+  return { kind: "pglite", prisma, ...counter.api, read, pool: () => ({ max: 1, total: 1 }), close: async () => {
     await prisma.$disconnect();
     await pglite.close();
     await ensurePrivateDir(dir);

@@ -1,4 +1,5 @@
 import { visibleProjectWhere } from "../access/permissions.ts";
+import { readFirst, readMany } from "../db/sql-reads.ts";
 import { decodeGlobalId } from "../domain/ids.ts";
 import { NAME_PATTERN } from "../domain/rules.ts";
 import { archiveProject, createProject, updateProject } from "../services/projects.ts";
@@ -102,7 +103,7 @@ builder.queryField("projects", (t) =>
     cursor: "id",
     args: { filter: t.arg({ type: NamedObjectFilter }), orderBy: t.arg({ type: NamedObjectOrder }) },
     resolve: (query, _root, args, ctx) =>
-      ctx.prisma.project.findMany({
+      readMany(ctx, "project", {
         ...query,
         where: { ...namedObjectWhere(args.filter), ...visibleProjectWhere(ctx.viewer) },
         orderBy: orderBy(args.orderBy, "name"),
@@ -131,11 +132,11 @@ builder.queryField("project", (t) =>
       if (by.id != null) {
         const decoded = decodeGlobalId(by.id);
         if (decoded?.typename !== "Project") return null;
-        return ctx.prisma.project.findFirst({ ...query, where: { id: decoded.id, ...visibleProjectWhere(ctx.viewer) } });
+        return readFirst(ctx, "project", { ...query, where: { id: decoded.id, ...visibleProjectWhere(ctx.viewer) } });
       }
       // No object has a name outside the pattern: such a lookup is answered without asking the database.
       if (!NAME_PATTERN.test(by.name ?? "")) return null;
-      return ctx.prisma.project.findFirst({
+      return readFirst(ctx, "project", {
         ...query,
         where: {
           name: nameEquals(by.name ?? ""),

@@ -4,6 +4,7 @@ import { InvalidCursorError } from "../domain/cursors.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH } from "../domain/rules.ts";
 import { CURSOR_KEY, unwrapPrismaCursor } from "./cursors.ts";
+import { readCounts } from "../db/sql-reads.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 import { countModelVersionsByMetric, searchVersionsPage, type VersionOrder } from "./version-search.ts";
@@ -369,13 +370,10 @@ function countVersions(ctx: RequestContext, list: string, key: string, id: strin
         // One parent: a plain count (PostgreSQL plans the grouped form with parallel workers, slower on a busy machine);
         // one model's list filtered by one metric: from its metric rows.
         if (ids.size === 1) {
-          const count = async () => (key === "modelId" ? await countModelVersionsByMetric(ctx, id, filter) : null) ?? ctx.prisma.modelVersion.count({ where });
+          const count = async () => (key === "modelId" ? await countModelVersionsByMetric(ctx, id, filter) : null) ?? (await readCounts(ctx, "modelVersion", where)).get(null) ?? 0;
           return count().then((n) => resolve(new Map([[id, n]])), reject);
         }
-        (ctx.prisma.modelVersion.groupBy({ by: [key], where, _count: { _all: true } } as never) as unknown as Promise<Record<string, unknown>[]>).then(
-          (rows) => resolve(new Map(rows.map((r) => [r[key] as string, (r._count as { _all: number })._all]))),
-          reject,
-        );
+        readCounts(ctx, "modelVersion", where, key).then((counts) => resolve(counts as Map<string, number>), reject);
       }),
     );
     batch = { ids, counts };
