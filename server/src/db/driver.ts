@@ -4,9 +4,9 @@ import { Prisma } from "../generated/prisma/client.ts";
 
 /**
  * The driver's side of our transactions. Prisma's interactive transaction runs each statement through its query
- * interpreter and, after `work`, through its transaction manager before COMMIT is sent; for the transaction
- * helper's own last statement (the append, events/log.ts) that is pure overhead while the model's row lock and the
- * event-log lock are held. So the adapter is wrapped: the transaction Prisma opens for a `transaction()` call is
+ * interpreter and, after `work`, through its transaction manager before COMMIT is sent: for our raw statements (all
+ * of a registration's and a promotion's) that was about a fifth of the server's CPU per write (bench/RESULTS.md,
+ * session 8), spent while the model's row lock is held. So the adapter is wrapped: the transaction Prisma opens for a `transaction()` call is
  * handed to that call (through async context), which sends the raw statements of its work (`rawOnDriver`) and its
  * last statement on it directly, and COMMIT as soon as that returns; Prisma's own COMMIT (or phantom commit) then
  * completes without a round trip.
@@ -31,8 +31,8 @@ interface Slot {
 const scope = new AsyncLocalStorage<Slot>();
 
 /**
- * Runs `open` (which opens one Prisma interactive transaction) and hands `work` (run inside it) the driver's
- * transaction. Undefined when the adapter is not wrapped by `trackTransactions` (then Prisma does everything).
+ * Runs `open` (which opens one Prisma interactive transaction) and hands it the driver's transaction, once opened
+ * (undefined if the adapter is not wrapped by `trackTransactions`).
  */
 export function withDriverTransaction<T>(open: (driver: () => DriverTransaction | undefined) => Promise<T>): Promise<T> {
   const slot: Slot = {};
