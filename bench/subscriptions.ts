@@ -227,7 +227,9 @@ async function orchestrate(subscribers: number, rounds: number): Promise<void> {
       await admin.query(`CREATE DATABASE ${dbName}`);
       await admin.end();
     }
-    const env: Record<string, string> = { DATA_DIR: dataDir, MODELGRAPH_BOOTSTRAP_TOKEN: token, LOG_LEVEL: "info" };
+    // One identity for all subscribers is a fleet sharing one token: the per-token connection limit (100 by
+    // default, WS_MAX_CONNECTIONS_PER_TOKEN) is raised to the fleet's size, as its operator would.
+    const env: Record<string, string> = { DATA_DIR: dataDir, MODELGRAPH_BOOTSTRAP_TOKEN: token, LOG_LEVEL: "info", WS_MAX_CONNECTIONS_PER_TOKEN: String(Math.max(100, subscribers)) };
     if (!usePglite) env.DATABASE_URL = databaseUrl.toString();
     const nodeArgs = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
     if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(" ").filter(Boolean));
