@@ -211,16 +211,68 @@ export function shareExecutionsAcrossViewers(onExecuted: () => void): Plugin {
   };
 }
 
+/**
+ * An async iterator fed from outside: what was enqueued, in order, then its end (or a failure thrown to the reader).
+ * `return` (the reader leaving) drops what is queued and calls `left`.
+ */
+abstract class FedIterator<T> implements AsyncIterableIterator<T> {
+  protected readonly items: T[] = [];
+  private ended = false;
+  private failure: { error: unknown } | null = null;
+  private wake: (() => void) | null = null;
+
+  protected enqueue(item: T): void {
+    this.items.push(item);
+    this.notify();
+  }
+
+  protected close(failure?: { error: unknown }): void {
+    this.ended = true;
+    this.failure = failure ?? null;
+    this.notify();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  /** The reader is gone: stop feeding this iterator. */
+  protected abstract left(): void;
+
+  async next(): Promise<IteratorResult<T>> {
+    while (this.items.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.items.length > 0) return { value: this.items.shift()!, done: false };
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      throw error;
+    }
+    return { value: undefined, done: true };
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.items.length = 0;
+    this.left();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<T>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
 /** One subscriber of a fan-out: the stream graphql-ws iterates, fed (or bypassed, with sendNext) by the FanOut. */
-class FanMember implements AsyncIterableIterator<ExecutionResult> {
+class FanMember extends FedIterator<ExecutionResult> {
   /** Events up to this seq are not this subscriber's: it joined after the feed had handed them out. */
   last: bigint;
   /** No more deliveries: it ended, failed or left. */
   stopped = false;
-  private readonly items: ExecutionResult[] = [];
-  private ended = false;
-  private failure: { error: unknown } | null = null;
-  private wake: (() => void) | null = null;
   private readonly unwatch: () => void;
 
   constructor(
@@ -229,6 +281,7 @@ class FanMember implements AsyncIterableIterator<ExecutionResult> {
     readonly live: LiveSource,
     private readonly sendNext: (resultJson: string) => void,
   ) {
+    super();
     this.last = live.feed.seq;
     this.unwatch = live.options.onRevoked?.((error) => this.fail(error)) ?? (() => {});
   }
@@ -238,32 +291,32 @@ class FanMember implements AsyncIterableIterator<ExecutionResult> {
     if (this.stopped) return;
     // Straight to the socket unless earlier results still wait for graphql-ws to take them (order is kept).
     if (json !== null && this.items.length === 0) this.sendNext(json);
-    else this.push(result);
+    else this.enqueue(result);
   }
 
   /** Its access check said no: the stream ends (graphql-ws completes it). */
   end(): void {
-    if (this.stop()) this.finish();
+    if (this.stop()) this.close();
   }
 
   /** Its check failed, or its token stopped working: it ends with its last result, as its own stream would. */
   fail(error: unknown): void {
     if (!this.stop()) return;
     const last = this.live.ending(error);
-    if (last === undefined) return this.finish({ error });
+    if (last === undefined) return this.close({ error });
     this.fanOut.onExecuted();
     Promise.resolve(execute({ ...this.args, rootValue: last })).then(
       (result) => {
-        this.push(result);
-        this.finish();
+        this.enqueue(result);
+        this.close();
       },
-      (failure: unknown) => this.finish({ error: failure }),
+      (failure: unknown) => this.close({ error: failure }),
     );
   }
 
   /** Ends the stream by throwing `error` to graphql-ws. */
   abort(error: unknown): void {
-    if (this.stop()) this.finish({ error });
+    if (this.stop()) this.close({ error });
   }
 
   /** Stops deliveries and leaves the fan-out; false if it had already stopped. */
@@ -275,47 +328,9 @@ class FanMember implements AsyncIterableIterator<ExecutionResult> {
     return true;
   }
 
-  private push(result: ExecutionResult): void {
-    this.items.push(result);
-    this.notify();
-  }
-
-  private finish(failure?: { error: unknown }): void {
-    this.ended = true;
-    this.failure = failure ?? null;
-    this.notify();
-  }
-
-  private notify(): void {
-    this.wake?.();
-    this.wake = null;
-  }
-
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    while (this.items.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
-    if (this.items.length > 0) return { value: this.items.shift()!, done: false };
-    if (this.failure) {
-      const { error } = this.failure;
-      this.failure = null;
-      throw error;
-    }
-    return { value: undefined, done: true };
-  }
-
-  async return(): Promise<IteratorResult<ExecutionResult>> {
-    this.items.length = 0;
+  protected left(): void {
     this.stop();
-    this.finish();
-    return { value: undefined, done: true };
-  }
-
-  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
-    await this.return();
-    throw error;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
+    this.close();
   }
 }
 
@@ -414,55 +429,22 @@ class FanOut {
 }
 
 /** One subscriber's view of a shared stream: what arrived since it joined, in order. */
-class Member implements AsyncIterableIterator<unknown> {
-  private readonly items: unknown[] = [];
-  private ended = false;
-  private failure: { error: unknown } | null = null;
-  private wake: (() => void) | null = null;
-
-  constructor(private readonly group: Group) {}
+class Member extends FedIterator<unknown> {
+  constructor(private readonly group: Group) {
+    super();
+  }
 
   push(item: unknown): void {
-    this.items.push(item);
-    this.notify();
+    this.enqueue(item);
   }
 
   end(failure?: { error: unknown }): void {
-    this.ended = true;
-    this.failure = failure ?? null;
-    this.notify();
+    this.close(failure);
   }
 
-  private notify(): void {
-    this.wake?.();
-    this.wake = null;
-  }
-
-  async next(): Promise<IteratorResult<unknown>> {
-    while (this.items.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
-    if (this.items.length > 0) return { value: this.items.shift(), done: false };
-    if (this.failure) {
-      const { error } = this.failure;
-      this.failure = null;
-      throw error;
-    }
-    return { value: undefined, done: true };
-  }
-
-  async return(): Promise<IteratorResult<unknown>> {
-    this.items.length = 0;
-    this.end();
+  protected left(): void {
+    this.close();
     this.group.leave(this);
-    return { value: undefined, done: true };
-  }
-
-  async throw(error: unknown): Promise<IteratorResult<unknown>> {
-    await this.return();
-    throw error;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 }
 
