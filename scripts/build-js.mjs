@@ -69,9 +69,12 @@ const bundleServer = () =>
 
 /**
  * graphql-js checks every `instanceof` of its types against a second copy of graphql unless NODE_ENV is
- * "production" (≈ 7 % of the server's CPU on a lineage query, per field and argument). A bundle holds one copy by
- * construction, so the bundle's graphql takes the production branch whatever NODE_ENV says; NODE_ENV itself is left
- * alone (Prisma's error format and other libraries read it).
+ * "production" (≈ 7 % of the server's CPU on a lineage query, per field and argument). The bundle resolves graphql
+ * once (its ESM build); the only other graphql files in it are the CommonJS parser, lexer and GraphQLError that
+ * graphql-armor's token plugin imports by deep path and uses on its own strings, so no object of one copy reaches the
+ * other. The bundle's graphql takes the production branch whatever NODE_ENV says; NODE_ENV itself is left alone
+ * (Prisma's error format and other libraries read it). Tests that start the server inside the test process run the
+ * sources, where the check stays on.
  */
 function graphqlProductionInstanceOf() {
   const check = /globalThis\.process &&(?:\s*\/\/[^\n]*)?\s*process\.env\.NODE_ENV === 'production'/;
